@@ -1,0 +1,1 @@
+"""Helpers for the MNIST-with-Keras course: data, models, training and plots."""

