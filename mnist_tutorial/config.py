@@ -50,5 +50,3 @@ def draft_mode() -> bool:
     if value in {"1", "true", "yes", "on"}:
         return True
     raise ValueError(f"{ENV_DRAFT} must be one of 1/true/yes/on or 0/false/no/off, got {value!r}")
-
-

@@ -148,11 +148,17 @@ def _write_npz_atomic(arrays: dict[str, UInt8Array], path: Path) -> None:
     try:
         with os.fdopen(descriptor, "wb") as handle:
             # Uncompressed, so that a cache hit loads well within a second.
-            np.savez(handle, **arrays)
+            np.savez(
+                handle,
+                x_train=arrays["x_train"],
+                y_train=arrays["y_train"],
+                x_test=arrays["x_test"],
+                y_test=arrays["y_test"],
+            )
             handle.flush()
             os.fsync(handle.fileno())
         Path(temporary).chmod(0o644)
-        os.replace(temporary, path)
+        Path(temporary).replace(path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
@@ -179,8 +185,7 @@ class RestrictedUnpickler(pickle.Unpickler):
         """Resolve ``module.name`` if it is allowed, else raise."""
         if (module, name) not in self._ALLOWED:
             raise pickle.UnpicklingError(
-                f"refusing to unpickle {module}.{name}: only NumPy array "
-                "reconstruction is allowed"
+                f"refusing to unpickle {module}.{name}: only NumPy array reconstruction is allowed"
             )
         if name == "_reconstruct":
             return np.ndarray.__reduce__(np.zeros(0))[0]
@@ -422,8 +427,7 @@ def _check_labels(name: str, labels: npt.NDArray[Any], expected_length: int) -> 
         raise TypeError(f"{name} must have an integer dtype, got {labels.dtype}")
     if labels.shape != (expected_length,):
         raise ValueError(
-            f"{name} must have shape ({expected_length},) to match the images, "
-            f"got {labels.shape}"
+            f"{name} must have shape ({expected_length},) to match the images, got {labels.shape}"
         )
     if labels.size and (labels.min() < 0 or labels.max() > 9):
         raise ValueError(
@@ -480,7 +484,8 @@ def preprocess(
         return values[:size].reshape(size, 28, 28, 1).astype(np.float32) / np.float32(255.0)
 
     def one_hot(labels: npt.NDArray[np.integer[Any]], size: int) -> npt.NDArray[np.float32]:
-        return np.eye(10, dtype=np.float32)[labels[:size]]
+        encoded: npt.NDArray[np.float32] = np.eye(10, dtype=np.float32)[labels[:size]]
+        return encoded
 
     return Dataset(
         x_train=images(x_train, train_size),

@@ -22,7 +22,7 @@ INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
 
 
-def _as_float(name: str, value: float, *, accepted: str) -> float:
+def _as_float(name: str, value: object, *, accepted: str) -> float:
     # Keras 3's SGD rejects a plain int such as 1, so convert here.
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number ({accepted}), got {type(value).__name__}")
@@ -62,6 +62,12 @@ def make_optimizer(learning_rate: float = 0.01, momentum: float = 0.0) -> keras.
     return keras.optimizers.SGD(learning_rate=learning_rate, momentum=momentum)
 
 
+def _check_filters(filters: object) -> int:
+    if isinstance(filters, bool) or not isinstance(filters, numbers.Integral) or filters < 1:
+        raise ValueError(f"filters must be an int >= 1, got {filters!r}")
+    return int(filters)
+
+
 def add_conv_block(model: keras.Sequential, filters: int) -> None:
     """Append a 3x3 'valid' ReLU convolution and a 2x2 max pooling to ``model``.
 
@@ -72,11 +78,9 @@ def add_conv_block(model: keras.Sequential, filters: int) -> None:
     filters : int
         Number of convolution filters, ``>= 1``.
     """
-    if isinstance(filters, bool) or not isinstance(filters, numbers.Integral) or filters < 1:
-        raise ValueError(f"filters must be an int >= 1, got {filters!r}")
     model.add(
         layers.Conv2D(
-            int(filters),
+            _check_filters(filters),
             kernel_size=(3, 3),
             strides=(1, 1),
             padding="valid",
@@ -110,7 +114,8 @@ def build_model(
     keras.Sequential
         A compiled model, ready for :meth:`keras.Model.fit`.
     """
-    if not isinstance(conv_filters, tuple) or not conv_filters:
+    filters_given: object = conv_filters
+    if not isinstance(filters_given, tuple) or not filters_given:
         raise ValueError(f"conv_filters must be a non-empty tuple of ints, got {conv_filters!r}")
     optimizer = make_optimizer(learning_rate, momentum)
 

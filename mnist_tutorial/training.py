@@ -12,7 +12,7 @@ to ``off``.
 
 from __future__ import annotations
 
-import datetime as _datetime
+import datetime as dt
 import hashlib
 import json
 import math
@@ -153,7 +153,7 @@ class RunRecord:
         return cls(**content)
 
 
-class EpochLogger(keras.callbacks.Callback):
+class EpochLogger(keras.callbacks.Callback):  # type: ignore[misc]
     """Print one plain line per epoch and keep the lines and epoch times.
 
     The lines look like Keras's ``verbose=2`` output, in the homework's order::
@@ -233,6 +233,19 @@ def _versions() -> dict[str, str]:
     }
 
 
+def _without_names(value: Any) -> Any:
+    """Drop ``name`` entries: auto-numbered names change nothing in the result."""
+    if isinstance(value, dict):
+        return {key: _without_names(item) for key, item in value.items() if key != "name"}
+    if isinstance(value, list):
+        return [_without_names(item) for item in value]
+    return value
+
+
+def _plain(value: Any) -> Any:
+    return _without_names(json.loads(json.dumps(value, default=str)))
+
+
 def run_key(
     model: keras.Model, dataset: Dataset, *, epochs: int, batch_size: int, seed: int
 ) -> tuple[str, dict[str, Any]]:
@@ -256,10 +269,9 @@ def run_key(
     if not compile_config:
         raise ValueError("model must be compiled before training (model.compile(...))")
     settings: dict[str, Any] = {
-        "model": model.name,
-        "architecture": json.loads(json.dumps(model.get_config(), default=str)),
+        "architecture": _plain(model.get_config()),
         "initial_weights_sha256": _weights_sha256(model),
-        "compile": json.loads(json.dumps(compile_config, default=str)),
+        "compile": _plain(compile_config),
         "epochs": epochs,
         "batch_size": batch_size,
         "seed": seed,
@@ -372,7 +384,9 @@ def train(
     batch_size = _check_positive_int("batch_size", batch_size)
     seed = _check_positive_int("seed", seed, minimum=0)
     if not isinstance(dataset, Dataset):
-        raise TypeError(f"dataset must be a mnist_tutorial.data.Dataset, got {type(dataset).__name__}")
+        raise TypeError(
+            f"dataset must be a mnist_tutorial.data.Dataset, got {type(dataset).__name__}"
+        )
     if not callable(build):
         raise TypeError(f"build must be a callable that returns a keras.Model, got {build!r}")
     emit = emit if emit is not None else _print_line
@@ -414,7 +428,7 @@ def _fit(
     batch_size = int(settings["batch_size"])
     steps = math.ceil(dataset.x_train.shape[0] / batch_size)
     logger = EpochLogger(epochs, steps, emit)
-    created = _datetime.datetime.now(_datetime.UTC).isoformat(timespec="seconds")
+    created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     start = time.perf_counter()
     history = model.fit(
         dataset.x_train,
@@ -437,4 +451,3 @@ def _fit(
         created=created,
         _model=model,
     )
-
