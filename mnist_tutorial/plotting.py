@@ -1,0 +1,255 @@
+"""Figures of training histories.
+
+Every function returns a :class:`matplotlib.figure.Figure` created through
+:mod:`matplotlib.pyplot` (so that notebooks and sphinx-gallery pick it up),
+never calls :func:`matplotlib.pyplot.show`, and never changes global
+``rcParams``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import numpy.typing as npt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+__all__ = ["plot_curves", "plot_digits", "plot_history", "plot_sweep"]
+
+History = Mapping[str, Sequence[float]]
+
+_LABELS = {
+    "loss": "cross-entropy loss",
+    "val_loss": "validation cross-entropy loss",
+    "accuracy": "accuracy",
+    "val_accuracy": "validation accuracy",
+}
+
+
+def _check_history(name: str, history: object, keys: Sequence[str]) -> History:
+    if not isinstance(history, Mapping):
+        raise TypeError(
+            f"{name} must be a mapping of metric names to per-epoch values "
+            f"(such as RunRecord.history), got {type(history).__name__}"
+        )
+    missing = [key for key in keys if key not in history]
+    if missing:
+        raise ValueError(f"{name} lacks {missing}; it has {sorted(history)}")
+    lengths = {len(history[key]) for key in keys}
+    if 0 in lengths:
+        raise ValueError(f"{name} has no epochs for {list(keys)}")
+    return history
+
+
+def _epochs(values: Sequence[float]) -> range:
+    return range(1, len(values) + 1)
+
+
+def _style_epoch_axis(axes: Axes, n_epochs: int) -> None:
+    axes.set_xlabel("epoch")
+    axes.set_xlim(0.8, n_epochs + 0.2)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.grid(alpha=0.3)
+
+
+def plot_history(history: History, *, title: str | None = None) -> Figure:
+    """Plot loss and accuracy over epochs, training against validation.
+
+    Parameters
+    ----------
+    history : mapping
+        Per-epoch ``loss``, ``val_loss``, ``accuracy`` and ``val_accuracy``,
+        such as :attr:`mnist_tutorial.training.RunRecord.history`.
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two panels: cross-entropy loss (top) and classification accuracy
+        (bottom).
+    """
+    history = _check_history("history", history, ("loss", "val_loss", "accuracy", "val_accuracy"))
+    figure, (loss_axes, accuracy_axes) = plt.subplots(2, 1, figsize=(6.4, 6.0), sharex=True)
+    for axes, metric, panel in (
+        (loss_axes, "loss", "Cross-entropy loss"),
+        (accuracy_axes, "accuracy", "Classification accuracy"),
+    ):
+        axes.plot(_epochs(history[metric]), history[metric], marker="o", label="train")
+        axes.plot(
+            _epochs(history[f"val_{metric}"]),
+            history[f"val_{metric}"],
+            marker="s",
+            label="validation",
+        )
+        axes.set_title(panel)
+        axes.set_ylabel(metric)
+        axes.legend()
+        _style_epoch_axis(axes, len(history[metric]))
+    loss_axes.set_xlabel("")
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    return figure
+
+
+def plot_curves(
+    histories: Mapping[str, History],
+    *,
+    metric: str = "accuracy",
+    title: str | None = None,
+    log_scale: bool = False,
+) -> Figure:
+    """Plot one metric over epochs for several runs on one axes.
+
+    Parameters
+    ----------
+    histories : mapping of str to mapping
+        Run label to history (as in :func:`plot_history`).
+    metric : {'accuracy', 'val_accuracy', 'loss', 'val_loss'}
+        The metric to compare.
+    title : str, optional
+        Axes title; defaults to the metric's name.
+    log_scale : bool, default False
+        Use a logarithmic y axis (useful for losses).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if metric not in _LABELS:
+        raise ValueError(f"metric must be one of {sorted(_LABELS)}, got {metric!r}")
+    given: object = histories
+    if not isinstance(given, Mapping) or not given:
+        raise ValueError("histories must be a non-empty mapping of labels to histories")
+    checked = {
+        label: _check_history(f"histories[{label!r}]", history, (metric,))
+        for label, history in histories.items()
+    }
+    figure, axes = plt.subplots(figsize=(6.4, 4.0))
+    for label, history in checked.items():
+        axes.plot(_epochs(history[metric]), history[metric], marker="o", label=label)
+    axes.set_ylabel(_LABELS[metric])
+    axes.set_title(title or _LABELS[metric].capitalize())
+    if log_scale:
+        axes.set_yscale("log")
+    axes.legend()
+    _style_epoch_axis(axes, max(len(history[metric]) for history in checked.values()))
+    figure.tight_layout()
+    return figure
+
+
+def plot_sweep(
+    results: Mapping[float, float],
+    *,
+    xlabel: str,
+    ylabel: str,
+    reference: tuple[str, float] | None = None,
+    log_x: bool = True,
+    title: str | None = None,
+) -> Figure:
+    """Plot one outcome against the values of a swept setting.
+
+    Parameters
+    ----------
+    results : mapping of float to float
+        Setting value (for example a learning rate) to outcome.
+    xlabel, ylabel : str
+        Axis labels.
+    reference : (str, float), optional
+        A labelled horizontal line to compare against, such as a baseline.
+    log_x : bool, default True
+        Use a logarithmic x axis, as suits learning rates.
+    title : str, optional
+        Axes title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    given: object = results
+    if not isinstance(given, Mapping) or not given:
+        raise ValueError("results must be a non-empty mapping of setting values to outcomes")
+    settings = sorted(results)
+    if log_x and settings[0] <= 0:
+        raise ValueError(f"log_x needs positive setting values, got {settings[0]}")
+    figure, axes = plt.subplots(figsize=(6.4, 4.0))
+    axes.plot(settings, [results[value] for value in settings], marker="o", label=ylabel)
+    for value in settings:
+        axes.annotate(
+            f"{results[value]:.4f}",
+            (value, results[value]),
+            textcoords="offset points",
+            xytext=(0, 6),
+            ha="center",
+        )
+    if reference is not None:
+        label, level = reference
+        axes.axhline(level, color="0.4", linestyle="--", label=label)
+    if log_x:
+        axes.set_xscale("log")
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    if title:
+        axes.set_title(title)
+    axes.grid(alpha=0.3)
+    axes.legend()
+    figure.tight_layout()
+    return figure
+
+
+def plot_digits(
+    images: npt.NDArray[Any],
+    labels: Sequence[int] | npt.NDArray[Any],
+    *,
+    ncols: int = 10,
+    titles: Sequence[str] | None = None,
+) -> Figure:
+    """Show digit images in a grid, each titled with its label.
+
+    Parameters
+    ----------
+    images : ndarray, shape (N, 28, 28) or (N, 28, 28, 1)
+        Images, uint8 or float.
+    labels : sequence of int
+        One label per image, used as the title unless ``titles`` is given.
+    ncols : int, default 10
+        Images per row.
+    titles : sequence of str, optional
+        One title per image, replacing the labels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    array = np.asarray(images)
+    if array.ndim == 4 and array.shape[-1] == 1:
+        array = array[..., 0]
+    if array.ndim != 3 or array.shape[0] == 0:
+        raise ValueError(f"images must have shape (N, H, W) or (N, H, W, 1), got {array.shape}")
+    count = array.shape[0]
+    if len(labels) != count:
+        raise ValueError(f"labels must have one entry per image ({count}), got {len(labels)}")
+    if titles is not None and len(titles) != count:
+        raise ValueError(f"titles must have one entry per image ({count}), got {len(titles)}")
+    columns: object = ncols
+    if isinstance(columns, bool) or not isinstance(columns, int) or columns < 1:
+        raise ValueError(f"ncols must be an int >= 1, got {ncols!r}")
+    ncols = min(ncols, count)
+    nrows = -(-count // ncols)
+    figure, axes_grid = plt.subplots(
+        nrows, ncols, figsize=(1.1 * ncols, 1.35 * nrows), squeeze=False
+    )
+    for index, axes in enumerate(axes_grid.flat):
+        axes.set_axis_off()
+        if index >= count:
+            continue
+        axes.imshow(array[index], cmap="gray_r", interpolation="nearest")
+        title = titles[index] if titles is not None else str(int(labels[index]))
+        axes.set_title(title, fontsize=9)
+    figure.tight_layout()
+    return figure

