@@ -94,3 +94,9 @@ def bench(session: nox.Session) -> None:
     _install(session, "test")
     epochs = os.environ.get("BENCH_EPOCHS", "2")
     session.run("python", "benchmarks/bench_training.py", "--epochs", epochs, env=ENV)
+
+
+@nox.session(default=False, venv_backend="none")
+def bench_docs(session: nox.Session) -> None:
+    """Time cold, unchanged and prose-edit docs builds (run ``nox -s docs`` once first)."""
+    session.run("python", "benchmarks/bench_docs.py", *session.posargs)

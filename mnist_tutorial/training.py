@@ -34,9 +34,11 @@ from mnist_tutorial.data import Dataset
 
 __all__ = [
     "ENV_RUN_CACHE",
+    "EVENTS_FILE",
     "METRICS",
     "EpochLogger",
     "RunRecord",
+    "read_events",
     "run_cache_dir",
     "run_key",
     "train",
@@ -45,6 +47,8 @@ __all__ = [
 ENV_RUN_CACHE = "MNIST_TUTORIAL_RUN_CACHE"
 #: The per-epoch quantities a record holds, in log order.
 METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
+#: Name of the lookup log in the run cache directory (see :func:`read_events`).
+EVENTS_FILE = "events.jsonl"
 _FORMAT_VERSION = 1
 _RECORD_FILE = "record.json"
 _MODEL_FILE = "model.keras"
@@ -334,6 +338,37 @@ def _write_entry(root: Path, record: RunRecord, model: keras.Model) -> Path:
     return final
 
 
+def _log_event(root: Path, event: str, record: RunRecord) -> None:
+    # One JSON line per lookup, so that a build can count its hits and misses.
+    line = json.dumps(
+        {
+            "event": event,
+            "key": record.key,
+            "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "total_seconds": record.total_seconds,
+        }
+    )
+    with (root / EVENTS_FILE).open("a") as handle:
+        handle.write(line + "\n")
+
+
+def read_events(root: Path | None = None) -> list[dict[str, Any]]:
+    """Return the run cache's lookup log, oldest first.
+
+    Each entry has ``event`` (``"hit"`` or ``"miss"``), ``key``, ``time``
+    and the run's ``total_seconds``.
+
+    Parameters
+    ----------
+    root : path, optional
+        The run cache directory; defaults to :func:`run_cache_dir`.
+    """
+    root = root if root is not None else run_cache_dir()
+    if root is None or not (root / EVENTS_FILE).is_file():
+        return []
+    return [json.loads(line) for line in (root / EVENTS_FILE).read_text().splitlines() if line]
+
+
 def _discard(line: str) -> None:
     del line
 
@@ -422,12 +457,14 @@ def train(
         with filelock.FileLock(root / f"{key}.lock"):
             cached = _read_entry(root / key, key)
             if cached is not None:
+                _log_event(root, "hit", cached)
                 for line in cached.log_lines:
                     epoch_output(line)
                 output(_summary(cached))
                 return cached
             record = _fit(model, dataset, key, settings, epoch_output)
             record.directory = _write_entry(root, record, model)
+            _log_event(root, "miss", record)
     if not log:
         output(_summary(record))
     return record

@@ -120,6 +120,9 @@ def test_cache_miss_then_hit(
     assert printed[:-1] == first.log_lines
     assert "replayed from the run cache" in printed[-1]
     assert first.created in printed[-1]
+    events = training.read_events(run_cache)
+    assert [event["event"] for event in events] == ["miss", "hit"]
+    assert {event["key"] for event in events} == {first.key}
 
     # The stored model is the trained one.
     trained = first.load_model().predict(dataset.x_test, verbose=0)
