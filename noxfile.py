@@ -39,7 +39,14 @@ def _install(session: nox.Session, *groups: str, editable: bool = True) -> None:
 def tests(session: nox.Session) -> None:
     """Run the test suite (extra arguments go to pytest)."""
     _install(session, "test")
-    session.run("pytest", *session.posargs, env=ENV)
+    session.run("pytest", "-m", "not docs", *session.posargs, env=ENV)
+
+
+@nox.session(default=False)
+def docs_tests(session: nox.Session) -> None:
+    """Build the site in scratch folders: determinism, false claims, clean pages."""
+    _install(session, "test", "docs")
+    session.run("pytest", "-m", "docs", *session.posargs, env=ENV)
 
 
 @nox.session(default=True)

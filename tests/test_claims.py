@@ -1,0 +1,32 @@
+"""Tests for mnist_tutorial.claims."""
+
+from __future__ import annotations
+
+import pytest
+
+from mnist_tutorial import claims
+
+
+def test_true_claim_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MNIST_TUTORIAL_DRAFT", raising=False)
+    accuracy = 0.98
+    claims.check(accuracy > 0.9, "accuracy is above 0.9")
+
+
+def test_false_claim_raises_with_its_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MNIST_TUTORIAL_DRAFT", raising=False)
+    accuracy = 0.9
+    with pytest.raises(claims.ClaimError, match="claim does not hold: lr = 1 stays near chance"):
+        claims.check(accuracy < 0.2, "lr = 1 stays near chance")
+
+
+def test_false_claim_only_warns_in_draft_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MNIST_TUTORIAL_DRAFT", "1")
+    with pytest.warns(claims.ClaimWarning, match="draft build: not enforced"):
+        claims.check(condition=False, claim="momentum helps")
+
+
+@pytest.mark.parametrize("claim", ["", "   ", None])
+def test_claim_must_be_described(claim: object) -> None:
+    with pytest.raises(TypeError, match="claim must be a non-empty string"):
+        claims.check(condition=True, claim=claim)  # type: ignore[arg-type]

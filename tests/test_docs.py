@@ -1,0 +1,144 @@
+"""Build-level tests of the course site (marker ``docs``; run by ``nox -s docs_tests``).
+
+They build copies of ``docs/`` and ``examples/`` in a temporary folder with
+the real ``conf.py``, so they never touch the working tree's build.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("sphinx_gallery")
+
+pytestmark = pytest.mark.docs
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Timings change from build to build; everything else must not.
+TIMING_PATTERNS = [
+    (re.compile(r"- \d+s - \d+ms/step -"), "- Ts - Tms/step -"),
+    (re.compile(r"\((?:trained|replayed) [^)]*\)"), "(timing)"),
+    (re.compile(r"Training cost: .*"), "Training cost: (timing)"),
+    (re.compile(r"(Time per epoch ratio:)\s+[\d.]+"), r"\1 T"),
+    (re.compile(r"(\d\.\d{4}|\d+)\s+[\d.]+$", re.MULTILINE), r"\1 T"),  # s/epoch column
+    (re.compile(r"\*\*Total running time of the script:\*\*.*"), "(total time)"),
+    (re.compile(r"\.\. only:: html.*", re.DOTALL), ""),  # download links and footers
+]
+CONTROL_CHARACTERS = re.compile(r"[\r\b]|\x1b\[")
+
+
+def copy_sources(destination: Path, examples: list[Path] | None = None) -> Path:
+    """Copy docs/ (without build output) and the given examples; return the docs path."""
+    docs = destination / "docs"
+    shutil.copytree(
+        ROOT / "docs",
+        docs,
+        ignore=shutil.ignore_patterns("_build", "auto_examples", "gen_modules", "_generated"),
+    )
+    (docs / "sg_execution_times.rst").unlink(missing_ok=True)
+    target = destination / "examples"
+    target.mkdir()
+    sources = examples if examples is not None else sorted((ROOT / "examples").iterdir())
+    for source in sources:
+        shutil.copy(source, target / source.name)
+    return docs
+
+
+def sphinx_build(docs: Path, *, draft: bool, run_cache: str) -> subprocess.CompletedProcess[str]:
+    environment = {
+        **os.environ,
+        "MNIST_TUTORIAL_DRAFT": "1" if draft else "0",
+        "MNIST_TUTORIAL_RUN_CACHE": run_cache,
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+    }
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-b",
+            "html",
+            "-W",
+            "--keep-going",
+            "-n",
+            "-q",
+            str(docs),
+            str(docs / "_build" / "html"),
+        ],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def page_outputs(docs: Path) -> dict[str, str]:
+    """Return each example page's generated reST with timings masked."""
+    pages = {}
+    for page in sorted((docs / "auto_examples").glob("plot_*.rst")):
+        text = page.read_text()
+        for pattern, replacement in TIMING_PATTERNS:
+            text = pattern.sub(replacement, text)
+        pages[page.name] = text
+    return pages
+
+
+def test_two_draft_builds_give_identical_pages(tmp_path: Path) -> None:
+    first_docs = copy_sources(tmp_path / "first")
+    second_docs = copy_sources(tmp_path / "second")
+    # No run cache: identical pages must come from determinism, not replay.
+    for docs in (first_docs, second_docs):
+        result = sphinx_build(docs, draft=True, run_cache="off")
+        assert result.returncode == 0, result.stderr[-3000:]
+
+    first, second = page_outputs(first_docs), page_outputs(second_docs)
+    assert sorted(first) == [
+        "plot_01_baseline.rst",
+        "plot_02_learning_rates.rst",
+        "plot_03_momentum.rst",
+        "plot_04_second_conv_layer.rst",
+    ]
+    assert "replayed from the run cache" not in "".join(first.values())
+    for name in first:
+        assert first[name] == second[name], f"{name} differs between two identical builds"
+
+    html = first_docs / "_build" / "html" / "auto_examples"
+    for name in first:
+        page = html / name.replace(".rst", ".html")
+        text = page.read_text()
+        assert "Draft build" in text
+        assert not CONTROL_CHARACTERS.search(text), f"{page.name} has control characters"
+        images = re.findall(r'src="(\.\./_images/[^"]+)"', text)
+        size = page.stat().st_size + sum((html / image).stat().st_size for image in set(images))
+        assert size < 2 * 1024 * 1024, f"{page.name} weighs {size} bytes with its images"
+
+
+def test_a_false_claim_fails_the_build(tmp_path: Path) -> None:
+    example = tmp_path / "plot_99_false_claim.py"
+    example.write_text(
+        '"""\nA page with a false claim\n========================\n\nIt claims too much.\n"""\n'
+        "# %%\n"
+        "# Accuracy is above 99.9 %.\n"
+        "accuracy = 0.5\n"
+        "# sphinx_gallery_start_ignore\n"
+        "from mnist_tutorial import claims\n\n"
+        'claims.check(accuracy > 0.999, "accuracy is above 99.9 %")\n'
+        "# sphinx_gallery_end_ignore\n"
+    )
+    docs = copy_sources(tmp_path / "site", examples=[example])
+    result = sphinx_build(docs, draft=False, run_cache="off")
+    assert result.returncode != 0
+    assert "claim does not hold: accuracy is above 99.9 %" in result.stdout + result.stderr
+
+    # The same page builds in draft mode, where claims only warn.
+    shutil.rmtree(docs / "_build")
+    shutil.rmtree(docs / "auto_examples")
+    draft = sphinx_build(docs, draft=True, run_cache="off")
+    assert draft.returncode == 0, draft.stderr[-3000:]

@@ -1,0 +1,145 @@
+"""Tests for mnist_tutorial.plotting on synthetic histories."""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from mnist_tutorial import plotting
+
+HISTORY = {
+    "loss": [0.9, 0.5, 0.3],
+    "val_loss": [0.8, 0.6, 0.5],
+    "accuracy": [0.7, 0.85, 0.9],
+    "val_accuracy": [0.72, 0.8, 0.84],
+}
+
+
+@pytest.fixture(autouse=True)
+def _close_figures() -> None:
+    yield
+    plt.close("all")
+
+
+def test_plot_history_draws_train_and_validation_panels() -> None:
+    rc_before = dict(mpl.rcParams)
+    figure = plotting.plot_history(HISTORY, title="Run")
+    assert isinstance(figure, Figure)
+    loss_axes, accuracy_axes = figure.axes
+    assert loss_axes.get_title() == "Cross-entropy loss"
+    assert accuracy_axes.get_title() == "Classification accuracy"
+    for axes, metric in ((loss_axes, "loss"), (accuracy_axes, "accuracy")):
+        train, validation = axes.get_lines()
+        assert list(train.get_xdata()) == [1, 2, 3]
+        assert list(train.get_ydata()) == HISTORY[metric]
+        assert list(validation.get_ydata()) == HISTORY[f"val_{metric}"]
+        assert [text.get_text() for text in axes.get_legend().get_texts()] == [
+            "train",
+            "validation",
+        ]
+    assert figure.get_suptitle() == "Run"
+    assert dict(mpl.rcParams) == rc_before
+
+
+@pytest.mark.parametrize(
+    ("history", "error", "match"),
+    [
+        ([0.1, 0.2], TypeError, "history must be a mapping"),
+        ({"loss": [0.1]}, ValueError, "lacks"),
+        ({key: [] for key in HISTORY}, ValueError, "no epochs"),
+    ],
+)
+def test_plot_history_rejects_bad_input(history: object, error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        plotting.plot_history(history)  # type: ignore[arg-type]
+
+
+def test_plot_curves_one_line_per_run() -> None:
+    other = {"accuracy": [0.1, 0.1, 0.1, 0.1]}
+    figure = plotting.plot_curves({"a": HISTORY, "b": other}, metric="accuracy")
+    (axes,) = figure.axes
+    lines = axes.get_lines()
+    assert [line.get_label() for line in lines] == ["a", "b"]
+    assert list(lines[1].get_ydata()) == [0.1, 0.1, 0.1, 0.1]
+    assert axes.get_yscale() == "linear"
+    figure = plotting.plot_curves({"a": HISTORY}, metric="val_loss", log_scale=True)
+    assert figure.axes[0].get_yscale() == "log"
+
+
+@pytest.mark.parametrize(
+    ("histories", "metric", "match"),
+    [
+        ({"a": HISTORY}, "precision", "metric must be one of"),
+        ({}, "accuracy", "non-empty"),
+        ({"a": {"loss": [1.0]}}, "accuracy", r"histories\['a'\] lacks"),
+    ],
+)
+def test_plot_curves_rejects_bad_input(histories: object, metric: str, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        plotting.plot_curves(histories, metric=metric)  # type: ignore[arg-type]
+
+
+def test_plot_sweep_sorts_settings_and_draws_reference() -> None:
+    figure = plotting.plot_sweep(
+        {0.3: 0.5, 0.03: 0.7, 0.1: 0.9},
+        xlabel="learning rate",
+        ylabel="val acc",
+        reference=("baseline", 0.6),
+    )
+    (axes,) = figure.axes
+    sweep, reference = axes.get_lines()
+    assert list(sweep.get_xdata()) == [0.03, 0.1, 0.3]
+    assert list(sweep.get_ydata()) == [0.7, 0.9, 0.5]
+    assert list(reference.get_ydata()) == [0.6, 0.6]
+    assert axes.get_xscale() == "log"
+    assert [text.get_text() for text in axes.texts] == ["0.7000", "0.9000", "0.5000"]
+
+
+def test_plot_sweep_rejects_bad_input() -> None:
+    with pytest.raises(ValueError, match="non-empty"):
+        plotting.plot_sweep({}, xlabel="x", ylabel="y")
+    with pytest.raises(ValueError, match="log_x"):
+        plotting.plot_sweep({0.0: 1.0}, xlabel="x", ylabel="y")
+
+
+def test_plot_digits_grid_and_titles() -> None:
+    images = np.zeros((12, 28, 28, 1), dtype=np.float32)
+    images[3, 5, 5, 0] = 1.0
+    figure = plotting.plot_digits(images, list(range(12)), ncols=5)
+    assert len(figure.axes) == 15  # 3 rows of 5, the last three left empty
+    assert [axes.get_title() for axes in figure.axes[:12]] == [str(i) for i in range(12)]
+    assert figure.axes[3].get_images()[0].get_array()[5, 5] == 1.0
+    assert all(not axes.get_images() for axes in figure.axes[12:])
+    titled = plotting.plot_digits(images[:2, ..., 0], [1, 2], titles=["one", "two"])
+    assert [axes.get_title() for axes in titled.axes] == ["one", "two"]
+
+
+@pytest.mark.parametrize(
+    ("images", "labels", "options", "match"),
+    [
+        (np.zeros((2, 28)), [0, 1], {}, "images must have shape"),
+        (np.zeros((2, 28, 28)), [0], {}, "labels must have one entry per image"),
+        (np.zeros((2, 28, 28)), [0, 1], {"titles": ["a"]}, "titles"),
+        (np.zeros((2, 28, 28)), [0, 1], {"ncols": 0}, "ncols"),
+        (np.zeros((2, 28, 28)), [0, 1], {"ncols": True}, "ncols"),
+    ],
+)
+def test_plot_digits_rejects_bad_input(
+    images: np.ndarray, labels: list[int], options: dict[str, object], match: str
+) -> None:
+    with pytest.raises(ValueError, match=match):
+        plotting.plot_digits(images, labels, **options)  # type: ignore[arg-type]
+
+
+def test_plot_functions_never_show(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail() -> None:
+        raise AssertionError("plt.show() must not be called")
+
+    monkeypatch.setattr(plt, "show", fail)
+    plotting.plot_history(HISTORY)
+    plotting.plot_curves({"a": HISTORY})
+    plotting.plot_sweep({0.1: 0.5}, xlabel="x", ylabel="y")
+    plotting.plot_digits(np.zeros((1, 28, 28)), [0])
