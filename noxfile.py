@@ -96,6 +96,14 @@ def docs(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def downloads(session: nox.Session) -> None:
+    """Run every script and notebook the built site offers, as a reader would."""
+    # Not editable: the downloads must work with the project as installed.
+    _install(session, "downloads", editable=False)
+    session.run("python", "tools/run_downloads.py", *session.posargs, env=ENV)
+
+
+@nox.session(default=False)
 def bench(session: nox.Session) -> None:
     """Measure the training wrapper's overhead against a plain ``model.fit``."""
     _install(session, "test")

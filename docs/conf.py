@@ -6,6 +6,8 @@ import hashlib
 import importlib.metadata
 import os
 import platform
+import re
+import shutil
 import sys
 import zlib
 from pathlib import Path
@@ -13,6 +15,8 @@ from pathlib import Path
 HERE = Path(__file__).parent.resolve()
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE / "_ext"))
+
+import gallery_hooks
 
 from mnist_tutorial import config as mnist_config
 
@@ -24,6 +28,9 @@ release = importlib.metadata.version("mnist-tutorial")
 version = ".".join(release.split(".")[:2])
 
 DRAFT = mnist_config.draft_mode()
+# The GitHub repository from pyproject.toml's [project.urls]; None when it is
+# blank or a placeholder, and then no page links to it.
+REPOSITORY = gallery_hooks.repository_url(ROOT / "pyproject.toml")
 
 extensions = [
     "sphinx.ext.autodoc",
@@ -184,7 +191,7 @@ sphinx_gallery_conf = {
     # Figures, SourceCode and plain results are shown; bare return values of
     # Keras and Matplotlib calls are not.
     "ignore_repr_types": r"matplotlib|keras|History|RunRecord|NoneType",
-    "first_notebook_cell": "%matplotlib inline",
+    "first_notebook_cell": gallery_hooks.first_notebook_cell(REPOSITORY),
     "remove_config_comments": True,
     "show_memory": False,
     "min_reported_time": 0,
@@ -275,7 +282,34 @@ def _add_backreferences(
         ]
 
 
+_TITLE_UNDERLINE = re.compile(r"^=+\n", re.MULTILINE)
+
+
+def _add_example_links(app: object, docname: str, source: list[str]) -> None:
+    """Put "View source" and "Open in Colab" links under each example's title."""
+    del app
+    match = re.fullmatch(r"auto_examples/(plot_\w+)", docname)
+    if match is None:
+        return
+    links = gallery_hooks.example_links(f"{match[1]}.py", REPOSITORY)
+    title = _TITLE_UNDERLINE.search(source[0], source[0].find("sphx-glr-example-title"))
+    if links and title is not None:
+        source[0] = source[0][: title.end()] + "\n" + links + source[0][title.end() :]
+
+
+def _publish_notebooks(app: object, exception: Exception | None) -> None:
+    """Copy the notebooks to a stable path on the site, for the Colab links."""
+    if exception is not None or getattr(app, "builder").format != "html":  # noqa: B009
+        return
+    target = Path(getattr(app, "outdir")) / gallery_hooks.NOTEBOOK_DIR  # noqa: B009
+    target.mkdir(parents=True, exist_ok=True)
+    for notebook in sorted((HERE / "auto_examples").glob("*.ipynb")):
+        shutil.copy2(notebook, target / notebook.name)
+
+
 def setup(app: object) -> None:
     """Connect this site's build hooks."""
     app.connect("builder-inited", _write_environment_page)  # type: ignore[attr-defined]
     app.connect("autodoc-process-docstring", _add_backreferences)  # type: ignore[attr-defined]
+    app.connect("source-read", _add_example_links)  # type: ignore[attr-defined]
+    app.connect("build-finished", _publish_notebooks)  # type: ignore[attr-defined]

@@ -1,0 +1,119 @@
+"""Run every script and notebook the built site offers for download.
+
+Each ``.py`` runs with ``python`` and each ``.ipynb`` with nbclient, in a
+scratch folder, in draft mode (small data, two epochs) so that the check is
+quick. The "download all" zip files must hold every part. Run through
+``nox -s downloads``, which installs this project into a fresh environment
+first, as a reader would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def expected_parts() -> list[str]:
+    """Return the example names the gallery is made of."""
+    return sorted(path.stem for path in (ROOT / "examples").glob("plot_*.py"))
+
+
+def check_zips(downloads: Path, parts: list[str]) -> list[str]:
+    """Check that both download-all zips hold every part; return the problems."""
+    problems = []
+    for suffix, archive_name in (
+        (".py", "auto_examples_python.zip"),
+        (".ipynb", "auto_examples_jupyter.zip"),
+    ):
+        archives = sorted(downloads.rglob(archive_name))
+        if not archives:
+            problems.append(f"no {archive_name} on the site")
+            continue
+        with zipfile.ZipFile(archives[0]) as archive:
+            names = {Path(name).stem for name in archive.namelist() if name.endswith(suffix)}
+        missing = sorted(set(parts) - names)
+        if missing:
+            problems.append(f"{archive_name} lacks {missing}")
+    return problems
+
+
+def run_script(script: Path, environment: dict[str, str]) -> str | None:
+    """Run a downloaded script; return an error description or None."""
+    with tempfile.TemporaryDirectory(prefix="download-") as scratch:
+        result = subprocess.run(
+            [sys.executable, str(script)],
+            cwd=scratch,
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    if result.returncode != 0:
+        return f"{script.name} exited with {result.returncode}:\n{result.stderr[-2000:]}"
+    return None
+
+
+def run_notebook(notebook: Path) -> str | None:
+    """Execute a downloaded notebook; return an error description or None."""
+    content = nbformat.read(notebook, as_version=4)
+    with tempfile.TemporaryDirectory(prefix="download-") as scratch:
+        client = NotebookClient(
+            content, timeout=600, kernel_name="python3", resources={"metadata": {"path": scratch}}
+        )
+        try:
+            client.execute()
+        except CellExecutionError as error:
+            return f"{notebook.name}: a cell failed:\n{str(error)[-2000:]}"
+    return None
+
+
+def main() -> None:
+    """Run the downloads and report; exit non-zero on any failure."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("site", nargs="?", type=Path, default=ROOT / "docs" / "_build" / "html")
+    arguments = parser.parse_args()
+    downloads = arguments.site / "_downloads"
+    if not downloads.is_dir():
+        raise SystemExit(f"{downloads} does not exist: build the site first (nox -s docs)")
+
+    parts = expected_parts()
+    problems = check_zips(downloads, parts)
+    scripts = sorted(path for path in downloads.rglob("plot_*.py"))
+    notebooks = sorted(path for path in downloads.rglob("plot_*.ipynb"))
+    for kind, found in (("script", scripts), ("notebook", notebooks)):
+        missing = sorted(set(parts) - {path.stem for path in found})
+        if missing:
+            problems.append(f"no downloadable {kind} for {missing}")
+
+    # Draft mode keeps this quick; the site's own build checks the real numbers.
+    os.environ["MNIST_TUTORIAL_DRAFT"] = "1"
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    environment = dict(os.environ)
+    for path in scripts + notebooks:
+        start = time.perf_counter()
+        problem = run_script(path, environment) if path.suffix == ".py" else run_notebook(path)
+        status = "FAILED" if problem else "ok"
+        print(f"{status:6s} {path.name:40s} {time.perf_counter() - start:6.1f} s", flush=True)
+        if problem:
+            problems.append(problem)
+
+    print(f"Ran {len(scripts)} scripts and {len(notebooks)} notebooks; zips checked.")
+    if problems:
+        print("\n".join(["Problems:", *problems]), file=sys.stderr)
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
