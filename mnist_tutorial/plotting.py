@@ -18,7 +18,14 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-__all__ = ["plot_curves", "plot_digits", "plot_history", "plot_sweep"]
+__all__ = [
+    "plot_confusion_matrix",
+    "plot_curves",
+    "plot_digits",
+    "plot_history",
+    "plot_lr_range_test",
+    "plot_sweep",
+]
 
 History = Mapping[str, Sequence[float]]
 
@@ -251,5 +258,98 @@ def plot_digits(
         axes.imshow(array[index], cmap="gray_r", interpolation="nearest")
         title = titles[index] if titles is not None else str(int(labels[index]))
         axes.set_title(title, fontsize=9)
+    figure.tight_layout()
+    return figure
+
+
+def plot_confusion_matrix(
+    matrix: npt.NDArray[np.integer[Any]], *, title: str = "Confusion matrix"
+) -> Figure:
+    """Show a confusion matrix with its counts, the diagonal muted.
+
+    Parameters
+    ----------
+    matrix : numpy.ndarray, shape (C, C)
+        ``matrix[i, j]`` counts examples of true class ``i`` predicted as ``j``.
+    title : str
+        Axes title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    counts = np.asarray(matrix)
+    if counts.ndim != 2 or counts.shape[0] != counts.shape[1] or counts.shape[0] == 0:
+        raise ValueError(f"matrix must be square and non-empty, got shape {counts.shape}")
+    classes = counts.shape[0]
+    # Colour the mistakes only: the diagonal would swamp the scale.
+    errors = counts.astype(float)
+    np.fill_diagonal(errors, np.nan)
+    figure, axes = plt.subplots(figsize=(6.4, 5.6))
+    image = axes.imshow(errors, cmap="Reds")
+    figure.colorbar(image, ax=axes, label="misclassified test images")
+    for row in range(classes):
+        for column in range(classes):
+            value = int(counts[row, column])
+            on_diagonal = row == column
+            axes.text(
+                column,
+                row,
+                str(value),
+                ha="center",
+                va="center",
+                fontsize=8,
+                fontweight="bold" if on_diagonal else "normal",
+                color="black" if on_diagonal or value < np.nanmax(errors) / 2 else "white",
+            )
+    axes.set_xticks(range(classes))
+    axes.set_yticks(range(classes))
+    axes.set_xlabel("predicted class")
+    axes.set_ylabel("true class")
+    axes.set_title(title)
+    figure.tight_layout()
+    return figure
+
+
+def plot_lr_range_test(
+    learning_rates: Sequence[float],
+    smoothed_losses: Sequence[float],
+    *,
+    markers: Mapping[str, float] | None = None,
+    suggestion: float | None = None,
+) -> Figure:
+    """Plot a learning-rate range test: smoothed loss against learning rate.
+
+    Parameters
+    ----------
+    learning_rates, smoothed_losses : sequence of float
+        The test's curve.
+    markers : mapping of str to float, optional
+        Labelled learning rates to mark with vertical lines.
+    suggestion : float, optional
+        The suggested learning rate, marked separately.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if not learning_rates or len(learning_rates) != len(smoothed_losses):
+        raise ValueError("learning_rates and smoothed_losses must be non-empty, of equal length")
+    figure, axes = plt.subplots(figsize=(6.4, 4.2))
+    axes.plot(learning_rates, smoothed_losses, label="smoothed training loss")
+    styles = ("--", ":", "-.")
+    for index, (label, rate) in enumerate((markers or {}).items()):
+        axes.axvline(rate, color=f"C{index + 1}", linestyle=styles[index % 3], label=label)
+    if suggestion is not None:
+        axes.axvline(suggestion, color="black", linewidth=2, label=f"suggested: {suggestion:g}")
+    axes.set_xscale("log")
+    axes.set_xlabel("learning rate")
+    axes.set_ylabel("cross-entropy loss")
+    finite = [value for value in smoothed_losses if np.isfinite(value)]
+    if finite:
+        axes.set_ylim(0, min(max(finite), 3.5) * 1.05)
+    axes.grid(alpha=0.3, which="both")
+    axes.legend(fontsize=8)
+    axes.set_title("Learning-rate range test")
     figure.tight_layout()
     return figure

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from mnist_tutorial.training import RunRecord
 
-__all__ = ["cost_summary", "results_table"]
+__all__ = ["cost_summary", "results_table", "run_settings"]
 
 _COLUMNS = (
     ("train acc", "accuracy", "{:.4f}"),
@@ -16,13 +16,31 @@ _COLUMNS = (
 )
 
 
-def results_table(runs: Mapping[str, RunRecord]) -> str:
+def run_settings(run: RunRecord) -> dict[str, float | int]:
+    """Return a run's learning rate, momentum and number of convolution blocks.
+
+    They are read from the settings recorded with the run, so they describe
+    what was trained, whatever code asked for it.
+    """
+    optimizer = run.settings["compile"]["optimizer"]["config"]
+    layers = run.settings["architecture"]["layers"]
+    return {
+        "learning_rate": float(optimizer["learning_rate"]),
+        "momentum": float(optimizer.get("momentum", 0.0)),
+        "conv_blocks": sum(layer["class_name"] == "Conv2D" for layer in layers),
+    }
+
+
+def results_table(runs: Mapping[str, RunRecord], *, settings: bool = False) -> str:
     """Format the final metrics of several runs as a fixed-width table.
 
     Parameters
     ----------
     runs : mapping of str to RunRecord
         Row label to run, in display order.
+    settings : bool, default False
+        Also show each run's learning rate, momentum, convolution blocks and
+        parameter count (see :func:`run_settings`).
 
     Returns
     -------
@@ -37,14 +55,24 @@ def results_table(runs: Mapping[str, RunRecord]) -> str:
         if not isinstance(run, RunRecord):
             raise TypeError(f"runs[{label!r}] must be a RunRecord, got {type(run).__name__}")
     width = max(len("run"), *(len(label) for label in runs))
-    header = f"{'run':<{width}}  epochs" + "".join(f"  {name:>10}" for name, _, _ in _COLUMNS)
+    header = f"{'run':<{width}}"
+    if settings:
+        header += f"  {'lr':>7}  {'momentum':>8}  {'conv':>4}  {'params':>7}"
+    header += "  epochs" + "".join(f"  {name:>10}" for name, _, _ in _COLUMNS)
     header += f"  {'s/epoch':>8}"
     lines = [header, "-" * len(header)]
     for label, run in runs.items():
+        line = f"{label:<{width}}"
+        if settings:
+            described = run_settings(run)
+            line += (
+                f"  {described['learning_rate']:>7g}  {described['momentum']:>8g}"
+                f"  {described['conv_blocks']:>4}  {run.n_params:>7}"
+            )
         cells = "".join(
             f"  {template.format(run.final(metric)):>10}" for _, metric, template in _COLUMNS
         )
-        lines.append(f"{label:<{width}}  {run.epochs:>6}{cells}  {run.seconds_per_epoch:>8.1f}")
+        lines.append(f"{line}  {run.epochs:>6}{cells}  {run.seconds_per_epoch:>8.1f}")
     return "\n".join(lines)
 
 

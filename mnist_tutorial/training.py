@@ -38,6 +38,7 @@ __all__ = [
     "METRICS",
     "EpochLogger",
     "RunRecord",
+    "cached_result",
     "read_events",
     "run_cache_dir",
     "run_key",
@@ -51,6 +52,7 @@ METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
 EVENTS_FILE = "events.jsonl"
 _FORMAT_VERSION = 1
 _RECORD_FILE = "record.json"
+_RESULT_FILE = "result.json"
 _MODEL_FILE = "model.keras"
 
 
@@ -367,6 +369,53 @@ def read_events(root: Path | None = None) -> list[dict[str, Any]]:
     if root is None or not (root / EVENTS_FILE).is_file():
         return []
     return [json.loads(line) for line in (root / EVENTS_FILE).read_text().splitlines() if line]
+
+
+def cached_result(key: str, compute: Callable[[], dict[str, Any]]) -> tuple[dict[str, Any], bool]:
+    """Return a JSON-serialisable result from the run cache, computing it on a miss.
+
+    For computations other than :func:`train` (a learning-rate range test,
+    say) that should also be reused across builds. Writes are atomic and
+    locked, as for training runs.
+
+    Parameters
+    ----------
+    key : str
+        A key that covers every input of ``compute``, such as one derived
+        from :func:`run_key`.
+    compute : callable
+        Returns the result as a dict of JSON-serialisable values.
+
+    Returns
+    -------
+    result : dict
+        The computed or cached result.
+    replayed : bool
+        True when it came from the cache.
+    """
+    root = run_cache_dir()
+    if root is None:
+        return compute(), False
+    root.mkdir(parents=True, exist_ok=True)
+    entry = root / key
+    with filelock.FileLock(root / f"{key}.lock"):
+        try:
+            stored = json.loads((entry / _RESULT_FILE).read_text())
+        except (OSError, ValueError):
+            stored = None
+        if isinstance(stored, dict) and stored.get("key") == key:
+            return stored["result"], True
+        result = compute()
+        staging = Path(tempfile.mkdtemp(dir=root, prefix=f".tmp-{key[:12]}-"))
+        try:
+            (staging / _RESULT_FILE).write_text(json.dumps({"key": key, "result": result}))
+            if entry.exists():
+                shutil.rmtree(entry)
+            staging.rename(entry)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    return result, False
 
 
 def _discard(line: str) -> None:

@@ -143,3 +143,36 @@ def test_plot_functions_never_show(monkeypatch: pytest.MonkeyPatch) -> None:
     plotting.plot_curves({"a": HISTORY})
     plotting.plot_sweep({0.1: 0.5}, xlabel="x", ylabel="y")
     plotting.plot_digits(np.zeros((1, 28, 28)), [0])
+
+
+def test_plot_confusion_matrix_annotates_every_cell() -> None:
+    matrix = np.array([[5, 1, 0], [2, 7, 0], [0, 0, 9]])
+    figure = plotting.plot_confusion_matrix(matrix)
+    axes = figure.axes[0]
+    assert [text.get_text() for text in axes.texts] == [str(v) for v in matrix.ravel()]
+    shown = axes.get_images()[0].get_array()
+    assert np.ma.getmaskarray(shown)[0, 0]  # the diagonal is not coloured
+    assert shown[1, 0] == 2
+    assert axes.get_xlabel() == "predicted class"
+    with pytest.raises(ValueError, match="square"):
+        plotting.plot_confusion_matrix(np.zeros((2, 3), dtype=int))
+
+
+def test_plot_lr_range_test_marks_rates() -> None:
+    figure = plotting.plot_lr_range_test(
+        [1e-3, 1e-2, 1e-1, 1.0],
+        [2.3, 2.0, 0.5, 3.0],
+        markers={"lr = 1": 1.0, "lr = 0.01": 0.01},
+        suggestion=0.03,
+    )
+    axes = figure.axes[0]
+    curve, first, second, suggested = axes.get_lines()
+    assert list(curve.get_ydata()) == [2.3, 2.0, 0.5, 3.0]
+    assert list(first.get_xdata()) == [1.0, 1.0]
+    assert list(second.get_xdata()) == [0.01, 0.01]
+    assert list(suggested.get_xdata()) == [0.03, 0.03]
+    assert axes.get_xscale() == "log"
+    labels = [text.get_text() for text in axes.get_legend().get_texts()]
+    assert labels == ["smoothed training loss", "lr = 1", "lr = 0.01", "suggested: 0.03"]
+    with pytest.raises(ValueError, match="equal length"):
+        plotting.plot_lr_range_test([0.1], [])

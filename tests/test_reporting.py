@@ -8,11 +8,33 @@ from mnist_tutorial import reporting
 from mnist_tutorial.training import RunRecord
 
 
-def make_record(key: str, accuracy: list[float], *, replayed: bool = False) -> RunRecord:
+def make_settings(learning_rate: float, momentum: float, conv_blocks: int) -> dict[str, object]:
+    # The shape of what training.run_key records from Keras's configs.
+    layers = [{"class_name": "InputLayer"}]
+    layers += [{"class_name": "Conv2D"}, {"class_name": "MaxPooling2D"}] * conv_blocks
+    layers += [{"class_name": "Flatten"}, {"class_name": "Dense"}, {"class_name": "Dense"}]
+    return {
+        "compile": {
+            "optimizer": {
+                "class_name": "SGD",
+                "config": {"learning_rate": learning_rate, "momentum": momentum},
+            }
+        },
+        "architecture": {"layers": layers},
+    }
+
+
+def make_record(
+    key: str,
+    accuracy: list[float],
+    *,
+    replayed: bool = False,
+    settings: dict[str, object] | None = None,
+) -> RunRecord:
     epochs = len(accuracy)
     return RunRecord(
         key=key,
-        settings={},
+        settings=settings or make_settings(0.01, 0.0, 1),
         history={
             "loss": [1.0 - value for value in accuracy],
             "accuracy": accuracy,
@@ -76,3 +98,18 @@ def test_cost_summary_counts_each_run_once() -> None:
     )
     with pytest.raises(ValueError, match="non-empty"):
         reporting.cost_summary({})
+
+
+def test_run_settings_reads_what_was_trained() -> None:
+    record = make_record("a", [0.5], settings=make_settings(0.009999999776482582, 0.9, 2))
+    described = reporting.run_settings(record)
+    assert described["learning_rate"] == pytest.approx(0.01)
+    assert described["momentum"] == 0.9
+    assert described["conv_blocks"] == 2
+
+
+def test_results_table_with_settings() -> None:
+    record = make_record("a", [0.5, 0.9], settings=make_settings(0.009999999776482582, 0.9, 2))
+    header, _, row = reporting.results_table({"momentum": record}, settings=True).splitlines()
+    assert header.split()[:5] == ["run", "lr", "momentum", "conv", "params"]
+    assert row.split()[:6] == ["momentum", "0.01", "0.9", "2", "10", "2"]

@@ -1,0 +1,209 @@
+"""The learning-rate range test (Smith 2017; fastai's ``lr_find``).
+
+Train for at most one epoch while the learning rate grows exponentially, one
+step per batch, and record the loss. The loss first barely moves (the rate
+is too small), then falls fast, then blows up (the rate is too large). A good
+learning rate sits well inside the falling stretch.
+
+Reference: L. N. Smith, "Cyclical Learning Rates for Training Neural
+Networks", WACV 2017.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import keras
+import numpy as np
+
+from mnist_tutorial import training
+from mnist_tutorial.data import Dataset
+
+__all__ = ["RangeTestResult", "lr_range_test", "suggest_learning_rate"]
+
+#: The stated rule behind :attr:`RangeTestResult.suggestion`.
+SUGGESTION_RULE = (
+    "one tenth of the learning rate at which the smoothed loss is lowest, "
+    "rounded down to 1 or 3 times a power of ten"
+)
+
+
+@dataclass(frozen=True)
+class RangeTestResult:
+    """What a learning-rate range test measured.
+
+    Attributes
+    ----------
+    learning_rates : list
+        The learning rate of each step, growing exponentially.
+    losses : list
+        The loss of each step's batch, before the update.
+    smoothed_losses : list
+        Exponentially smoothed, bias-corrected losses.
+    stopped_early : bool
+        True when the test stopped because the loss diverged.
+    suggestion : float
+        The suggested learning rate (see :data:`SUGGESTION_RULE`).
+    replayed : bool
+        True when the result came from the run cache.
+    """
+
+    learning_rates: list[float]
+    losses: list[float]
+    smoothed_losses: list[float]
+    stopped_early: bool
+    suggestion: float
+    replayed: bool = False
+
+    @property
+    def lowest_loss_learning_rate(self) -> float:
+        """The learning rate at the minimum of the smoothed loss."""
+        index = int(np.argmin(self.smoothed_losses))
+        return self.learning_rates[index]
+
+
+def suggest_learning_rate(learning_rates: list[float], smoothed_losses: list[float]) -> float:
+    """Apply :data:`SUGGESTION_RULE` to a range test's curve.
+
+    Parameters
+    ----------
+    learning_rates, smoothed_losses : list of float
+        The curve, of equal non-zero length.
+    """
+    if not learning_rates or len(learning_rates) != len(smoothed_losses):
+        raise ValueError("learning_rates and smoothed_losses must be non-empty and of equal length")
+    target = learning_rates[int(np.nanargmin(smoothed_losses))] / 10
+    exponent = math.floor(math.log10(target))
+    # Round down on the 1-3-10 grid, a conventional set of learning rates.
+    mantissa = 3.0 if target >= 3 * 10.0**exponent else 1.0
+    return float(f"{mantissa * 10.0**exponent:.1g}")
+
+
+def lr_range_test(
+    model: keras.Model,
+    dataset: Dataset,
+    *,
+    min_lr: float = 1e-6,
+    max_lr: float = 10.0,
+    batch_size: int = 32,
+    smoothing: float = 0.98,
+    divergence: float = 4.0,
+    seed: int = 0,
+) -> RangeTestResult:
+    """Run the learning-rate range test on a compiled model, then restore it.
+
+    Over at most one epoch, step ``i`` of ``n`` uses the learning rate
+    ``min_lr * (max_lr / min_lr) ** (i / (n - 1))``. The test stops early
+    once the smoothed loss exceeds ``divergence`` times its minimum, or is
+    not finite. The model's weights, optimizer state and learning rate are
+    restored afterwards. Results are cached like training runs.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A compiled model, typically freshly built.
+    dataset : Dataset
+        Training data (the test set is not used).
+    min_lr, max_lr : float
+        The range of learning rates, ``0 < min_lr < max_lr``.
+    batch_size : int, default 32
+        Mini-batch size; one epoch has ``ceil(N / batch_size)`` steps.
+    smoothing : float, default 0.98
+        Exponential smoothing factor in ``[0, 1)``.
+    divergence : float, default 4.0
+        Stop once the smoothed loss exceeds this multiple (> 1) of its minimum.
+    seed : int, default 0
+        Seed of the batch order.
+
+    Returns
+    -------
+    RangeTestResult
+    """
+    if not 0 < min_lr < max_lr:
+        raise ValueError(
+            f"min_lr and max_lr must satisfy 0 < min_lr < max_lr, got {min_lr}, {max_lr}"
+        )
+    if not 0 <= smoothing < 1:
+        raise ValueError(f"smoothing must be in [0, 1), got {smoothing}")
+    if not divergence > 1:
+        raise ValueError(f"divergence must be > 1, got {divergence}")
+    key, settings = training.run_key(model, dataset, epochs=1, batch_size=batch_size, seed=seed)
+    parameters = {
+        "min_lr": min_lr,
+        "max_lr": max_lr,
+        "smoothing": smoothing,
+        "divergence": divergence,
+    }
+    range_key = hashlib.sha256(
+        json.dumps({"run": key, "range_test": parameters}, sort_keys=True).encode()
+    ).hexdigest()
+    del settings
+
+    def compute() -> dict[str, Any]:
+        return asdict(_run(model, dataset, batch_size, seed, **parameters))
+
+    content, replayed = training.cached_result(range_key, compute)
+    content["replayed"] = replayed
+    return RangeTestResult(**content)
+
+
+def _run(
+    model: keras.Model,
+    dataset: Dataset,
+    batch_size: int,
+    seed: int,
+    *,
+    min_lr: float,
+    max_lr: float,
+    smoothing: float,
+    divergence: float,
+) -> RangeTestResult:
+    if not model.optimizer.built:
+        # Create the optimizer's slots now, so its whole state can be restored.
+        model.optimizer.build(model.trainable_variables)
+    weights = model.get_weights()
+    optimizer_state = [variable.numpy() for variable in model.optimizer.variables]
+    initial_lr = float(model.optimizer.learning_rate.numpy())
+
+    count = dataset.x_train.shape[0]
+    steps = math.ceil(count / batch_size)
+    order = np.random.default_rng(seed).permutation(count)
+    rates = min_lr * (max_lr / min_lr) ** (np.arange(steps) / max(steps - 1, 1))
+    learning_rates: list[float] = []
+    losses: list[float] = []
+    smoothed: list[float] = []
+    average, best, stopped_early = 0.0, math.inf, False
+    try:
+        for step, rate in enumerate(rates):
+            batch = order[step * batch_size : (step + 1) * batch_size]
+            model.optimizer.learning_rate.assign(float(rate))
+            logs = model.train_on_batch(
+                dataset.x_train[batch], dataset.y_train[batch], return_dict=True
+            )
+            loss = float(logs["loss"])
+            average = smoothing * average + (1 - smoothing) * loss
+            value = average / (1 - smoothing ** (step + 1))
+            learning_rates.append(float(rate))
+            losses.append(loss)
+            smoothed.append(value)
+            best = min(best, value)
+            if not math.isfinite(value) or value > divergence * best:
+                stopped_early = True
+                break
+    finally:
+        model.set_weights(weights)
+        for variable, value in zip(model.optimizer.variables, optimizer_state, strict=True):
+            variable.assign(value)
+        model.optimizer.learning_rate.assign(initial_lr)
+    finite = [value if math.isfinite(value) else math.inf for value in smoothed]
+    return RangeTestResult(
+        learning_rates=learning_rates,
+        losses=losses,
+        smoothed_losses=smoothed,
+        stopped_early=stopped_early,
+        suggestion=suggest_learning_rate(learning_rates, finite),
+    )
