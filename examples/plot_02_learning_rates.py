@@ -184,9 +184,12 @@ print(
 # further, to 0.3, gains less: the steps start to overshoot.
 #
 # This search is cheap but rough. It checks one seed, and it chooses by the
-# test set, which then no longer gives an unbiased final score. The
-# learning-rate schedules and adaptive optimizers built into Keras, such as
-# :class:`keras.optimizers.Adam`, are the usual next step.
+# test set, which then no longer gives an unbiased final score. A quicker
+# way to find the useful range is the learning-rate range test, which maps
+# it in less than one epoch: see
+# :ref:`sphx_glr_auto_examples_beyond_the_homework_plot_05_lr_range_test.py`.
+# The learning-rate schedules and adaptive optimizers built into Keras, such
+# as :class:`keras.optimizers.Adam`, are the usual next step.
 
 # sphinx_gallery_start_ignore
 claims.check(best_rate == 0.1, "the best candidate is a learning rate of 0.1")
