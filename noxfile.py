@@ -19,6 +19,8 @@ nox.options.sessions = ["lint", "tests"]
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 DOCS_BUILD = ROOT / "docs" / "_build"
+# tools/check_site.py drives the system Chromium, not a Playwright download.
+CHROMIUM = Path("/usr/bin/chromium")
 
 # Quiet TensorFlow's C++ start-up chatter in every session's output.
 ENV = {"TF_CPP_MIN_LOG_LEVEL": "2"}
@@ -104,6 +106,22 @@ def downloads(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def browser(session: nox.Session) -> None:
+    """Check the built site in headless Chromium: pages, images, console, dark-mode contrast."""
+    if not CHROMIUM.is_file() and not any(arg.startswith("--chromium") for arg in session.posargs):
+        session.error(f"{CHROMIUM} not found: install Chromium with `apt-get install chromium`")
+    # The script needs nothing from the project, only Playwright (no browser download).
+    session.install(*nox.project.dependency_groups(PYPROJECT, "browser"))
+    session.run("python", "tools/check_site.py", *session.posargs)
+
+
+@nox.session(default=False, venv_backend="none")
+def linkcheck(session: nox.Session) -> None:
+    """Check every internal link and anchor of the built site, offline (stdlib only)."""
+    session.run("python", "tools/check_links.py", *session.posargs)
+
+
+@nox.session(default=False)
 def bench(session: nox.Session) -> None:
     """Measure the training wrapper's overhead against a plain ``model.fit``."""
     _install(session, "test")
@@ -115,3 +133,14 @@ def bench(session: nox.Session) -> None:
 def bench_docs(session: nox.Session) -> None:
     """Time cold, unchanged and prose-edit docs builds (run ``nox -s docs`` once first)."""
     session.run("python", "benchmarks/bench_docs.py", *session.posargs)
+
+
+@nox.session(default=False, venv_backend="none")
+def serve(session: nox.Session) -> None:
+    """Serve the built site on http://127.0.0.1:8000 (build it with ``nox -s docs``)."""
+    site = DOCS_BUILD / "html"
+    if not (site / "index.html").exists():
+        session.error(f"{site} has no site yet: run `nox -s docs` (or `nox -s docs -- --draft`)")
+    session.run(
+        "python", "-m", "http.server", "--bind", "127.0.0.1", "--directory", str(site), "8000"
+    )
