@@ -166,7 +166,7 @@ def _invalidate_stale_examples(gallery_dir: Path) -> None:
     stamp = _inputs_stamp()
     if stamp_file.exists() and stamp_file.read_text() == stamp:
         return
-    for record in gallery_dir.glob("*.md5"):
+    for record in gallery_dir.rglob("*.md5"):
         record.unlink()
     gallery_dir.mkdir(parents=True, exist_ok=True)
     stamp_file.write_text(stamp)
@@ -288,7 +288,7 @@ _TITLE_UNDERLINE = re.compile(r"^=+\n", re.MULTILINE)
 def _add_example_links(app: object, docname: str, source: list[str]) -> None:
     """Put "View source" and "Open in Colab" links under each example's title."""
     del app
-    match = re.fullmatch(r"auto_examples/(plot_\w+)", docname)
+    match = re.fullmatch(r"auto_examples/((?:\w+/)?plot_\w+)", docname)
     if match is None:
         return
     links = gallery_hooks.example_links(f"{match[1]}.py", REPOSITORY)
@@ -303,7 +303,7 @@ def _publish_notebooks(app: object, exception: Exception | None) -> None:
         return
     target = Path(getattr(app, "outdir")) / gallery_hooks.NOTEBOOK_DIR  # noqa: B009
     target.mkdir(parents=True, exist_ok=True)
-    for notebook in sorted((HERE / "auto_examples").glob("*.ipynb")):
+    for notebook in sorted((HERE / "auto_examples").rglob("*.ipynb")):
         shutil.copy2(notebook, target / notebook.name)
 
 

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def expected_parts() -> list[str]:
     """Return the example names the gallery is made of."""
-    return sorted(path.stem for path in (ROOT / "examples").glob("plot_*.py"))
+    return sorted(path.stem for path in (ROOT / "examples").rglob("plot_*.py"))
 
 
 def check_zips(downloads: Path, parts: list[str]) -> list[str]:
