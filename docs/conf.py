@@ -297,6 +297,23 @@ def _add_example_links(app: object, docname: str, source: list[str]) -> None:
         source[0] = source[0][: title.end()] + "\n" + links + source[0][title.end() :]
 
 
+_TIMES_SCRIPTS = re.compile(
+    r"^  \.\. raw:: html\n.*?(?=^  \.\. list-table::)", re.DOTALL | re.MULTILINE
+)
+
+
+def _offline_execution_times(app: object, docname: str, source: list[str]) -> None:
+    """Drop the CDN scripts from sphinx-gallery's execution-times tables.
+
+    They load jQuery and DataTables from third-party CDNs only to make the
+    table sortable; offline they fail with console errors. The table itself
+    stays.
+    """
+    del app
+    if docname.endswith("sg_execution_times"):
+        source[0] = _TIMES_SCRIPTS.sub("", source[0])
+
+
 def _publish_notebooks(app: object, exception: Exception | None) -> None:
     """Copy the notebooks to a stable path on the site, for the Colab links."""
     if exception is not None or getattr(app, "builder").format != "html":  # noqa: B009
@@ -312,4 +329,5 @@ def setup(app: object) -> None:
     app.connect("builder-inited", _write_environment_page)  # type: ignore[attr-defined]
     app.connect("autodoc-process-docstring", _add_backreferences)  # type: ignore[attr-defined]
     app.connect("source-read", _add_example_links)  # type: ignore[attr-defined]
+    app.connect("source-read", _offline_execution_times)  # type: ignore[attr-defined]
     app.connect("build-finished", _publish_notebooks)  # type: ignore[attr-defined]

@@ -23,7 +23,7 @@ import numpy as np
 from mnist_tutorial import training
 from mnist_tutorial.data import Dataset
 
-__all__ = ["RangeTestResult", "lr_range_test", "suggest_learning_rate"]
+__all__ = ["SUGGESTION_RULE", "RangeTestResult", "lr_range_test", "suggest_learning_rate"]
 
 #: The stated rule behind :attr:`RangeTestResult.suggestion`.
 SUGGESTION_RULE = (

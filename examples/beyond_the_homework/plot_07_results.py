@@ -50,7 +50,7 @@ print(reporting.results_table(runs, settings=True))
 # %%
 # Validation accuracy of every 10-epoch run
 # -----------------------------------------
-full_runs = {label: run for label, run in runs.items() if run.epochs == 10}
+full_runs = {label: runs[label] for label, (_, epochs) in site_runs.items() if epochs == 10}
 figure = plotting.plot_curves(
     {label: run.history for label, run in full_runs.items()},
     metric="val_accuracy",
