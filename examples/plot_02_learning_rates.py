@@ -210,12 +210,17 @@ print(
 )
 
 # %%
-# **Yes: a learning rate of 0.1 is better than 0.01 for this network.** It
-# leads at every epoch, and after ten epochs its validation accuracy is about
-# one percentage point higher and its validation loss lower than the
-# baseline's. A step ten times larger gets further along in the same number
-# of updates, and is still small enough to stay stable. Going three times
-# further, to 0.3, gains less: the steps start to overshoot.
+# **Yes: a learning rate of 0.1 is better than 0.01 for this network.** In
+# the search it was the best of the three after two epochs. At 0.3 the
+# network was ahead after one epoch but behind after two: steps that large
+# start to overshoot. In the full run, 0.1 leads the baseline on validation
+# accuracy at every epoch and ends about one percentage point higher, with
+# a lower validation loss. A step ten times larger gets further along in the
+# same number of updates and is still small enough to stay stable.
+#
+# It also shows the first sign of overfitting: its validation loss reaches
+# its lowest point a few epochs before the end and then creeps up, while the
+# training accuracy approaches 100 %. Part 3 sees the same with momentum.
 #
 # This search is cheap but rough. It checks one seed, and it chooses by the
 # test set, which then no longer gives an unbiased final score. A quicker
@@ -245,8 +250,18 @@ claims.check(
     "lr = 0.1 ends with a lower validation loss than the baseline",
 )
 claims.check(
-    validation_after_two[0.3] < validation_after_two[0.1],
-    "lr = 0.3 gains less than lr = 0.1",
+    search[0.3].history["val_accuracy"][0] > search[0.1].history["val_accuracy"][0]
+    and validation_after_two[0.3] < validation_after_two[0.1],
+    "lr = 0.3 is ahead of lr = 0.1 after one epoch but behind after two",
+)
+lowest = confirmation.history["val_loss"].index(min(confirmation.history["val_loss"]))
+claims.check(
+    lowest <= len(confirmation.history["val_loss"]) - 3
+    and confirmation.final("val_loss") > min(confirmation.history["val_loss"]),
+    "lr = 0.1's validation loss bottoms out a few epochs before the end, then creeps up",
+)
+claims.check(
+    confirmation.final("accuracy") > 0.995, "lr = 0.1's training accuracy approaches 100 %"
 )
 # sphinx_gallery_end_ignore
 
