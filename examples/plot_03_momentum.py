@@ -110,8 +110,9 @@ claims.check(
     momentum.history["accuracy"][0] > baseline.history["accuracy"][0],
     "momentum is ahead from the first epoch",
 )
+third_epoch = momentum.history["accuracy"][2:3]  # empty in a 2-epoch draft build
 claims.check(
-    momentum.history["accuracy"][2] > baseline.final("accuracy"),
+    third_epoch and third_epoch[0] > baseline.final("accuracy"),
     "by its third epoch momentum beats the baseline's tenth-epoch training accuracy",
 )
 claims.check(

@@ -76,9 +76,11 @@ print(f"Time per epoch ratio:      {two_conv.seconds_per_epoch / baseline.second
 # %%
 # Question 4: does a second convolution layer improve training accuracy?
 # ----------------------------------------------------------------------
-# **Yes.** The two-layer network is more accurate on the training set after
-# every epoch, and it ends with higher training and validation accuracy
-# and lower losses than the baseline.
+# **Yes.** The two-layer network starts a little slower: averaged over its
+# first epoch, its training accuracy is below the baseline's. From the
+# second epoch on it is ahead on the training set, it is ahead on the
+# validation set after every epoch, and it ends with higher training and
+# validation accuracy and lower losses than the baseline.
 #
 # **It does so with about a third of the parameters, but it is slower.** The
 # parameter counts above show the trade: most of the baseline's weights sat
@@ -102,13 +104,26 @@ print(f"Time per epoch ratio:      {two_conv.seconds_per_epoch / baseline.second
 from mnist_tutorial import claims
 
 claims.check(
+    two_conv.history["accuracy"][0] < baseline.history["accuracy"][0],
+    "two conv layers average a lower training accuracy over the first epoch",
+)
+claims.check(
     all(
         deeper > shallow
         for deeper, shallow in zip(
-            two_conv.history["accuracy"], baseline.history["accuracy"], strict=True
+            two_conv.history["accuracy"][1:], baseline.history["accuracy"][1:], strict=True
         )
     ),
-    "two conv layers are more accurate on the training set after every epoch",
+    "from the second epoch on, two conv layers are ahead on the training set",
+)
+claims.check(
+    all(
+        deeper > shallow
+        for deeper, shallow in zip(
+            two_conv.history["val_accuracy"], baseline.history["val_accuracy"], strict=True
+        )
+    ),
+    "two conv layers are ahead on the validation set after every epoch",
 )
 claims.check(
     two_conv.final("accuracy") > baseline.final("accuracy")
