@@ -29,6 +29,7 @@ site_runs = {
     "lr = 0.1 (search)": (dict(learning_rate=0.1), 2),
     "lr = 0.3 (search)": (dict(learning_rate=0.3), 2),
     "lr = 0.1": (dict(learning_rate=0.1), 10),
+    "lr = 0.03 (range test)": (dict(learning_rate=0.03), 10),
     "momentum 0.9": (dict(learning_rate=0.01, momentum=0.9), 10),
     "two conv layers": (dict(learning_rate=0.01, conv_filters=(32, 64)), 10),
 }
