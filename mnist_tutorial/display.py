@@ -8,6 +8,7 @@ plain text elsewhere, so the code on the page is always the code that ran.
 
 from __future__ import annotations
 
+import ast
 import html
 import inspect
 import textwrap
@@ -49,13 +50,16 @@ class SourceCode:
         return f"```python\n{self.code}\n```"
 
 
-def show_source(function: Callable[..., Any]) -> SourceCode:
+def show_source(function: Callable[..., Any], *, docstring: bool = False) -> SourceCode:
     """Return the source of ``function`` as displayable code.
 
     Parameters
     ----------
     function : callable
         A function or class defined in Python source.
+    docstring : bool, default False
+        Keep the docstring. By default it is left out, so that the page
+        shows the code itself; the API reference has the documentation.
 
     Returns
     -------
@@ -65,7 +69,24 @@ def show_source(function: Callable[..., Any]) -> SourceCode:
     if not callable(function):
         raise TypeError(f"function must be a callable, got {type(function).__name__}")
     try:
-        source = inspect.getsource(function)
+        source = textwrap.dedent(inspect.getsource(function))
     except (OSError, TypeError) as error:
         raise TypeError(f"function {function!r} has no Python source to show") from error
-    return SourceCode(textwrap.dedent(source).rstrip())
+    if not docstring:
+        source = _without_docstring(source)
+    return SourceCode(source.rstrip())
+
+
+def _without_docstring(source: str) -> str:
+    definition = ast.parse(source).body[0]
+    body = getattr(definition, "body", [])
+    if not (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+    ):
+        return source
+    lines = source.splitlines(keepends=True)
+    start, end = body[0].lineno - 1, body[0].end_lineno or body[0].lineno
+    return "".join(lines[:start] + lines[end:])

@@ -90,6 +90,13 @@ def add_conv_block(model: keras.Sequential, filters: int) -> None:
     model.add(layers.MaxPooling2D(pool_size=(2, 2)))
 
 
+def _check_conv_filters(conv_filters: object) -> None:
+    if not isinstance(conv_filters, tuple) or not conv_filters:
+        raise ValueError(f"conv_filters must be a non-empty tuple of ints, got {conv_filters!r}")
+    for filters in conv_filters:
+        _check_filters(filters)
+
+
 def build_model(
     learning_rate: float = 0.01,
     momentum: float = 0.0,
@@ -114,9 +121,7 @@ def build_model(
     keras.Sequential
         A compiled model, ready for :meth:`keras.Model.fit`.
     """
-    filters_given: object = conv_filters
-    if not isinstance(filters_given, tuple) or not filters_given:
-        raise ValueError(f"conv_filters must be a non-empty tuple of ints, got {conv_filters!r}")
+    _check_conv_filters(conv_filters)
     optimizer = make_optimizer(learning_rate, momentum)
 
     model = keras.Sequential(name="cnn_" + "_".join(str(filters) for filters in conv_filters))

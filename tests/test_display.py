@@ -12,11 +12,30 @@ def example_function(value: int) -> int:
     return 2 * value
 
 
-def test_show_source_returns_the_exact_source() -> None:
+def test_show_source_returns_the_code_without_docstring() -> None:
     source = display.show_source(example_function)
-    assert repr(source).splitlines()[0] == "def example_function(value: int) -> int:"
-    assert repr(source).splitlines()[-1] == "    return 2 * value"
+    assert repr(source).splitlines() == [
+        "def example_function(value: int) -> int:",
+        "    return 2 * value",
+    ]
     assert "```python\ndef example_function" in source._repr_markdown_()
+
+
+def test_show_source_can_keep_the_docstring() -> None:
+    source = display.show_source(example_function, docstring=True)
+    assert repr(source).splitlines() == [
+        "def example_function(value: int) -> int:",
+        '    """Return twice the value."""',
+        "    return 2 * value",
+    ]
+
+
+def no_docstring(value: int) -> int:
+    return value + 1
+
+
+def test_show_source_without_a_docstring_is_unchanged() -> None:
+    assert repr(display.show_source(no_docstring)).splitlines()[1] == "    return value + 1"
 
 
 def test_html_is_highlighted_with_theme_classes_only() -> None:
