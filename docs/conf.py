@@ -201,6 +201,14 @@ sphinx_gallery_conf = {
 
 
 # -- Reproducibility page ---------------------------------------------------------
+def _list_table(title: str, header: tuple[str, str], rows: list[tuple[str, str]]) -> list[str]:
+    """Return the lines of a two-column reST list-table."""
+    lines = [f".. list-table:: {title}", "   :header-rows: 1", ""]
+    for first, second in [header, *rows]:
+        lines += [f"   * - {first}", f"     - {second}"]
+    return [*lines, ""]
+
+
 def _write_environment_page(app: object) -> None:
     """Write the library versions, machine and data checksums for reproducibility.rst."""
     del app
@@ -227,38 +235,21 @@ def _write_environment_page(app: object) -> None:
             "draft (subset, few epochs)" if DRAFT else "full (60,000/10,000, all epochs)",
         ),
     ]
+    checksums = [
+        (f"``{name}``", f"``{value}``") for name, value in mnist_data.EXPECTED_SHA256.items()
+    ]
+    checksums.append(
+        (
+            f"mirror wheel ``{mnist_data.MIRROR_REQUIREMENT}``",
+            f"``{mnist_data.MIRROR_WHEEL_SHA256}``",
+        )
+    )
     lines = [
-        ".. list-table:: Library versions",
-        "   :header-rows: 1",
-        "",
-        "   * - Package",
-        "     - Version",
-    ]
-    for name, value in rows:
-        lines += [f"   * - {name}", f"     - {value}"]
-    lines += [
-        "",
-        ".. list-table:: Build machine",
-        "   :header-rows: 1",
-        "",
-        "   * - Item",
-        "     - Value",
-    ]
-    for name, value in machine:
-        lines += [f"   * - {name}", f"     - {value}"]
-    lines += [
-        "",
-        ".. list-table:: MNIST checksums (sha256 of each array's bytes)",
-        "   :header-rows: 1",
-        "",
-        "   * - Array",
-        "     - sha256",
-    ]
-    for name, value in mnist_data.EXPECTED_SHA256.items():
-        lines += [f"   * - ``{name}``", f"     - ``{value}``"]
-    lines += [
-        f"   * - mirror wheel ``{mnist_data.MIRROR_REQUIREMENT}``",
-        f"     - ``{mnist_data.MIRROR_WHEEL_SHA256}``",
+        *_list_table("Library versions", ("Package", "Version"), rows),
+        *_list_table("Build machine", ("Item", "Value"), machine),
+        *_list_table(
+            "MNIST checksums (sha256 of each array's bytes)", ("Array", "sha256"), checksums
+        ),
     ]
     target = HERE / "_generated" / "environment.rst"
     target.parent.mkdir(exist_ok=True)
