@@ -126,7 +126,9 @@ def bench(session: nox.Session) -> None:
     """Measure the training wrapper's overhead against a plain ``model.fit``."""
     _install(session, "test")
     epochs = os.environ.get("BENCH_EPOCHS", "2")
-    session.run("python", "benchmarks/bench_training.py", "--epochs", epochs, env=ENV)
+    session.run(
+        "python", "benchmarks/bench_training.py", "--epochs", epochs, *session.posargs, env=ENV
+    )
 
 
 @nox.session(default=False, venv_backend="none")
