@@ -133,11 +133,19 @@ def measure(epochs: int, repeats: int) -> None:
     print(f"Cache hit:              {hit_seconds:8.2f} s  (target <= 2 s)")
 
 
+def positive_int(text: str) -> int:
+    """Parse a command-line count that must be at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {value}")
+    return value
+
+
 def main() -> None:
     """Run the benchmark and print samples per second and their ratio."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=2, help="pairs of runs per side")
+    parser.add_argument("--epochs", type=positive_int, default=2)
+    parser.add_argument("--repeats", type=positive_int, default=2, help="pairs of runs per side")
     parser.add_argument(
         "--keep-iterators",
         action=argparse.BooleanOptionalAction,
