@@ -147,7 +147,7 @@ def _inputs_stamp() -> str:
         digest.update(path.read_bytes())
     for distribution in ("tensorflow", "keras", "numpy", "matplotlib", "sphinx-gallery"):
         digest.update(f"{distribution}=={importlib.metadata.version(distribution)}".encode())
-    # The data checksums live in mnist_tutorial/data.py, hashed above.
+    # The data checksums live in mnist_tutorial/data.py and _mirror.py, hashed above.
     digest.update(f"draft={DRAFT}".encode())
     return digest.hexdigest()
 
@@ -212,6 +212,7 @@ def _list_table(title: str, header: tuple[str, str], rows: list[tuple[str, str]]
 def _write_environment_page(app: object) -> None:
     """Write the library versions, machine and data checksums for reproducibility.rst."""
     del app
+    from mnist_tutorial import _mirror
     from mnist_tutorial import data as mnist_data
 
     rows = [("Python", platform.python_version())]
@@ -240,8 +241,8 @@ def _write_environment_page(app: object) -> None:
     ]
     checksums.append(
         (
-            f"mirror wheel ``{mnist_data.MIRROR_REQUIREMENT}``",
-            f"``{mnist_data.MIRROR_WHEEL_SHA256}``",
+            f"mirror wheel ``{_mirror.MIRROR_REQUIREMENT}``",
+            f"``{_mirror.MIRROR_WHEEL_SHA256}``",
         )
     )
     lines = [

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+from mnist_tutorial import data
 
 
 @pytest.fixture
@@ -19,3 +23,36 @@ def mnist_isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("MNIST_TUTORIAL_DATA", raising=False)
     monkeypatch.delenv("MNIST_TUTORIAL_DRAFT", raising=False)
     return cache
+
+
+@pytest.fixture
+def small_mnist(monkeypatch: pytest.MonkeyPatch) -> dict[str, np.ndarray]:
+    """Tiny uint8 stand-in MNIST arrays that ``mnist_tutorial.data`` accepts as the real ones.
+
+    8 training and 4 test images (with 0, 255 and 128 pixels present) and their labels.
+    The data module's expected shapes and sha256 are patched to these arrays, so
+    ``verify_arrays`` and ``load_mnist`` treat them exactly as they treat the real data.
+    """
+    rng = np.random.default_rng(1)
+    x_train = rng.integers(0, 256, size=(8, 28, 28), dtype=np.uint8)
+    x_test = rng.integers(0, 256, size=(4, 28, 28), dtype=np.uint8)
+    # Make sure the extremes survive every round trip.
+    x_train[0, 0, :3] = (0, 255, 128)
+    x_train[5, 27, -2:] = (255, 1)
+    x_test[-1, -1, -1] = 255
+    arrays = {
+        "x_train": x_train,
+        "y_train": rng.integers(0, 10, size=8).astype(np.uint8),
+        "x_test": x_test,
+        "y_test": rng.integers(0, 10, size=4).astype(np.uint8),
+    }
+    monkeypatch.setattr(data, "_SHAPES", {key: value.shape for key, value in arrays.items()})
+    monkeypatch.setattr(
+        data,
+        "EXPECTED_SHA256",
+        {
+            key: hashlib.sha256(np.ascontiguousarray(value).tobytes()).hexdigest()
+            for key, value in arrays.items()
+        },
+    )
+    return arrays
