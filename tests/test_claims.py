@@ -2,31 +2,68 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 
 from mnist_tutorial import claims
 
 
-def test_true_claim_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def full_build(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MNIST_TUTORIAL_DRAFT", raising=False)
-    accuracy = 0.98
-    claims.check(accuracy > 0.9, "accuracy is above 0.9")
 
 
-def test_false_claim_raises_with_its_words(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("MNIST_TUTORIAL_DRAFT", raising=False)
-    accuracy = 0.9
-    with pytest.raises(claims.ClaimError, match="claim does not hold: lr = 1 stays near chance"):
-        claims.check(accuracy < 0.2, "lr = 1 stays near chance")
-
-
-def test_false_claim_only_warns_in_draft_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def draft_build(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MNIST_TUTORIAL_DRAFT", "1")
-    with pytest.warns(claims.ClaimWarning, match="draft build: not enforced"):
+
+
+@pytest.mark.parametrize("condition", [True, 1, 0.5, "yes", [0]])
+@pytest.mark.parametrize("build", ["full_build", "draft_build"])
+def test_true_claim_passes_silently(
+    condition: object, build: str, request: pytest.FixtureRequest
+) -> None:
+    request.getfixturevalue(build)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert claims.check(condition, "accuracy is above 0.9") is None
+    assert caught == []
+
+
+@pytest.mark.usefixtures("full_build")
+@pytest.mark.parametrize("condition", [False, 0, 0.0, "", [], None])
+def test_false_claim_raises_with_its_words(condition: object) -> None:
+    with pytest.raises(claims.ClaimError) as caught:
+        claims.check(condition, "lr = 1 stays near chance")
+    assert str(caught.value) == "claim does not hold: lr = 1 stays near chance"
+    # A failed claim fails the build as an assertion would.
+    assert isinstance(caught.value, AssertionError)
+
+
+@pytest.mark.usefixtures("draft_build")
+def test_false_claim_only_warns_in_draft_mode() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert claims.check(condition=False, claim="momentum helps") is None
+    (warning,) = caught
+    assert warning.category is claims.ClaimWarning
+    assert issubclass(claims.ClaimWarning, UserWarning)
+    assert str(warning.message) == (
+        "claim does not hold: momentum helps (draft build: not enforced)"
+    )
+    # The warning points at the page's check, not at the claims module.
+    assert warning.filename == __file__
+
+
+def test_an_invalid_draft_setting_is_an_error_not_a_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MNIST_TUTORIAL_DRAFT", "maybe")
+    with pytest.raises(ValueError, match="MNIST_TUTORIAL_DRAFT"):
         claims.check(condition=False, claim="momentum helps")
 
 
-@pytest.mark.parametrize("claim", ["", "   ", None])
-def test_claim_must_be_described(claim: object) -> None:
-    with pytest.raises(TypeError, match="claim must be a non-empty string"):
-        claims.check(condition=True, claim=claim)  # type: ignore[arg-type]
+@pytest.mark.parametrize("claim", ["", "   ", "\n\t", None, 3, b"bytes"])
+@pytest.mark.parametrize("condition", [True, False])
+def test_claim_must_be_described(claim: object, condition: bool) -> None:
+    with pytest.raises(TypeError, match=r"^claim must be a non-empty string describing the claim$"):
+        claims.check(condition=condition, claim=claim)  # type: ignore[arg-type]

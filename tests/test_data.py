@@ -14,8 +14,11 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import hypothesis.extra.numpy as hnp
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mnist_tutorial import _mirror, data
 
@@ -659,3 +662,90 @@ def test_real_mnist_matches_published_checksums(
     for first, second in ((x_train, x_train_2), (y_train, y_train_2), (x_test, x_test_2)):
         np.testing.assert_array_equal(first, second)
     np.testing.assert_array_equal(y_test, y_test_2)
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@st.composite
+def _mnist_like(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Any small uint8 images and integer labels 0 to 9, in the shapes preprocess takes."""
+    n_train = draw(st.integers(1, 5))
+    n_test = draw(st.integers(1, 3))
+    label_dtype = draw(st.sampled_from([np.uint8, np.int32, np.int64]))
+    images = hnp.arrays(np.uint8, (n_train + n_test, 28, 28), elements=st.integers(0, 255))
+    labels = hnp.arrays(label_dtype, n_train + n_test, elements=st.integers(0, 9))
+    x, y = draw(images), draw(labels)
+    return x[:n_train], y[:n_train], x[n_train:], y[n_train:]
+
+
+@given(_mnist_like())
+def test_preprocess_round_trips_pixels_and_labels(
+    arrays: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    x_train, y_train, x_test, y_test = arrays
+    dataset = data.preprocess(x_train, y_train, x_test, y_test)
+    for images, original in ((dataset.x_train, x_train), (dataset.x_test, x_test)):
+        assert images.dtype == np.float32
+        assert images.shape == (*original.shape, 1)
+        assert float(images.min()) >= 0.0
+        assert float(images.max()) <= 1.0
+        # Scaling by 1/255 loses nothing: the pixels come back exactly.
+        np.testing.assert_array_equal(np.rint(images[..., 0] * 255).astype(np.uint8), original)
+    for one_hot, labels in ((dataset.y_train, y_train), (dataset.y_test, y_test)):
+        assert one_hot.dtype == np.float32
+        assert one_hot.shape == (len(labels), 10)
+        assert set(np.unique(one_hot).tolist()) <= {0.0, 1.0}
+        np.testing.assert_array_equal(one_hot.sum(axis=1), 1.0)
+        np.testing.assert_array_equal(one_hot.argmax(axis=1), labels)
+
+
+@given(_mnist_like(), st.data())
+def test_preprocess_subset_is_a_prefix_of_the_full_set(
+    arrays: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], draw: st.DataObject
+) -> None:
+    full = data.preprocess(*arrays)
+    n_train = draw.draw(st.integers(1, len(arrays[0])), label="n_train")
+    n_test = draw.draw(st.integers(1, len(arrays[2])), label="n_test")
+    subset = data.preprocess(*arrays, n_train=n_train, n_test=n_test)
+    np.testing.assert_array_equal(subset.x_train, full.x_train[:n_train])
+    np.testing.assert_array_equal(subset.y_train, full.y_train[:n_train])
+    np.testing.assert_array_equal(subset.x_test, full.x_test[:n_test])
+    np.testing.assert_array_equal(subset.y_test, full.y_test[:n_test])
+    expected = data.fingerprint(subset.x_train, subset.y_train, subset.x_test, subset.y_test)
+    assert subset.fingerprint == expected
+
+
+_ARRAYS = hnp.arrays(
+    st.sampled_from([np.dtype(np.uint8), np.dtype(np.int64), np.dtype(np.float32)]),
+    hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4),
+    elements={"allow_nan": False, "min_value": 0, "max_value": 100},
+)
+
+
+@given(st.lists(_ARRAYS, min_size=1, max_size=3))
+def test_fingerprint_is_stable_across_copies_and_memory_layouts(arrays: list[np.ndarray]) -> None:
+    first = data.fingerprint(*arrays)
+    assert re.fullmatch(r"[0-9a-f]{64}", first)
+    assert data.fingerprint(*[array.copy() for array in arrays]) == first
+    assert data.fingerprint(*[np.asfortranarray(array) for array in arrays]) == first
+    # By hand: dtype, shape and C-order bytes of each array, in order.
+    digest = hashlib.sha256()
+    for array in arrays:
+        digest.update(f"{array.dtype.str}{array.shape}".encode())
+        digest.update(np.ascontiguousarray(array).tobytes())
+    assert first == digest.hexdigest()
+
+
+@given(st.lists(_ARRAYS, min_size=1, max_size=3), st.data())
+def test_fingerprint_changes_when_any_one_value_changes(
+    arrays: list[np.ndarray], draw: st.DataObject
+) -> None:
+    before = data.fingerprint(*arrays)
+    which = draw.draw(st.integers(0, len(arrays) - 1), label="array")
+    changed = arrays[which].copy()
+    flat = changed.reshape(-1)
+    position = draw.draw(st.integers(0, flat.size - 1), label="position")
+    flat[position] = flat[position] + 1
+    arrays[which] = changed
+    assert data.fingerprint(*arrays) != before
