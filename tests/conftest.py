@@ -19,3 +19,13 @@ def mnist_isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("MNIST_TUTORIAL_DATA", raising=False)
     monkeypatch.delenv("MNIST_TUTORIAL_DRAFT", raising=False)
     return cache
+
+
+@pytest.fixture(autouse=True)
+def _in_process_training(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Train in the test process unless a test asks for workers.
+
+    Worker processes would not see a test's monkeypatches; the tests of the
+    parallel path set ``MNIST_TUTORIAL_WORKERS`` or ``n_jobs`` themselves.
+    """
+    monkeypatch.setenv("MNIST_TUTORIAL_WORKERS", "1")
