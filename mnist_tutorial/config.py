@@ -12,9 +12,12 @@
     Number of worker processes that train independent runs at the same
     time (see :func:`workers`). The default is one per usable CPU core.
 ``MNIST_TUTORIAL_THREADS``
-    TensorFlow intra-op and inter-op threads of each training run (see
+    TensorFlow intra-op threads of each training run (see
     :func:`training_threads`). The default is 1. It is part of every run's
     settings and cache key, because it changes the floating-point rounding.
+``MNIST_TUTORIAL_INTER_OP_THREADS``
+    TensorFlow inter-op threads of each training run (default 2; see
+    :func:`training_threads`).
 ``MNIST_TUTORIAL_PROGRESS``
     ``0`` silences the per-epoch progress lines that training writes to
     the terminal (standard error). They never appear on the site's pages.
@@ -32,6 +35,7 @@ __all__ = [
     "DRAFT_SIZES",
     "ENV_CACHE",
     "ENV_DRAFT",
+    "ENV_INTER_OP_THREADS",
     "ENV_PROGRESS",
     "ENV_RUN_CACHE",
     "ENV_THREADS",
@@ -51,6 +55,7 @@ ENV_DRAFT = "MNIST_TUTORIAL_DRAFT"
 ENV_RUN_CACHE = "MNIST_TUTORIAL_RUN_CACHE"
 ENV_WORKERS = "MNIST_TUTORIAL_WORKERS"
 ENV_THREADS = "MNIST_TUTORIAL_THREADS"
+ENV_INTER_OP_THREADS = "MNIST_TUTORIAL_INTER_OP_THREADS"
 ENV_PROGRESS = "MNIST_TUTORIAL_PROGRESS"
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -142,16 +147,21 @@ def workers() -> int:
     return _positive_int(ENV_WORKERS, usable_cores())
 
 
-def training_threads() -> int:
-    """Return the TensorFlow intra-op and inter-op thread count of a training run.
+def training_threads() -> tuple[int, int]:
+    """Return the TensorFlow (intra-op, inter-op) thread counts of a training run.
 
-    ``MNIST_TUTORIAL_THREADS`` (a whole number >= 1) overrides the default
-    of 1. The count changes the order of floating-point sums, and so the
-    last digits of a run's numbers; it is recorded in every run's settings
-    and cache key, so that the site's numbers do not depend on how many
-    cores the machine that builds it has.
+    Intra-op threads split one operation, such as a convolution, and so
+    change the order of its floating-point sums and the last digits of a
+    run's numbers. Inter-op threads run independent operations at the same
+    time and change no result. Both are fixed, not taken from the machine,
+    and recorded in every run's settings and cache key, so that the site's
+    numbers do not depend on how many cores the machine that builds it has.
+
+    ``MNIST_TUTORIAL_THREADS`` overrides the intra-op count (default 1) and
+    ``MNIST_TUTORIAL_INTER_OP_THREADS`` the inter-op count (default 2);
+    each must be a whole number >= 1.
     """
-    return _positive_int(ENV_THREADS, 1)
+    return _positive_int(ENV_THREADS, 1), _positive_int(ENV_INTER_OP_THREADS, 2)
 
 
 def progress() -> bool:

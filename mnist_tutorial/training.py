@@ -254,7 +254,7 @@ def run_key(
     epochs: int,
     batch_size: int,
     seed: int,
-    threads: int | None = None,
+    threads: tuple[int, int] | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """Return the cache key of a run, and the settings it was computed from.
 
@@ -273,7 +273,7 @@ def run_key(
         The data it will be trained and validated on.
     epochs, batch_size, seed : int
         The fit settings.
-    threads : int, optional
+    threads : (int, int), optional
         TensorFlow intra-op and inter-op threads of the run (0 means
         TensorFlow's own default); defaults to
         :func:`mnist_tutorial.config.training_threads`.
@@ -292,7 +292,7 @@ def run_key(
         "train_examples": int(dataset.x_train.shape[0]),
         "validation_examples": int(dataset.x_test.shape[0]),
         "data_fingerprint": dataset.fingerprint,
-        "threads": {"intra_op": threads, "inter_op": threads},
+        "threads": {"intra_op": threads[0], "inter_op": threads[1]},
         "steps_per_execution": STEPS_PER_EXECUTION,
         "trainer_sha256": _trainer_sha256(),
         "versions": _versions(),
@@ -485,25 +485,25 @@ def describe(settings: Mapping[str, Any]) -> str:
     return f"conv {filters}, {' '.join(parts)}, seed {settings.get('seed', '?')}"
 
 
-def _pin_threads(threads: int) -> int:
-    """Give TensorFlow ``threads`` intra-op and inter-op threads; return the count in effect.
+def _pin_threads(threads: tuple[int, int]) -> tuple[int, int]:
+    """Give TensorFlow (intra-op, inter-op) ``threads``; return the counts in effect.
 
     This only works before TensorFlow has run anything in this process. In
     a process where it already has (an in-process run after other work),
-    the count in effect is returned instead; 0 means TensorFlow's default.
+    the counts in effect are returned instead; 0 means TensorFlow's default.
     """
     threading = tf.config.threading
     current = (
         threading.get_intra_op_parallelism_threads(),
         threading.get_inter_op_parallelism_threads(),
     )
-    if current == (threads, threads):
+    if current == threads:
         return threads
     try:
-        threading.set_intra_op_parallelism_threads(threads)
-        threading.set_inter_op_parallelism_threads(threads)
+        threading.set_intra_op_parallelism_threads(threads[0])
+        threading.set_inter_op_parallelism_threads(threads[1])
     except RuntimeError:
-        return current[0] if current[0] == current[1] else 0
+        return current
     return threads
 
 
@@ -524,7 +524,7 @@ def _train_task(
     *,
     epochs: int,
     root: Path | None,
-    threads: int,
+    threads: tuple[int, int],
     scratch: Path | None,
     progress: bool,
 ) -> RunRecord:
@@ -676,7 +676,7 @@ def _train_in_workers(
 
 
 def _lookup(
-    run: RunConfig, dataset: Dataset, epochs: int, root: Path | None, threads: int
+    run: RunConfig, dataset: Dataset, epochs: int, root: Path | None, threads: tuple[int, int]
 ) -> RunRecord | None:
     """Return the cached record of a run, without training; None on a miss."""
     if root is None:

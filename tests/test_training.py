@@ -344,11 +344,14 @@ def test_thread_count_is_a_recorded_setting(
 ) -> None:
     model = baseline()
     one, settings = training.run_key(model, dataset, epochs=1, batch_size=16, seed=0)
-    assert settings["threads"] == {"intra_op": 1, "inter_op": 1}
+    assert settings["threads"] == {"intra_op": 1, "inter_op": 2}
     monkeypatch.setenv(config.ENV_THREADS, "2")
     two, settings = training.run_key(model, dataset, epochs=1, batch_size=16, seed=0)
     assert settings["threads"] == {"intra_op": 2, "inter_op": 2}
-    assert one != two
+    monkeypatch.setenv(config.ENV_INTER_OP_THREADS, "1")
+    three, settings = training.run_key(model, dataset, epochs=1, batch_size=16, seed=0)
+    assert settings["threads"] == {"intra_op": 2, "inter_op": 1}
+    assert len({one, two, three}) == 3
 
 
 def test_the_fitting_code_is_part_of_the_key(
@@ -375,9 +378,12 @@ def test_pin_threads_reports_the_count_in_effect() -> None:
 
     # TensorFlow has long run in this test process: the count can no longer
     # change, and what is in effect is reported instead of what was asked.
-    current = tf.config.threading.get_intra_op_parallelism_threads()
-    wanted = current + 3
-    assert training._pin_threads(wanted) != wanted
+    current = (
+        tf.config.threading.get_intra_op_parallelism_threads(),
+        tf.config.threading.get_inter_op_parallelism_threads(),
+    )
+    wanted = (current[0] + 3, current[1] + 3)
+    assert training._pin_threads(wanted) == current
 
 
 SCRIPT = """
@@ -462,7 +468,7 @@ def test_parallel_runs_give_the_records_of_sequential_runs(tmp_path: Path) -> No
         )
     )
     assert parallel == sequential
-    assert [run[3] for run in parallel] == [{"intra_op": 1, "inter_op": 1}] * 2
+    assert [run[3] for run in parallel] == [{"intra_op": 1, "inter_op": 2}] * 2
     assert parallel[0][1] != parallel[1][1]  # two seeds, two histories
 
 
@@ -482,7 +488,7 @@ def test_workers_train_misses_and_return_records_in_order(
     assert [record.settings["seed"] for record in records] == [2, 1, 0]
     assert [record.replayed for record in records] == [False, True, False]
     assert records[1].history == first[0].history
-    assert all(record.settings["threads"] == {"intra_op": 1, "inter_op": 1} for record in records)
+    assert all(record.settings["threads"] == {"intra_op": 1, "inter_op": 2} for record in records)
     expected = [*records[0].log_lines, *records[1].log_lines]
     assert printed[: len(expected)] == expected
     assert "replayed from the run cache" in printed[len(expected)]
