@@ -59,7 +59,7 @@ def records(run_cache: Path) -> list[dict[str, object]]:
 
 
 def read_events(run_cache: Path) -> list[dict[str, str]]:
-    """Return the run cache's lookup log (see mnist_tutorial.training.read_events)."""
+    """Return the run cache's lookup log (see mnist_tutorial.runcache.read_events)."""
     log = run_cache / "events.jsonl"
     if not log.exists():
         return []

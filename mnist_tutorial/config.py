@@ -5,6 +5,22 @@
 ``MNIST_TUTORIAL_DRAFT``
     ``1`` turns on draft mode: a small data subset and few epochs, for
     authors who want a quick preview of the site.
+``MNIST_TUTORIAL_RUN_CACHE``
+    ``off`` disables the run cache; any other value is its directory
+    (see :func:`run_cache_dir`).
+``MNIST_TUTORIAL_WORKERS``
+    Number of worker processes that train independent runs at the same
+    time (see :func:`workers`). The default is one per usable CPU core.
+``MNIST_TUTORIAL_THREADS``
+    TensorFlow intra-op threads of each training run (see
+    :func:`training_threads`). The default is 1. It is part of every run's
+    settings and cache key, because it changes the floating-point rounding.
+``MNIST_TUTORIAL_INTER_OP_THREADS``
+    TensorFlow inter-op threads of each training run (default 2; see
+    :func:`training_threads`).
+``MNIST_TUTORIAL_PROGRESS``
+    ``0`` silences the per-epoch progress lines that training writes to
+    the terminal (standard error). They never appear on the site's pages.
 """
 
 from __future__ import annotations
@@ -19,13 +35,31 @@ __all__ = [
     "DRAFT_SIZES",
     "ENV_CACHE",
     "ENV_DRAFT",
+    "ENV_INTER_OP_THREADS",
+    "ENV_PROGRESS",
+    "ENV_RUN_CACHE",
+    "ENV_THREADS",
+    "ENV_WORKERS",
     "cache_dir",
     "draft_mode",
+    "progress",
+    "run_cache_dir",
     "subset_sizes",
+    "training_threads",
+    "usable_cores",
+    "workers",
 ]
 
 ENV_CACHE = "MNIST_TUTORIAL_CACHE"
 ENV_DRAFT = "MNIST_TUTORIAL_DRAFT"
+ENV_RUN_CACHE = "MNIST_TUTORIAL_RUN_CACHE"
+ENV_WORKERS = "MNIST_TUTORIAL_WORKERS"
+ENV_THREADS = "MNIST_TUTORIAL_THREADS"
+ENV_INTER_OP_THREADS = "MNIST_TUTORIAL_INTER_OP_THREADS"
+ENV_PROGRESS = "MNIST_TUTORIAL_PROGRESS"
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
 
 #: Subset sizes used in draft mode (see :func:`mnist_tutorial.data.load_dataset`).
 DRAFT_SIZES = {"n_train": 2000, "n_test": 500}
@@ -52,12 +86,90 @@ def draft_mode() -> bool:
     Draft mode trades the real numbers for speed: :func:`mnist_tutorial.data.load_dataset` takes a
     small subset and :func:`mnist_tutorial.training.train` caps the epochs.
     """
-    value = os.environ.get(ENV_DRAFT, "").strip().lower()
-    if value in {"", "0", "false", "no", "off"}:
-        return False
-    if value in {"1", "true", "yes", "on"}:
+    return _flag(ENV_DRAFT, default=False)
+
+
+def _flag(name: str, *, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in _TRUE:
         return True
-    raise ValueError(f"{ENV_DRAFT} must be one of 1/true/yes/on or 0/false/no/off, got {value!r}")
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{name} must be one of 1/true/yes/on or 0/false/no/off, got {value!r}")
+
+
+def _positive_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+    return number
+
+
+def run_cache_dir() -> Path | None:
+    """Return the run cache directory, or None when caching is disabled.
+
+    ``MNIST_TUTORIAL_RUN_CACHE=off`` (or ``0``/``false``/``no``/``none``)
+    disables the cache; any other non-empty value is used as its directory.
+    The default is ``runs`` (``runs-draft`` in draft mode) under
+    :func:`cache_dir`, so draft results never mix with full ones.
+    """
+    value = os.environ.get(ENV_RUN_CACHE, "").strip()
+    if value.lower() in _FALSE | {"none"}:
+        return None
+    if value:
+        return Path(value).expanduser()
+    return cache_dir() / ("runs-draft" if draft_mode() else "runs")
+
+
+def usable_cores() -> int:
+    """Return the number of CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS and Windows have no sched_getaffinity
+        return os.cpu_count() or 1
+
+
+def workers() -> int:
+    """Return how many worker processes train independent runs at once.
+
+    ``MNIST_TUTORIAL_WORKERS`` (a whole number >= 1) overrides the default,
+    one worker per usable CPU core. With 1, runs are trained one after the
+    other in the calling process.
+    """
+    return _positive_int(ENV_WORKERS, usable_cores())
+
+
+def training_threads() -> tuple[int, int]:
+    """Return the TensorFlow (intra-op, inter-op) thread counts of a training run.
+
+    Intra-op threads split one operation, such as a convolution, and so
+    change the order of its floating-point sums and the last digits of a
+    run's numbers. Inter-op threads run independent operations at the same
+    time and change no result. Both are fixed, not taken from the machine,
+    and recorded in every run's settings and cache key, so that the site's
+    numbers do not depend on how many cores the machine that builds it has.
+
+    ``MNIST_TUTORIAL_THREADS`` overrides the intra-op count (default 1) and
+    ``MNIST_TUTORIAL_INTER_OP_THREADS`` the inter-op count (default 2);
+    each must be a whole number >= 1.
+    """
+    return _positive_int(ENV_THREADS, 1), _positive_int(ENV_INTER_OP_THREADS, 2)
+
+
+def progress() -> bool:
+    """Return whether training writes progress lines to the terminal (default True).
+
+    ``MNIST_TUTORIAL_PROGRESS=0`` turns them off.
+    """
+    return _flag(ENV_PROGRESS, default=True)
 
 
 def subset_sizes() -> dict[str, int]:

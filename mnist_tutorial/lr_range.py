@@ -20,7 +20,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from mnist_tutorial import training
+from mnist_tutorial import runcache, training
 from mnist_tutorial.data import Dataset
 
 __all__ = ["SUGGESTION_RULE", "RangeTestResult", "lr_range_test", "suggest_learning_rate"]
@@ -146,7 +146,7 @@ def lr_range_test(
     def compute() -> dict[str, Any]:
         return asdict(_run(model, dataset, batch_size, seed, **parameters))
 
-    content, replayed = training.cached_result(range_key, compute)
+    content, replayed = runcache.cached_result(range_key, compute)
     content["replayed"] = replayed
     return RangeTestResult(**content)
 

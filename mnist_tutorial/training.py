@@ -1,75 +1,70 @@
 """Reproducible, cached training runs with one clean log line per epoch.
 
-:func:`train` seeds everything, builds a model, and fits it. The result is a
-:class:`RunRecord`, stored on disk with the trained model under a key that
-covers everything that determines the result, so that an identical call
-later replays the record instead of training again.
+:func:`train` seeds everything, builds a model, and fits it;
+:func:`train_many` does the same for several independent runs at once, in
+worker processes. The result of a run is a :class:`RunRecord`, stored in
+the run cache (:mod:`mnist_tutorial.runcache`) with the trained model,
+under a key that covers everything that determines the result, so that an
+identical call later replays the record instead of training again.
 
-The run cache lives in ``<cache_dir>/runs`` (``runs-draft`` in draft mode).
-``MNIST_TUTORIAL_RUN_CACHE`` overrides its location, or disables it when set
-to ``off``.
+Each run trains with a fixed number of TensorFlow threads
+(:func:`mnist_tutorial.config.training_threads`), so that its numbers do
+not depend on how many cores the machine has, and with an input pipeline
+that has tf.data's autotuning turned off: with TensorFlow 2.21, destroying
+an autotuned iterator can wait many seconds for the autotuning thread.
+Neither changes the order in which examples are seen, and the data path is
+Keras's own.
 """
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import functools
 import hashlib
+import inspect
 import json
 import math
-import os
 import shutil
+import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import filelock
+import joblib
 import keras
 import numpy as np
+import tensorflow as tf
+from keras.src.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
 
-from mnist_tutorial import config
+from mnist_tutorial import config, runcache
 from mnist_tutorial.data import Dataset, file_sha256
 
 __all__ = [
-    "ENV_RUN_CACHE",
-    "EVENTS_FILE",
     "METRICS",
+    "STEPS_PER_EXECUTION",
     "EpochLogger",
+    "RunConfig",
     "RunRecord",
-    "cached_result",
-    "read_events",
-    "run_cache_dir",
+    "TerminalProgress",
+    "describe",
+    "progress_line",
     "run_key",
     "train",
+    "train_many",
 ]
 
-ENV_RUN_CACHE = "MNIST_TUTORIAL_RUN_CACHE"
 #: The per-epoch quantities a record holds, in log order.
 METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
-#: Name of the lookup log in the run cache directory (see :func:`read_events`).
-EVENTS_FILE = "events.jsonl"
-_FORMAT_VERSION = 1
+#: Training steps per call into TensorFlow. Running many steps per call
+#: saves Python overhead per batch; the updates, and so the results, are
+#: the same as one step at a time.
+STEPS_PER_EXECUTION = 64
 _RECORD_FILE = "record.json"
-_RESULT_FILE = "result.json"
 _MODEL_FILE = "model.keras"
-
-
-def run_cache_dir() -> Path | None:
-    """Return the run cache directory, or None when caching is disabled.
-
-    ``MNIST_TUTORIAL_RUN_CACHE=off`` disables the cache; any other non-empty
-    value is used as its directory. The default is ``runs`` (``runs-draft``
-    in draft mode) under :func:`mnist_tutorial.config.cache_dir`, so draft
-    results never mix with full ones.
-    """
-    value = os.environ.get(ENV_RUN_CACHE, "").strip()
-    if value.lower() in {"off", "0", "false", "no", "none"}:
-        return None
-    if value:
-        return Path(value).expanduser()
-    return config.cache_dir() / ("runs-draft" if config.draft_mode() else "runs")
 
 
 @dataclass
@@ -253,14 +248,22 @@ def _plain(value: Any) -> Any:
 
 
 def run_key(
-    model: keras.Model, dataset: Dataset, *, epochs: int, batch_size: int, seed: int
+    model: keras.Model,
+    dataset: Dataset,
+    *,
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    threads: tuple[int, int] | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """Return the cache key of a run, and the settings it was computed from.
 
     The key covers the architecture, the initial weights, the compile
     configuration (optimizer and its settings, loss, metrics), epochs,
-    batch size, seed, the data fingerprint and the TensorFlow, Keras and
-    NumPy versions. Any change to one of them gives a different key.
+    batch size, seed, the data fingerprint, the TensorFlow thread count,
+    the steps per execution, the source code of the fitting path and the
+    TensorFlow, Keras and NumPy versions. Any change to one of them gives a
+    different key.
 
     Parameters
     ----------
@@ -270,7 +273,12 @@ def run_key(
         The data it will be trained and validated on.
     epochs, batch_size, seed : int
         The fit settings.
+    threads : (int, int), optional
+        TensorFlow intra-op and inter-op threads of the run (0 means
+        TensorFlow's own default); defaults to
+        :func:`mnist_tutorial.config.training_threads`.
     """
+    threads = config.training_threads() if threads is None else threads
     compile_config = model.get_compile_config()
     if not compile_config:
         raise ValueError("model must be compiled before training (model.compile(...))")
@@ -284,136 +292,74 @@ def run_key(
         "train_examples": int(dataset.x_train.shape[0]),
         "validation_examples": int(dataset.x_test.shape[0]),
         "data_fingerprint": dataset.fingerprint,
+        "threads": {"intra_op": threads[0], "inter_op": threads[1]},
+        "steps_per_execution": STEPS_PER_EXECUTION,
+        "trainer_sha256": _trainer_sha256(),
         "versions": _versions(),
-        "format": _FORMAT_VERSION,
+        "format": runcache.FORMAT_VERSION,
     }
     key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
     return key, settings
 
 
-def _read_entry(directory: Path, key: str) -> RunRecord | None:
-    """Return the cached record, or None if the entry is absent or invalid."""
-    record_path = directory / _RECORD_FILE
-    model_path = directory / _MODEL_FILE
-    if not record_path.is_file() or not model_path.is_file():
-        return None
-    try:
-        content = json.loads(record_path.read_text())
-        if content.get("key") != key or content.get("format") != _FORMAT_VERSION:
+class FixedPipelineAdapter(ArrayDataAdapter):  # type: ignore[misc]
+    """Keras's own NumPy input pipeline, with tf.data autotuning turned off.
+
+    The batches and their order are exactly those of ``model.fit`` on the
+    same arrays. Without autotuning, no background thread has to be waited
+    for when an epoch's iterator is destroyed.
+    """
+
+    def get_tf_dataset(self) -> tf.data.Dataset:
+        """Return Keras's dataset with ``autotune.enabled = False``."""
+        options = tf.data.Options()
+        options.autotune.enabled = False
+        return super().get_tf_dataset().with_options(options)
+
+
+@functools.cache
+def _trainer_sha256() -> str:
+    """sha256 of the code that fits a model: a change to it is a change of every run."""
+    digest = hashlib.sha256()
+    for item in (_fit, FixedPipelineAdapter, _pin_threads):
+        digest.update(inspect.getsource(item).encode())
+    return digest.hexdigest()
+
+
+def _read_entry(key: str) -> Callable[[Path], RunRecord | None]:
+    def read(directory: Path) -> RunRecord | None:
+        record_path = directory / _RECORD_FILE
+        model_path = directory / _MODEL_FILE
+        if not record_path.is_file() or not model_path.is_file():
             return None
-        if content.get("model_sha256") != file_sha256(model_path):
-            return None
-        record = RunRecord.from_json(json.dumps(content))
-    except (OSError, ValueError, TypeError):
-        return None
-    record.directory = directory
-    record.replayed = True
-    return record
-
-
-def _commit_entry(root: Path, key: str, write: Callable[[Path], object]) -> Path:
-    """Write an entry atomically: fill a temporary folder, then rename it into place.
-
-    A process killed before the rename leaves only a ``.tmp-`` folder, which
-    is never read as an entry.
-    """
-    root.mkdir(parents=True, exist_ok=True)
-    final = root / key
-    staging = Path(tempfile.mkdtemp(dir=root, prefix=f".tmp-{key[:12]}-"))
-    try:
-        write(staging)
-        if final.exists():
-            shutil.rmtree(final)
-        staging.rename(final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return final
-
-
-def _write_entry(root: Path, record: RunRecord, model: keras.Model) -> Path:
-    """Store a run's record and trained model as one atomic cache entry."""
-
-    def write(staging: Path) -> None:
-        model.save(staging / _MODEL_FILE)
-        content = json.loads(record.to_json())
-        content["format"] = _FORMAT_VERSION
-        content["model_sha256"] = file_sha256(staging / _MODEL_FILE)
-        # The record is written last: an entry without it is never valid.
-        (staging / _RECORD_FILE).write_text(json.dumps(content, indent=1, sort_keys=True))
-
-    return _commit_entry(root, record.key, write)
-
-
-def _log_event(root: Path, event: str, record: RunRecord) -> None:
-    # One JSON line per lookup, so that a build can count its hits and misses.
-    line = json.dumps(
-        {
-            "event": event,
-            "key": record.key,
-            "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "total_seconds": record.total_seconds,
-        }
-    )
-    with (root / EVENTS_FILE).open("a") as handle:
-        handle.write(line + "\n")
-
-
-def read_events(root: Path | None = None) -> list[dict[str, Any]]:
-    """Return the run cache's lookup log, oldest first.
-
-    Each entry has ``event`` (``"hit"`` or ``"miss"``), ``key``, ``time``
-    and the run's ``total_seconds``.
-
-    Parameters
-    ----------
-    root : path, optional
-        The run cache directory; defaults to :func:`run_cache_dir`.
-    """
-    root = root if root is not None else run_cache_dir()
-    if root is None or not (root / EVENTS_FILE).is_file():
-        return []
-    return [json.loads(line) for line in (root / EVENTS_FILE).read_text().splitlines() if line]
-
-
-def cached_result(key: str, compute: Callable[[], dict[str, Any]]) -> tuple[dict[str, Any], bool]:
-    """Return a JSON-serialisable result from the run cache, computing it on a miss.
-
-    For computations other than :func:`train` (a learning-rate range test,
-    say) that should also be reused across builds. Writes are atomic and
-    locked, as for training runs.
-
-    Parameters
-    ----------
-    key : str
-        A key that covers every input of ``compute``, such as one derived
-        from :func:`run_key`.
-    compute : callable
-        Returns the result as a dict of JSON-serialisable values.
-
-    Returns
-    -------
-    result : dict
-        The computed or cached result.
-    replayed : bool
-        True when it came from the cache.
-    """
-    root = run_cache_dir()
-    if root is None:
-        return compute(), False
-    root.mkdir(parents=True, exist_ok=True)
-    entry = root / key
-    with filelock.FileLock(root / f"{key}.lock"):
         try:
-            stored = json.loads((entry / _RESULT_FILE).read_text())
-        except (OSError, ValueError):
-            stored = None
-        if isinstance(stored, dict) and stored.get("key") == key:
-            return stored["result"], True
-        result = compute()
-        content = json.dumps({"key": key, "result": result})
-        _commit_entry(root, key, lambda staging: (staging / _RESULT_FILE).write_text(content))
-    return result, False
+            content = json.loads(record_path.read_text())
+            if content.get("key") != key or content.get("format") != runcache.FORMAT_VERSION:
+                return None
+            if content.get("model_sha256") != file_sha256(model_path):
+                return None
+            record = RunRecord.from_json(json.dumps(content))
+        except (OSError, ValueError, TypeError):
+            return None
+        record.directory = directory
+        record.replayed = True
+        return record
+
+    return read
+
+
+def _write_entry(staging: Path, record: RunRecord) -> None:
+    """Store a run's record and trained model in an entry folder."""
+    record.load_model().save(staging / _MODEL_FILE)
+    content = json.loads(record.to_json())
+    content["format"] = runcache.FORMAT_VERSION
+    content["model_sha256"] = file_sha256(staging / _MODEL_FILE)
+    # The record is written last: an entry without it is never valid.
+    (staging / _RECORD_FILE).write_text(json.dumps(content, indent=1, sort_keys=True))
+
+
+def _event_details(record: RunRecord) -> dict[str, Any]:
+    return {"total_seconds": record.total_seconds, "epochs": record.epochs}
 
 
 def _discard(line: str) -> None:
@@ -431,6 +377,343 @@ def _summary(record: RunRecord) -> str:
     )
 
 
+@dataclass(frozen=True)
+class RunConfig:
+    """One training run for :func:`train_many`.
+
+    Attributes
+    ----------
+    build : callable
+        Returns a new compiled :class:`keras.Model`, for example
+        ``functools.partial(models.build_model, learning_rate=0.1)``.
+    epochs : int, default 10
+        Epochs to train (at most :data:`~mnist_tutorial.config.DRAFT_EPOCHS`
+        in draft mode).
+    batch_size : int, default 32
+        Mini-batch size.
+    seed : int, default 0
+        Seed for Python, NumPy and the backend.
+    """
+
+    build: Callable[[], keras.Model]
+    epochs: int = 10
+    batch_size: int = 32
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not callable(self.build):
+            raise TypeError(
+                f"build must be a callable that returns a keras.Model, got {self.build!r}"
+            )
+        _check_positive_int("epochs", self.epochs)
+        _check_positive_int("batch_size", self.batch_size)
+        _check_positive_int("seed", self.seed, minimum=0)
+
+
+class TerminalProgress(keras.callbacks.Callback):  # type: ignore[misc]
+    """Write one progress line per epoch to the terminal, with a time estimate.
+
+    The lines go to the process's real standard error (``sys.__stderr__``),
+    which a sphinx-gallery page does not capture: authors see them while
+    the site builds, readers never see them on a page.
+
+    Parameters
+    ----------
+    label : str
+        Names the run in each line.
+    epochs : int
+        Total epochs, for the estimate of the time left.
+    """
+
+    def __init__(self, label: str, epochs: int) -> None:
+        super().__init__()
+        self.label = label
+        self.epochs = epochs
+        self._fit_start = 0.0
+        self._epoch_start = 0.0
+
+    def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
+        """Start the clocks and announce the run."""
+        self._fit_start = time.perf_counter()
+        progress_line(f"training {self.label}: {self.epochs} epochs")
+
+    def on_epoch_begin(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
+        """Start the epoch's clock."""
+        self._epoch_start = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
+        """Write the epoch's time, validation accuracy and the estimated time left."""
+        now = time.perf_counter()
+        done = epoch + 1
+        left = (now - self._fit_start) / done * (self.epochs - done)
+        accuracy = (logs or {}).get("val_accuracy")
+        shown = f", val_accuracy {float(accuracy):.4f}" if accuracy is not None else ""
+        progress_line(
+            f"  {self.label}: epoch {done}/{self.epochs} in {now - self._epoch_start:.1f} s"
+            f"{shown}; about {_duration(left)} left"
+        )
+
+
+def progress_line(line: str) -> None:
+    """Write a progress line to the terminal, unless progress is turned off."""
+    stream = sys.__stderr__
+    if stream is not None and config.progress():
+        stream.write(f"mnist_tutorial: {line}\n")
+        stream.flush()
+
+
+def _duration(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
+
+
+def describe(settings: Mapping[str, Any]) -> str:
+    """Return a short human-readable name of a run from its settings.
+
+    For example ``conv (32,), SGD lr=0.1 momentum=0.9, seed 0``.
+    """
+    layers = settings.get("architecture", {}).get("layers", [])
+    filters = tuple(
+        layer["config"]["filters"] for layer in layers if layer.get("class_name") == "Conv2D"
+    )
+    optimizer = settings.get("compile", {}).get("optimizer", {})
+    options = optimizer.get("config", {}) if isinstance(optimizer, dict) else {}
+    name = optimizer.get("class_name", "optimizer") if isinstance(optimizer, dict) else "optimizer"
+    parts = [f"{name} lr={options.get('learning_rate', '?'):g}"]
+    if options.get("momentum"):
+        parts.append(f"momentum={options['momentum']:g}")
+    return f"conv {filters}, {' '.join(parts)}, seed {settings.get('seed', '?')}"
+
+
+def _pin_threads(threads: tuple[int, int]) -> tuple[int, int]:
+    """Give TensorFlow (intra-op, inter-op) ``threads``; return the counts in effect.
+
+    This only works before TensorFlow has run anything in this process. In
+    a process where it already has (an in-process run after other work),
+    the counts in effect are returned instead; 0 means TensorFlow's default.
+    """
+    threading = tf.config.threading
+    current = (
+        threading.get_intra_op_parallelism_threads(),
+        threading.get_inter_op_parallelism_threads(),
+    )
+    if current == threads:
+        return threads
+    try:
+        threading.set_intra_op_parallelism_threads(threads[0])
+        threading.set_inter_op_parallelism_threads(threads[1])
+    except RuntimeError:
+        return current
+    return threads
+
+
+_SCRATCH: list[Path] = []
+
+
+def _scratch_dir() -> Path:
+    """Return a per-process folder for models trained with the run cache off."""
+    if not _SCRATCH:
+        _SCRATCH.append(Path(tempfile.mkdtemp(prefix="mnist-tutorial-runs-")))
+        atexit.register(shutil.rmtree, _SCRATCH[0], ignore_errors=True)
+    return _SCRATCH[0]
+
+
+def _train_task(
+    run: RunConfig,
+    dataset: Dataset,
+    *,
+    epochs: int,
+    root: Path | None,
+    threads: tuple[int, int],
+    scratch: Path | None,
+    progress: bool,
+) -> RunRecord:
+    """Train (or replay) one run in this process; the unit of work of :func:`train_many`.
+
+    ``scratch`` is set when the record goes back to another process: the
+    model is then left on disk (in the cache entry, or in ``scratch`` when
+    the cache is off) rather than sent back.
+    """
+    in_effect = _pin_threads(threads)
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(run.seed)
+    model = run.build()
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"build must return a keras.Model, got {type(model).__name__}")
+    key, settings = run_key(
+        model, dataset, epochs=epochs, batch_size=run.batch_size, seed=run.seed, threads=in_effect
+    )
+    label = describe(settings)
+
+    def fit() -> RunRecord:
+        callbacks = [TerminalProgress(label, epochs)] if progress else []
+        return _fit(model, dataset, key, settings, callbacks)
+
+    record, replayed = runcache.get_or_compute(
+        key,
+        fit,
+        read=_read_entry(key),
+        write=_write_entry,
+        root=root,
+        describe=_event_details,
+    )
+    if replayed:
+        progress_line(f"replayed {label} from the run cache")
+    elif root is not None:
+        record.directory = root / key
+    if scratch is not None and record.directory is None:
+        record.directory = runcache.commit_entry(
+            scratch, key, lambda staging: record.load_model().save(staging / _MODEL_FILE)
+        )
+    if scratch is not None:
+        record._model = None
+    return record
+
+
+def train_many(
+    runs: Sequence[RunConfig],
+    dataset: Dataset,
+    *,
+    log: bool = True,
+    emit: Callable[[str], None] | None = None,
+    n_jobs: int | None = None,
+) -> list[RunRecord]:
+    """Train several independent runs at the same time, or replay them from the cache.
+
+    Runs that are in the run cache are replayed at once. The others are
+    trained by :mod:`joblib`, in ``n_jobs`` worker processes (its ``loky``
+    backend by default; a :func:`joblib.parallel_config` block around the
+    call selects another, such as Dask or Ray, for a bigger machine or a
+    cluster). The cache's lock makes sure that no configuration is trained
+    twice, whichever process gets to it first. Each worker trains with
+    :func:`~mnist_tutorial.config.training_threads` TensorFlow threads.
+
+    The records, and their log lines, come back in the order of ``runs``,
+    whichever run finished first, so a page reads the same whether its runs
+    were trained in parallel or replayed.
+
+    Parameters
+    ----------
+    runs : sequence of RunConfig
+        The runs to train.
+    dataset : Dataset
+        Preprocessed data from :func:`mnist_tutorial.data.preprocess`; the
+        test set serves as validation data, as in the homework.
+    log : bool, default True
+        Emit each run's per-epoch lines. When False, emit only a one-line
+        summary of each run (for a run the page has already shown).
+    emit : callable, optional
+        Receives each log line; prints to standard output by default.
+    n_jobs : int, optional
+        Worker processes; defaults to :func:`mnist_tutorial.config.workers`.
+        With 1, the runs are trained one after the other in this process.
+
+    Returns
+    -------
+    list of RunRecord
+        One record per run, in the order of ``runs``.
+    """
+    runs = list(runs)
+    if not all(isinstance(run, RunConfig) for run in runs):
+        raise TypeError("runs must be a sequence of mnist_tutorial.training.RunConfig")
+    if not isinstance(dataset, Dataset):
+        raise TypeError(
+            f"dataset must be a mnist_tutorial.data.Dataset, got {type(dataset).__name__}"
+        )
+    jobs = config.workers() if n_jobs is None else _check_positive_int("n_jobs", n_jobs)
+    output = emit if emit is not None else _print_line
+    cap = config.DRAFT_EPOCHS if config.draft_mode() else None
+    # Resolved here, not in the workers, whose environment may be older.
+    options: dict[str, Any] = {
+        "root": config.run_cache_dir(),
+        "threads": config.training_threads(),
+        "progress": config.progress(),
+    }
+    epochs = [min(run.epochs, cap) if cap is not None else run.epochs for run in runs]
+    if jobs == 1:
+        records = [
+            _train_task(run, dataset, epochs=count, scratch=None, **options)
+            for run, count in zip(runs, epochs, strict=True)
+        ]
+    else:
+        records = _train_in_workers(runs, dataset, epochs, jobs, options)
+    for record in records:
+        if log:
+            for line in record.log_lines:
+                output(line)
+        if record.replayed or not log:
+            output(_summary(record))
+    return records
+
+
+def _train_in_workers(
+    runs: list[RunConfig],
+    dataset: Dataset,
+    epochs: list[int],
+    jobs: int,
+    options: dict[str, Any],
+) -> list[RunRecord]:
+    """Replay what is cached here; train the rest with joblib, in ``jobs`` processes."""
+    root = options["root"]
+    records: list[RunRecord | None] = [
+        _lookup(run, dataset, count, root, options["threads"])
+        for run, count in zip(runs, epochs, strict=True)
+    ]
+    for record in records:
+        if record is not None:
+            progress_line(f"replayed {describe(record.settings)} from the run cache")
+    pending = [index for index, record in enumerate(records) if record is None]
+    scratch = _scratch_dir() if root is None else root
+    trained = joblib.Parallel(n_jobs=jobs)(
+        joblib.delayed(_train_task)(
+            runs[index], dataset, epochs=epochs[index], scratch=scratch, **options
+        )
+        for index in pending
+    )
+    for index, record in zip(pending, trained, strict=True):
+        records[index] = record
+    return [record for record in records if record is not None]
+
+
+def _lookup(
+    run: RunConfig, dataset: Dataset, epochs: int, root: Path | None, threads: tuple[int, int]
+) -> RunRecord | None:
+    """Return the cached record of a run, without training; None on a miss."""
+    if root is None:
+        return None
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(run.seed)
+    model = run.build()
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"build must return a keras.Model, got {type(model).__name__}")
+    key, _ = run_key(
+        model, dataset, epochs=epochs, batch_size=run.batch_size, seed=run.seed, threads=threads
+    )
+    del model
+    # Same locked path as training, with a compute that never runs: a miss
+    # is reported by the exception, and the worker then trains the run.
+    try:
+        record, _ = runcache.get_or_compute(
+            key,
+            _raise_miss,
+            read=_read_entry(key),
+            write=_write_entry,
+            root=root,
+            describe=_event_details,
+        )
+    except _Miss:
+        return None
+    return record
+
+
+class _Miss(Exception):
+    pass
+
+
+def _raise_miss() -> RunRecord:
+    raise _Miss
+
+
 def train(
     build: Callable[[], keras.Model],
     dataset: Dataset,
@@ -445,13 +728,15 @@ def train(
 
     The random seed is set (:func:`keras.utils.set_random_seed`) before
     ``build`` creates the weights, so the same call gives the same history.
-    The test set serves as validation data, as in the homework.
+    The test set serves as validation data, as in the homework. The run is
+    trained in a worker process (see :func:`train_many`, which this calls
+    with a single run).
 
     Parameters
     ----------
     build : callable
         Returns a new compiled :class:`keras.Model`, for example
-        ``lambda: models.build_model(learning_rate=0.1)``.
+        ``functools.partial(models.build_model, learning_rate=0.1)``.
     dataset : Dataset
         Preprocessed data from :func:`mnist_tutorial.data.preprocess`.
     epochs : int, default 10
@@ -472,49 +757,8 @@ def train(
     RunRecord
         History, timings, parameter count and log lines.
     """
-    epochs = _check_positive_int("epochs", epochs)
-    batch_size = _check_positive_int("batch_size", batch_size)
-    seed = _check_positive_int("seed", seed, minimum=0)
-    if not isinstance(dataset, Dataset):
-        raise TypeError(
-            f"dataset must be a mnist_tutorial.data.Dataset, got {type(dataset).__name__}"
-        )
-    if not callable(build):
-        raise TypeError(f"build must be a callable that returns a keras.Model, got {build!r}")
-    output = emit if emit is not None else _print_line
-    if config.draft_mode():
-        epochs = min(epochs, config.DRAFT_EPOCHS)
-
-    # Free the previous run's graph and reset layer names before building.
-    keras.backend.clear_session()
-    keras.utils.set_random_seed(seed)
-    model = build()
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"build must return a keras.Model, got {type(model).__name__}")
-    key, settings = run_key(model, dataset, epochs=epochs, batch_size=batch_size, seed=seed)
-
-    epoch_output = output if log else _discard
-    root = run_cache_dir()
-    if root is None:
-        record = _fit(model, dataset, key, settings, epoch_output)
-    else:
-        root.mkdir(parents=True, exist_ok=True)
-        # The lock makes a second process wait for the first and then replay
-        # its run, instead of training it again or writing the same entry.
-        with filelock.FileLock(root / f"{key}.lock"):
-            cached = _read_entry(root / key, key)
-            if cached is not None:
-                _log_event(root, "hit", cached)
-                for line in cached.log_lines:
-                    epoch_output(line)
-                output(_summary(cached))
-                return cached
-            record = _fit(model, dataset, key, settings, epoch_output)
-            record.directory = _write_entry(root, record, model)
-            _log_event(root, "miss", record)
-    if not log:
-        output(_summary(record))
-    return record
+    run = RunConfig(build, epochs=epochs, batch_size=batch_size, seed=seed)
+    return train_many([run], dataset, log=log, emit=emit)[0]
 
 
 def _fit(
@@ -522,22 +766,27 @@ def _fit(
     dataset: Dataset,
     key: str,
     settings: dict[str, Any],
-    emit: Callable[[str], None],
+    callbacks: Sequence[keras.callbacks.Callback] = (),
 ) -> RunRecord:
     epochs = int(settings["epochs"])
     batch_size = int(settings["batch_size"])
     steps = math.ceil(dataset.x_train.shape[0] / batch_size)
-    logger = EpochLogger(epochs, steps, emit)
+    logger = EpochLogger(epochs, steps, _discard)
+    model.steps_per_execution = int(settings["steps_per_execution"])
+    train_data = FixedPipelineAdapter(
+        dataset.x_train, dataset.y_train, batch_size=batch_size, shuffle=True
+    )
+    validation_data = FixedPipelineAdapter(
+        dataset.x_test, dataset.y_test, batch_size=batch_size, shuffle=False
+    )
     created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     start = time.perf_counter()
     history = model.fit(
-        dataset.x_train,
-        dataset.y_train,
-        batch_size=batch_size,
+        train_data,
         epochs=epochs,
-        validation_data=(dataset.x_test, dataset.y_test),
+        validation_data=validation_data,
         verbose=0,
-        callbacks=[logger],
+        callbacks=[logger, *callbacks],
     )
     total = time.perf_counter() - start
     return RunRecord(

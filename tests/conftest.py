@@ -32,6 +32,16 @@ def mnist_isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return cache
 
 
+@pytest.fixture(autouse=True)
+def _in_process_training(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Train in the test process unless a test asks for workers.
+
+    Worker processes would not see a test's monkeypatches; the tests of the
+    parallel path set ``MNIST_TUTORIAL_WORKERS`` or ``n_jobs`` themselves.
+    """
+    monkeypatch.setenv("MNIST_TUTORIAL_WORKERS", "1")
+
+
 @pytest.fixture
 def small_mnist(monkeypatch: pytest.MonkeyPatch) -> dict[str, np.ndarray]:
     """Tiny uint8 stand-in MNIST arrays that ``mnist_tutorial.data`` accepts as the real ones.

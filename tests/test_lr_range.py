@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import pytest
 
-from mnist_tutorial import data, lr_range, models, training
+from mnist_tutorial import config, data, lr_range, models
 
 
 def make_dataset(n_train: int = 96) -> data.Dataset:
@@ -42,7 +42,7 @@ def test_suggestion_rejects_mismatched_curves() -> None:
 def test_range_test_grows_exponentially_restores_and_caches(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(training.ENV_RUN_CACHE, str(tmp_path / "runs"))
+    monkeypatch.setenv(config.ENV_RUN_CACHE, str(tmp_path / "runs"))
     monkeypatch.delenv("MNIST_TUTORIAL_DRAFT", raising=False)
     dataset = make_dataset()
     keras.utils.set_random_seed(0)
@@ -72,7 +72,7 @@ def test_range_test_grows_exponentially_restores_and_caches(
 
 @pytest.mark.training
 def test_range_test_stops_when_the_loss_diverges(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(training.ENV_RUN_CACHE, "off")
+    monkeypatch.setenv(config.ENV_RUN_CACHE, "off")
     monkeypatch.delenv("MNIST_TUTORIAL_DRAFT", raising=False)
     keras.utils.set_random_seed(0)
     model = models.build_model()

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 import threading
-import time
 from pathlib import Path
 
 import filelock
 import numpy as np
 import pytest
 
-from mnist_tutorial import data, models, training
+from mnist_tutorial import config, data, models, runcache, training
 
 pytestmark = pytest.mark.training
 
@@ -41,14 +43,14 @@ def dataset() -> data.Dataset:
 @pytest.fixture
 def run_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "runs"
-    monkeypatch.setenv(training.ENV_RUN_CACHE, str(root))
+    monkeypatch.setenv(config.ENV_RUN_CACHE, str(root))
     monkeypatch.delenv("MNIST_TUTORIAL_DRAFT", raising=False)
     return root
 
 
 @pytest.fixture
 def no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(training.ENV_RUN_CACHE, "off")
+    monkeypatch.setenv(config.ENV_RUN_CACHE, "off")
     monkeypatch.delenv("MNIST_TUTORIAL_DRAFT", raising=False)
 
 
@@ -107,20 +109,22 @@ def test_cache_miss_then_hit(
     assert not first.replayed
     assert (run_cache / first.key / "record.json").is_file()
 
-    start = time.perf_counter()
-    second = training.train(baseline, dataset, epochs=1, batch_size=16)
-    elapsed = time.perf_counter() - start
+    def no_fit(*args: object, **kwargs: object) -> training.RunRecord:
+        raise AssertionError("a cache hit must not train")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(training, "_fit", no_fit)
+        second = training.train(baseline, dataset, epochs=1, batch_size=16)
     printed = capsys.readouterr().out.splitlines()
 
     assert second.replayed
-    assert elapsed < 2.0
     assert second.history == first.history
     assert second.epoch_seconds == first.epoch_seconds
     assert second.log_lines == first.log_lines
     assert printed[:-1] == first.log_lines
     assert "replayed from the run cache" in printed[-1]
     assert first.created in printed[-1]
-    events = training.read_events(run_cache)
+    events = runcache.read_events(run_cache)
     assert [event["event"] for event in events] == ["miss", "hit"]
     assert {event["key"] for event in events} == {first.key}
 
@@ -199,7 +203,7 @@ def test_write_interrupted_leaves_no_valid_entry(
     with pytest.raises(KeyboardInterrupt):
         training.train(baseline, dataset, epochs=1, batch_size=16, emit=quiet)
     monkeypatch.undo()
-    monkeypatch.setenv(training.ENV_RUN_CACHE, str(run_cache))
+    monkeypatch.setenv(config.ENV_RUN_CACHE, str(run_cache))
     monkeypatch.delenv("MNIST_TUTORIAL_DRAFT", raising=False)
 
     # Nothing but the lock file is left behind, and the next call trains.
@@ -266,22 +270,22 @@ def test_waits_for_the_lock_and_replays_the_other_writer(
 def test_draft_mode_caps_epochs_and_uses_its_own_cache(
     dataset: data.Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv(training.ENV_RUN_CACHE, raising=False)
+    monkeypatch.delenv(config.ENV_RUN_CACHE, raising=False)
     monkeypatch.setenv("MNIST_TUTORIAL_CACHE", str(tmp_path))
     monkeypatch.setenv("MNIST_TUTORIAL_DRAFT", "1")
-    assert training.run_cache_dir() == tmp_path / "runs-draft"
+    assert config.run_cache_dir() == tmp_path / "runs-draft"
     record = training.train(baseline, dataset, epochs=10, batch_size=16, emit=quiet)
     assert record.epochs == 2
     assert (tmp_path / "runs-draft" / record.key).is_dir()
     monkeypatch.setenv("MNIST_TUTORIAL_DRAFT", "0")
-    assert training.run_cache_dir() == tmp_path / "runs"
+    assert config.run_cache_dir() == tmp_path / "runs"
 
 
 def test_cache_can_be_disabled_or_moved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(training.ENV_RUN_CACHE, "off")
-    assert training.run_cache_dir() is None
-    monkeypatch.setenv(training.ENV_RUN_CACHE, str(tmp_path / "elsewhere"))
-    assert training.run_cache_dir() == tmp_path / "elsewhere"
+    monkeypatch.setenv(config.ENV_RUN_CACHE, "off")
+    assert config.run_cache_dir() is None
+    monkeypatch.setenv(config.ENV_RUN_CACHE, str(tmp_path / "elsewhere"))
+    assert config.run_cache_dir() == tmp_path / "elsewhere"
 
 
 @pytest.mark.parametrize(
@@ -307,3 +311,240 @@ def test_bad_arguments_are_rejected(
     chosen = call.pop("dataset")
     with pytest.raises(error, match=name):
         training.train(build, chosen, emit=quiet, **call)  # type: ignore[arg-type]
+
+
+# -- The faster fitting path, thread pinning and parallel runs -----------------
+
+
+@pytest.mark.usefixtures("no_cache")
+def test_fitting_path_computes_what_plain_fit_computes(dataset: data.Dataset) -> None:
+    import keras
+
+    record = training.train(baseline, dataset, epochs=2, batch_size=16, seed=5, emit=quiet)
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(5)
+    model = baseline()
+    history = model.fit(  # type: ignore[attr-defined]
+        dataset.x_train,
+        dataset.y_train,
+        batch_size=16,
+        epochs=2,
+        validation_data=(dataset.x_test, dataset.y_test),
+        verbose=0,
+    )
+    expected = {
+        name: [float(value) for value in history.history[name]] for name in training.METRICS
+    }
+    assert record.history == expected
+    assert record.settings["steps_per_execution"] == training.STEPS_PER_EXECUTION > 1
+
+
+def test_thread_count_is_a_recorded_setting(
+    dataset: data.Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = baseline()
+    one, settings = training.run_key(model, dataset, epochs=1, batch_size=16, seed=0)
+    assert settings["threads"] == {"intra_op": 1, "inter_op": 2}
+    monkeypatch.setenv(config.ENV_THREADS, "2")
+    two, settings = training.run_key(model, dataset, epochs=1, batch_size=16, seed=0)
+    assert settings["threads"] == {"intra_op": 2, "inter_op": 2}
+    monkeypatch.setenv(config.ENV_INTER_OP_THREADS, "1")
+    three, settings = training.run_key(model, dataset, epochs=1, batch_size=16, seed=0)
+    assert settings["threads"] == {"intra_op": 2, "inter_op": 1}
+    assert len({one, two, three}) == 3
+
+
+def test_the_fitting_code_is_part_of_the_key(
+    dataset: data.Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = baseline()
+    before, _ = training.run_key(model, dataset, epochs=1, batch_size=16, seed=0)
+
+    def edited_fit(*args: object, **kwargs: object) -> training.RunRecord:
+        raise NotImplementedError  # stands for any edit of the fitting code
+
+    training._trainer_sha256.cache_clear()
+    monkeypatch.setattr(training, "_fit", edited_fit)
+    try:
+        after, _ = training.run_key(model, dataset, epochs=1, batch_size=16, seed=0)
+    finally:
+        monkeypatch.undo()
+        training._trainer_sha256.cache_clear()
+    assert after != before
+
+
+def test_pin_threads_reports_the_count_in_effect() -> None:
+    import tensorflow as tf
+
+    # TensorFlow has long run in this test process: the count can no longer
+    # change, and what is in effect is reported instead of what was asked.
+    current = (
+        tf.config.threading.get_intra_op_parallelism_threads(),
+        tf.config.threading.get_inter_op_parallelism_threads(),
+    )
+    wanted = (current[0] + 3, current[1] + 3)
+    assert training._pin_threads(wanted) == current
+
+
+SCRIPT = """
+import json, sys
+import numpy as np
+from mnist_tutorial import data, models, training
+arrays = np.load(sys.argv[1])
+dataset = data.preprocess(arrays["xa"], arrays["ya"], arrays["xb"], arrays["yb"])
+runs = [
+    training.RunConfig(models.build_model, epochs=2, batch_size=16, seed=seed)
+    for seed in (0, 1)
+]
+records = training.train_many(runs, dataset, emit=lambda line: None)
+print(json.dumps([[r.key, r.history, r.replayed, r.settings["threads"]] for r in records]))
+"""
+
+
+def _write_inputs(tmp_path: Path) -> tuple[Path, Path]:
+    rng = np.random.default_rng(0)
+    arrays = tmp_path / "arrays.npz"
+    np.savez(
+        arrays,
+        xa=rng.integers(0, 256, size=(64, 28, 28), dtype=np.uint8),
+        ya=rng.integers(0, 10, size=64),
+        xb=rng.integers(0, 256, size=(32, 28, 28), dtype=np.uint8),
+        yb=rng.integers(0, 10, size=32),
+    )
+    script = tmp_path / "train_two.py"
+    script.write_text(SCRIPT)
+    return script, arrays
+
+
+def _start(script: Path, arrays: Path, **env: str) -> subprocess.Popen[str]:
+    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **env}
+    return subprocess.Popen(
+        [sys.executable, str(script), str(arrays)],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _result(process: subprocess.Popen[str]) -> list[list[object]]:
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err
+    return json.loads(out.splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def test_two_processes_train_a_configuration_once(tmp_path: Path) -> None:
+    script, arrays = _write_inputs(tmp_path)
+    cache = tmp_path / "runs"
+    env = {"MNIST_TUTORIAL_RUN_CACHE": str(cache), "MNIST_TUTORIAL_WORKERS": "1"}
+    first, second = _start(script, arrays, **env), _start(script, arrays, **env)
+    results = [_result(first), _result(second)]
+
+    events = runcache.read_events(cache)
+    assert sorted(event["event"] for event in events) == ["hit", "hit", "miss", "miss"]
+    misses = [event["key"] for event in events if event["event"] == "miss"]
+    assert len(set(misses)) == 2  # each configuration was trained exactly once
+    for index in range(2):
+        assert results[0][index][1] == results[1][index][1]
+        assert {results[0][index][2], results[1][index][2]} == {True, False}
+
+
+def test_parallel_runs_give_the_records_of_sequential_runs(tmp_path: Path) -> None:
+    script, arrays = _write_inputs(tmp_path)
+    sequential = _result(
+        _start(
+            script,
+            arrays,
+            MNIST_TUTORIAL_RUN_CACHE=str(tmp_path / "sequential"),
+            MNIST_TUTORIAL_WORKERS="1",
+        )
+    )
+    parallel = _result(
+        _start(
+            script,
+            arrays,
+            MNIST_TUTORIAL_RUN_CACHE=str(tmp_path / "parallel"),
+            MNIST_TUTORIAL_WORKERS="2",
+        )
+    )
+    assert parallel == sequential
+    assert [run[3] for run in parallel] == [{"intra_op": 1, "inter_op": 2}] * 2
+    assert parallel[0][1] != parallel[1][1]  # two seeds, two histories
+
+
+def test_workers_train_misses_and_return_records_in_order(
+    dataset: data.Dataset,
+    run_cache: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    runs = [training.RunConfig(baseline, epochs=1, batch_size=16, seed=seed) for seed in (2, 1, 0)]
+    monkeypatch.setenv(config.ENV_PROGRESS, "0")
+    first = training.train_many(runs[1:2], dataset, n_jobs=2)  # seed 1 is now cached
+    capsys.readouterr()
+    records = training.train_many(runs, dataset, n_jobs=2)
+    printed = capsys.readouterr().out.splitlines()
+
+    assert [record.settings["seed"] for record in records] == [2, 1, 0]
+    assert [record.replayed for record in records] == [False, True, False]
+    assert records[1].history == first[0].history
+    assert all(record.settings["threads"] == {"intra_op": 1, "inter_op": 2} for record in records)
+    expected = [*records[0].log_lines, *records[1].log_lines]
+    assert printed[: len(expected)] == expected
+    assert "replayed from the run cache" in printed[len(expected)]
+    assert printed[len(expected) + 1 :] == records[2].log_lines
+    # A worker's model comes back through the cache entry.
+    assert records[0].directory == run_cache / records[0].key
+    assert records[0].load_model().count_params() == 542_230
+
+
+@pytest.mark.usefixtures("no_cache")
+def test_workers_without_a_cache_still_return_the_model(dataset: data.Dataset) -> None:
+    [record] = training.train_many(
+        [training.RunConfig(baseline, epochs=1, batch_size=16)], dataset, n_jobs=2, emit=quiet
+    )
+    assert not record.replayed
+    assert record.directory is not None
+    predictions = record.load_model().predict(dataset.x_test, verbose=0)
+    assert predictions.shape == (32, 10)
+
+
+@pytest.mark.usefixtures("no_cache")
+def test_progress_goes_to_the_terminal_not_the_log(
+    dataset: data.Dataset, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "__stderr__", sys.stderr)  # let capfd see the real stderr
+    lines: list[str] = []
+    record = training.train(baseline, dataset, epochs=2, batch_size=16, emit=lines.append)
+    captured = capfd.readouterr()
+    assert lines == record.log_lines
+    assert not any("mnist_tutorial:" in line for line in lines)
+    progress = [line for line in captured.err.splitlines() if line.startswith("mnist_tutorial:")]
+    assert "SGD lr=0.01" in progress[0]
+    assert re.search(r"epoch 1/2 in \d+\.\d s, val_accuracy \d\.\d{4}; about .* left", progress[1])
+    assert "epoch 2/2" in progress[2]
+
+    monkeypatch.setenv(config.ENV_PROGRESS, "0")
+    training.train(baseline, dataset, epochs=1, batch_size=16, emit=quiet)
+    assert "mnist_tutorial:" not in capfd.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("runs", "n_jobs", "error", "name"),
+    [
+        (["not a run"], None, TypeError, "RunConfig"),
+        ([], 0, ValueError, "n_jobs"),
+        ([], "2", TypeError, "n_jobs"),
+    ],
+)
+def test_train_many_rejects_bad_arguments(
+    dataset: data.Dataset, runs: list[object], n_jobs: object, error: type[Exception], name: str
+) -> None:
+    with pytest.raises(error, match=name):
+        training.train_many(runs, dataset, n_jobs=n_jobs)  # type: ignore[arg-type]
+
+
+def test_describe_names_the_run() -> None:
+    model = models.build_model(learning_rate=0.1, momentum=0.9, conv_filters=(32, 64))
+    _, settings = training.run_key(model, make_dataset(), epochs=1, batch_size=16, seed=4)
+    assert training.describe(settings) == "conv (32, 64), SGD lr=0.1 momentum=0.9, seed 4"

@@ -1,0 +1,220 @@
+"""A disk cache for results that take long to compute, such as training runs.
+
+Each entry is a folder ``<root>/<key>`` named by a sha256 key that covers
+everything that determines the result. :func:`get_or_compute` is the one
+path through which entries are read and written, for training runs and for
+any other cached result (:func:`cached_result`):
+
+1. take a file lock on the key, so that two processes asking for the same
+   result compute it once: the second waits, then reads the first one's
+   entry;
+2. read the entry, if it exists and is valid;
+3. otherwise compute the result and commit it atomically: the entry is
+   filled in a temporary folder that is then renamed into place, so a
+   process killed halfway leaves nothing that is read as an entry.
+
+Every lookup appends one line to ``events.jsonl`` (:func:`read_events`),
+so that a site build can count its hits and misses.
+
+The cache lives in :func:`mnist_tutorial.config.run_cache_dir`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import filelock
+
+from mnist_tutorial import config
+
+__all__ = [
+    "EVENTS_FILE",
+    "FORMAT_VERSION",
+    "cached_result",
+    "commit_entry",
+    "get_or_compute",
+    "read_events",
+]
+
+#: Name of the lookup log in the cache directory (see :func:`read_events`).
+EVENTS_FILE = "events.jsonl"
+#: Version of the entry layout; entries of another version are misses.
+FORMAT_VERSION = 2
+_RESULT_FILE = "result.json"
+
+T = TypeVar("T")
+
+
+def commit_entry(root: Path, key: str, write: Callable[[Path], object]) -> Path:
+    """Write the entry ``root / key`` atomically and return its path.
+
+    ``write`` fills a temporary folder, which is then renamed into place. A
+    process killed before the rename leaves only a ``.tmp-`` folder, which
+    is never read as an entry.
+
+    Parameters
+    ----------
+    root : Path
+        The cache directory (created if needed).
+    key : str
+        The entry's key, used as its folder name.
+    write : callable
+        Called with the temporary folder; writes the entry's files there.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    final = root / key
+    staging = Path(tempfile.mkdtemp(dir=root, prefix=f".tmp-{key[:12]}-"))
+    try:
+        write(staging)
+        if final.exists():
+            shutil.rmtree(final)
+        staging.rename(final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return final
+
+
+def _log_event(root: Path, event: str, key: str, details: dict[str, Any]) -> None:
+    line = json.dumps(
+        {
+            "event": event,
+            "key": key,
+            "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            **details,
+        }
+    )
+    with (root / EVENTS_FILE).open("a") as handle:
+        handle.write(line + "\n")
+
+
+def read_events(root: Path | None = None) -> list[dict[str, Any]]:
+    """Return the cache's lookup log, oldest first.
+
+    Each entry has ``event`` (``"hit"`` or ``"miss"``), ``key`` and
+    ``time``; entries of training runs also have the run's
+    ``total_seconds`` and ``epochs``.
+
+    Parameters
+    ----------
+    root : path, optional
+        The cache directory; defaults to
+        :func:`mnist_tutorial.config.run_cache_dir`.
+    """
+    root = root if root is not None else config.run_cache_dir()
+    if root is None or not (root / EVENTS_FILE).is_file():
+        return []
+    return [json.loads(line) for line in (root / EVENTS_FILE).read_text().splitlines() if line]
+
+
+def get_or_compute(
+    key: str,
+    compute: Callable[[], T],
+    *,
+    read: Callable[[Path], T | None],
+    write: Callable[[Path, T], object],
+    root: Path | None,
+    describe: Callable[[T], dict[str, Any]] | None = None,
+) -> tuple[T, bool]:
+    """Return the cached result for ``key``, or compute, store and return it.
+
+    Parameters
+    ----------
+    key : str
+        A key that covers every input of ``compute``.
+    compute : callable
+        Computes the result on a miss.
+    read : callable
+        Called with an existing entry folder; returns the result, or None
+        when the entry is not valid for ``key`` (a miss).
+    write : callable
+        Called with a temporary folder and the result; writes the entry.
+    root : Path or None
+        The cache directory; None computes without caching.
+    describe : callable, optional
+        Returns extra fields for the event log line of a result.
+
+    Returns
+    -------
+    result
+        The computed or cached result.
+    replayed : bool
+        True when it came from the cache.
+    """
+    if root is None:
+        return compute(), False
+    root.mkdir(parents=True, exist_ok=True)
+    details = describe if describe is not None else _no_details
+    # A second process waits here for the first, then reads its entry.
+    with filelock.FileLock(root / f"{key}.lock"):
+        entry = root / key
+        if entry.is_dir():
+            cached = read(entry)
+            if cached is not None:
+                _log_event(root, "hit", key, details(cached))
+                return cached, True
+        result = compute()
+        commit_entry(root, key, lambda staging: write(staging, result))
+        _log_event(root, "miss", key, details(result))
+    return result, False
+
+
+def _no_details(result: object) -> dict[str, Any]:
+    del result
+    return {}
+
+
+def _read_result(key: str) -> Callable[[Path], dict[str, Any] | None]:
+    def read(entry: Path) -> dict[str, Any] | None:
+        try:
+            stored = json.loads((entry / _RESULT_FILE).read_text())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(stored, dict):
+            return None
+        if stored.get("key") != key or stored.get("format") != FORMAT_VERSION:
+            return None
+        result = stored.get("result")
+        return result if isinstance(result, dict) else None
+
+    return read
+
+
+def cached_result(key: str, compute: Callable[[], dict[str, Any]]) -> tuple[dict[str, Any], bool]:
+    """Return a JSON-serialisable result from the run cache, computing it on a miss.
+
+    For computations other than training runs (a learning-rate range test,
+    say) that should also be reused across builds. It takes the same locked
+    path as training runs (:func:`get_or_compute`).
+
+    Parameters
+    ----------
+    key : str
+        A key that covers every input of ``compute``.
+    compute : callable
+        Returns the result as a dict of JSON-serialisable values.
+
+    Returns
+    -------
+    result : dict
+        The computed or cached result.
+    replayed : bool
+        True when it came from the cache.
+    """
+    given: object = key
+    if not isinstance(given, str) or not given:
+        raise TypeError(f"key must be a non-empty string, got {key!r}")
+
+    def write(staging: Path, result: dict[str, Any]) -> None:
+        content = {"key": key, "format": FORMAT_VERSION, "result": result}
+        (staging / _RESULT_FILE).write_text(json.dumps(content))
+
+    return get_or_compute(
+        key, compute, read=_read_result(key), write=write, root=config.run_cache_dir()
+    )
