@@ -166,7 +166,9 @@ def mutants(session: nox.Session) -> None:
         *nox.project.dependency_groups(PYPROJECT, "mutants"),
         env={"UV_COMPILE_BYTECODE": "1"},
     )
-    session.run("mutmut", "run", *patterns, env=ENV)
+    # Tests that start Python processes (two-process cache tests, joblib workers)
+    # must import the same mutated copy, which mutmut keeps in mutants/.
+    session.run("mutmut", "run", *patterns, env={**ENV, "PYTHONPATH": str(ROOT / "mutants")})
     session.run("python", "tools/mutation_score.py", *modules)
 
 

@@ -436,3 +436,26 @@ def test_any_changed_input_is_a_new_range_test(
     assert counted_runs[1] == {**_DEFAULTS, **settings}
     # And the original is still there, under its own key.
     assert range_test().replayed
+
+
+@pytest.mark.training
+def test_range_test_restores_a_keras_optimizers_whole_state(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(config.ENV_RUN_CACHE, "off")
+    monkeypatch.delenv("MNIST_TUTORIAL_DRAFT", raising=False)
+    dataset = make_dataset(n_train=64)
+    keras.utils.set_random_seed(0)
+    model = models.build_model(learning_rate=0.01, momentum=0.9)
+    # A model that has trained a step: its momentum slots and iteration count are not zero.
+    model.train_on_batch(dataset.x_train[:8], dataset.y_train[:8])
+    before = {variable.path: variable.numpy().copy() for variable in model.optimizer.variables}
+    assert int(before[model.optimizer.iterations.path]) == 1
+    assert any(np.any(value != 0) for path, value in before.items() if "momentum" in path)
+
+    lr_range.lr_range_test(model, dataset, min_lr=1e-3, max_lr=1.0, batch_size=16)
+
+    after = {variable.path: variable.numpy() for variable in model.optimizer.variables}
+    assert after.keys() == before.keys()
+    for path, value in before.items():
+        np.testing.assert_array_equal(after[path], value, err_msg=path)
