@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import platformdirs
@@ -63,3 +64,100 @@ def test_subset_sizes_follow_draft_mode(monkeypatch: pytest.MonkeyPatch) -> None
     sizes = config.subset_sizes()
     sizes["n_train"] = 1
     assert config.subset_sizes()["n_train"] == 2000  # a copy, not the module's dict
+
+
+# --------------------------------------------------------------------------- run cache and workers
+
+
+@pytest.mark.parametrize("value", ["off", "OFF", " 0 ", "false", "no", "none", "None"])
+def test_run_cache_can_be_turned_off(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("MNIST_TUTORIAL_RUN_CACHE", value)
+    assert config.run_cache_dir() is None
+
+
+def test_run_cache_can_be_moved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MNIST_TUTORIAL_RUN_CACHE", f" {tmp_path / 'elsewhere'} ")
+    assert config.run_cache_dir() == tmp_path / "elsewhere"
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("MNIST_TUTORIAL_RUN_CACHE", "~/runs")
+    assert config.run_cache_dir() == tmp_path / "runs"
+
+
+@pytest.mark.parametrize(("draft", "folder"), [("0", "runs"), ("1", "runs-draft")])
+@pytest.mark.parametrize("value", [None, "", "  "])
+def test_run_cache_default_follows_draft_mode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, draft: str, folder: str, value: str | None
+) -> None:
+    if value is None:
+        monkeypatch.delenv("MNIST_TUTORIAL_RUN_CACHE", raising=False)
+    else:
+        monkeypatch.setenv("MNIST_TUTORIAL_RUN_CACHE", value)
+    monkeypatch.setenv("MNIST_TUTORIAL_CACHE", str(tmp_path))
+    monkeypatch.setenv("MNIST_TUTORIAL_DRAFT", draft)
+    assert config.run_cache_dir() == tmp_path / folder
+
+
+def test_usable_cores_are_this_process_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(config.os, "sched_getaffinity", lambda pid: {0, 3, 5}, raising=False)
+    assert config.usable_cores() == 3
+
+
+@pytest.mark.parametrize(("count", "expected"), [(6, 6), (None, 1)])
+def test_usable_cores_without_affinity(
+    monkeypatch: pytest.MonkeyPatch, count: int | None, expected: int
+) -> None:
+    monkeypatch.delattr(config.os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(config.os, "cpu_count", lambda: count)
+    assert config.usable_cores() == expected
+
+
+def test_workers_default_to_the_usable_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MNIST_TUTORIAL_WORKERS", raising=False)
+    monkeypatch.setattr(config, "usable_cores", lambda: 7)
+    assert config.workers() == 7
+    monkeypatch.setenv("MNIST_TUTORIAL_WORKERS", " 3 ")
+    assert config.workers() == 3
+    monkeypatch.setenv("MNIST_TUTORIAL_WORKERS", "1")
+    assert config.workers() == 1
+
+
+def test_training_threads_default_and_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MNIST_TUTORIAL_THREADS", raising=False)
+    monkeypatch.delenv("MNIST_TUTORIAL_INTER_OP_THREADS", raising=False)
+    assert config.training_threads() == (1, 2)
+    monkeypatch.setenv("MNIST_TUTORIAL_THREADS", "4")
+    assert config.training_threads() == (4, 2)
+    monkeypatch.setenv("MNIST_TUTORIAL_INTER_OP_THREADS", "3")
+    assert config.training_threads() == (4, 3)
+
+
+@pytest.mark.parametrize(
+    "name", ["MNIST_TUTORIAL_WORKERS", "MNIST_TUTORIAL_THREADS", "MNIST_TUTORIAL_INTER_OP_THREADS"]
+)
+@pytest.mark.parametrize("value", ["0", "-2", "two", "1.5", "2x"])
+def test_counts_must_be_whole_numbers_from_one(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    expected = f"{name} must be a whole number >= 1, got {value!r}"
+    with pytest.raises(ValueError, match=f"^{re.escape(expected)}$"):
+        config.workers() if name.endswith("WORKERS") else config.training_threads()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, True), ("", True), ("1", True), ("0", False), ("off", False)]
+)
+def test_progress_is_on_unless_turned_off(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, expected: bool
+) -> None:
+    if value is None:
+        monkeypatch.delenv("MNIST_TUTORIAL_PROGRESS", raising=False)
+    else:
+        monkeypatch.setenv("MNIST_TUTORIAL_PROGRESS", value)
+    assert config.progress() is expected
+
+
+def test_progress_rejects_other_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MNIST_TUTORIAL_PROGRESS", "loud")
+    with pytest.raises(ValueError, match=r"^MNIST_TUTORIAL_PROGRESS must be one of"):
+        config.progress()

@@ -209,3 +209,45 @@ def test_empty_labels_are_allowed() -> None:
 def test_most_confident_mistakes_count_must_be_a_positive_int(count: object) -> None:
     with pytest.raises(ValueError, match=r"^count must be an int >= 1, got "):
         evaluation.most_confident_mistakes(np.eye(3), [1, 2, 0], count=count)  # type: ignore[arg-type]
+
+
+def test_defaults_are_the_ten_digits_and_twenty_mistakes() -> None:
+    truth = np.arange(30) % 10
+    matrix = evaluation.confusion_matrix(truth, truth)
+    assert matrix.shape == (10, 10)
+    np.testing.assert_array_equal(matrix, 3 * np.eye(10))
+
+    probabilities = np.eye(10)[(truth + 1) % 10]  # all 30 wrong
+    assert evaluation.most_confident_mistakes(probabilities, truth).indices.size == 20
+
+
+def test_a_single_mistake_can_be_asked_for() -> None:
+    probabilities = np.array([[0.2, 0.8], [0.4, 0.6], [0.9, 0.1]])
+    mistakes = evaluation.most_confident_mistakes(probabilities, [0, 0, 0], count=1)
+    assert mistakes.indices.tolist() == [0]
+
+
+def test_integer_scores_give_float_confidences() -> None:
+    mistakes = evaluation.most_confident_mistakes([[0, 1], [1, 0], [0, 1]], [0, 0, 0])
+    assert mistakes.indices.tolist() == [0, 2]
+    assert mistakes.confidences.dtype == np.float64
+    assert mistakes.titles() == ["true 0, said 1\n100.0%", "true 0, said 1\n100.0%"]
+
+
+def test_most_confident_mistakes_checks_its_labels_by_name() -> None:
+    scores = np.full((4, 3), 1 / 3)
+    with pytest.raises(ValueError, match=r"^y_true has 3 labels for 4 predictions$"):
+        evaluation.most_confident_mistakes(scores, [0, 1, 2])
+    with pytest.raises(ValueError, match=r"^y_true must hold labels 0 to 2$"):
+        evaluation.most_confident_mistakes(scores, [0, 1, 2, 3])
+
+
+def test_titles_refuse_fields_of_different_lengths() -> None:
+    mistakes = evaluation.Mistakes(
+        indices=np.array([1, 2]),
+        true_labels=np.array([4, 9]),
+        predicted_labels=np.array([9]),
+        confidences=np.array([0.9, 0.8]),
+    )
+    with pytest.raises(ValueError, match="zip"):
+        mistakes.titles()
