@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -13,6 +14,8 @@ from pathlib import Path
 import filelock
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mnist_tutorial import config, data, models, runcache, training
 
@@ -630,3 +633,41 @@ def test_a_hit_replays_the_stored_record(dataset: data.Dataset, run_cache: Path)
     assert second.history["loss"] == first.history["loss"]
     assert shown[:2] == ["Epoch 1/1", "as stored"]
     assert second.directory == run_cache / first.key
+
+
+@functools.cache
+def _one_model() -> object:
+    """A small compiled model: hashing its weights is quick, so many keys can be drawn."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10)]
+    )
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    return model
+
+
+_small_dataset = functools.cache(functools.partial(make_dataset, n_train=8, n_test=4))
+
+_SETTINGS = st.fixed_dictionaries(
+    {
+        "epochs": st.integers(1, 50),
+        "batch_size": st.integers(1, 512),
+        "seed": st.integers(0, 2**31),
+        "threads": st.tuples(st.integers(1, 8), st.integers(1, 8)),
+    }
+)
+
+
+@settings(max_examples=20)
+@given(_SETTINGS, _SETTINGS)
+def test_the_key_is_a_function_of_every_setting(
+    first: dict[str, object], second: dict[str, object]
+) -> None:
+    dataset = _small_dataset()
+    model = _one_model()
+    key = training.run_key(model, dataset, **first)[0]  # type: ignore[arg-type]
+    assert training.run_key(model, dataset, **first)[0] == key  # type: ignore[arg-type]
+    other = training.run_key(model, dataset, **second)[0]  # type: ignore[arg-type]
+    assert (other == key) == (first == second)
