@@ -28,6 +28,8 @@ release = importlib.metadata.version("mnist-tutorial")
 version = ".".join(release.split(".")[:2])
 
 DRAFT = mnist_config.draft_mode()
+# The site's build is where a false claim must fail; a reader's run only warns.
+os.environ[mnist_config.ENV_STRICT_CLAIMS] = "1"
 # The GitHub repository from pyproject.toml's [project.urls]; None when it is
 # blank or a placeholder, and then no page links to it.
 REPOSITORY = gallery_hooks.repository_url(ROOT / "pyproject.toml")
