@@ -41,6 +41,8 @@ extensions = [
     "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
     "sphinx_copybutton",
+    # Folds the exercises' answers away: ``.. admonition::`` with ``:class: dropdown``.
+    "sphinx_togglebutton",
     "sphinx_gallery.gen_gallery",
 ]
 

@@ -118,9 +118,11 @@ print(f"Ten epochs at lr = 1e-5 move the weights as far as {equivalent_steps:.0f
 # for it, so SGD drives the predicted probabilities towards each digit's
 # share of the training labels, and the loss towards the entropy of those
 # shares, printed above: just under :math:`\ln 10`, because the digits are
-# not quite equally common. Mini-batches of 32 keep nudging the bias back
-# and forth, so the training accuracy, averaged over an epoch in which the
-# favoured digit changes, matches no single digit's share.
+# not quite equally common. The loss settles a little above that floor, by
+# less than 0.01: mini-batches of 32 keep nudging the bias back and forth
+# around the best values. For the same reason the training accuracy,
+# averaged over an epoch in which the favoured digit changes, matches no
+# single digit's share.
 #
 # **With** :math:`\eta = 10^{-5}` **the network learns, but far too slowly.**
 # Its loss falls in every epoch, for every seed, so each step does go
@@ -165,8 +167,8 @@ for seed, record in zip(large.seeds, large.records, strict=True):
         f"seed {seed}: lr = 1's validation accuracy is exactly the share of the digit it answers",
     )
 claims.check(
-    all(abs(loss - label_entropy) < 0.01 for loss in large.at("loss")),
-    "lr = 1's final loss is the entropy of the label shares (within 0.01), for every seed",
+    all(0 < loss - label_entropy < 0.01 for loss in large.at("loss")),
+    "lr = 1's final loss is a little above the label entropy (by less than 0.01), every seed",
 )
 claims.check(label_entropy < math.log(10), "the label entropy is just under ln 10")
 claims.check(
@@ -276,11 +278,12 @@ figure = plotting.plot_curves(
 
 # %%
 print(reporting.results_table({"lr = 0.01 (baseline)": baseline, confirmation_label: confirmation}))
+epochs = confirmation.first.epochs
 ahead = sum(
-    separation(confirmation, baseline, "val_accuracy", epoch) == "above" for epoch in range(10)
+    separation(confirmation, baseline, "val_accuracy", epoch) == "above" for epoch in range(epochs)
 )
 print(
-    f"Epochs in which every seed of {confirmation_label} beats every baseline seed: {ahead} of 10"
+    f"Epochs in which every seed of {confirmation_label} beats every baseline seed: {ahead} of {epochs}"
 )
 
 # %%
@@ -320,7 +323,8 @@ claims.check(
     "every candidate was ahead of the baseline after two epochs, on every seed",
 )
 claims.check(
-    ahead == 10, "the chosen rate leads the baseline on validation accuracy at every epoch"
+    ahead == epochs == 10,
+    "the chosen rate leads the baseline on validation accuracy at every epoch",
 )
 claims.check(
     any(
@@ -346,6 +350,42 @@ claims.check(
     "while its validation accuracy stays where it is (within half a point)",
 )
 # sphinx_gallery_end_ignore
+
+# %%
+# Try it yourself
+# ---------------
+# 1. **The other large rate for ten epochs.** Train whichever of 0.1 and 0.3
+#    the rule did not choose for ten epochs, with the three seeds:
+#    ``train_replicates({"lr = 0.1": functools.partial(models.build_model,
+#    learning_rate=0.1)}, dataset, epochs=10)``.
+#
+#    .. admonition:: What you should see
+#       :class: dropdown
+#
+#       Much the same as the chosen rate: near 100 % training accuracy and
+#       a validation accuracy whose seeds overlap with the chosen rate's.
+#       (Part 3 trains 0.1 for ten epochs; compare with its table.)
+#
+# 2. **Even larger.** Try ``learning_rate=3``.
+#
+#    .. admonition:: What you should see
+#       :class: dropdown
+#
+#       The failure of :math:`\eta = 1`, only faster: chance accuracy and a
+#       loss near the label entropy, or a loss of ``nan`` if a step
+#       overflows.
+#
+# 3. **An adaptive optimizer.** Build the same network with
+#    ``optimizer=keras.optimizers.Adam()`` (its default learning rate is
+#    0.001) in your own copy of :func:`~mnist_tutorial.models.build_model`.
+#
+#    .. admonition:: What you should see
+#       :class: dropdown
+#
+#       Fast progress without any search: Adam scales each weight's step by
+#       the size of its recent gradients, so one default learning rate works
+#       for many networks. Expect accuracies like those of the larger SGD
+#       rates here.
 
 # %%
 # Conclusion

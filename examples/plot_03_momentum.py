@@ -121,28 +121,32 @@ for metric in ("accuracy", "val_accuracy"):
 # **Yes, by a wide margin, against the baseline.** With momentum the network
 # is ahead from the first epoch, on every seed, and by its third epoch it is
 # more accurate on the training set than the baseline is after ten. It ends
-# with higher training and validation accuracy and a training loss about
-# ten times lower.
+# with higher training and validation accuracy and a training loss more
+# than ten times lower.
 #
 # **But most of that is the larger effective step.** Plain SGD at
 # :math:`\eta = 0.1`, the effective learning rate of momentum 0.9 at 0.01,
-# ends almost where momentum does: the final accuracies of the two are
-# within the seed-to-seed spread of each other (the verdicts printed above
-# say "tie"), on the training set as on the validation set. On this problem
-# and with these ten epochs, the evidence shows no advantage of momentum
-# over simply taking ten times larger steps. Where momentum does help is on
+# ends almost where momentum does. On the validation set, their final
+# accuracies are within the seed-to-seed spread of each other (the verdict
+# printed above says "tie"). On the training set both end above 99.9 %,
+# where the last few of 60,000 images decide the order, which is why that
+# verdict can go either way. On this problem and with these ten epochs, the
+# evidence shows no advantage of momentum over simply taking ten times
+# larger steps. Where momentum does help is on
 # problems whose valleys are so narrow that a ten times larger plain step
 # would be unstable; the steady directions then get the larger step, and
 # the unstable ones do not.
 #
-# **The validation loss stops falling, then rises, while the validation
-# accuracy stays flat.** For both fast runs, the validation loss is lowest
-# several epochs before the end. The validation accuracy does not fall with
-# it: the network still gets as many test digits right. What grows is its
-# confidence on the ones it gets wrong, since the cross-entropy loss punishes
-# a confident mistake heavily. That is growing over-confidence, the first
-# stage of overfitting, not yet memorising the training digits at the
-# expense of the test digits. In practice one would stop around the
+# **The validation loss stops improving, while the validation accuracy
+# stays flat.** For both fast runs, and every seed, the validation loss ends
+# above its lowest value, while the training loss keeps falling to the
+# end; the baseline's validation loss, by contrast, is still falling. The
+# validation accuracy does not drop with it: the network still gets as many
+# test digits right as at the validation-loss minimum. What grows is its
+# confidence on the ones it gets wrong, since the cross-entropy loss
+# punishes a confident mistake heavily. That is growing over-confidence,
+# the first stage of overfitting, not yet memorising the training digits at
+# the expense of the test digits. In practice one would stop around the
 # validation-loss minimum (:class:`keras.callbacks.EarlyStopping`), or add
 # regularisation.
 #
@@ -151,6 +155,8 @@ for metric in ("accuracy", "val_accuracy"):
 # a validation loss lowest at epoch 7 that rose afterwards.
 
 # sphinx_gallery_start_ignore
+import itertools
+
 import numpy as np
 
 from mnist_tutorial import claims, homework
@@ -171,20 +177,31 @@ claims.check(
 )
 ratio = baseline.at("loss") / momentum.at("loss")
 claims.check(
-    ratio.min() > 5 and ratio.max() < 20,
-    "momentum ends with a training loss about ten times lower than the baseline's",
+    ratio.min() > 10,
+    "momentum ends with a training loss more than ten times lower than the baseline's",
 )
 claims.check(
-    separation(momentum, larger_step, "accuracy") == "tie"
-    and separation(momentum, larger_step, "val_accuracy") == "tie",
-    "momentum and plain SGD at lr = 0.1 end within noise of each other",
+    separation(momentum, larger_step, "val_accuracy") == "tie",
+    "momentum and plain SGD at lr = 0.1 end within noise of each other on validation accuracy",
+)
+claims.check(
+    min(momentum.low("accuracy"), larger_step.low("accuracy")) > 0.999,
+    "momentum and lr = 0.1 both end above 99.9 % training accuracy",
 )
 for group in (momentum, larger_step):
-    lowest = group.curves("val_loss").argmin(axis=1)
+    validation_loss = group.curves("val_loss")
+    lowest = validation_loss.argmin(axis=1)
     claims.check(
-        all(index <= 6 for index in lowest)
-        and all(row[-1] > row.min() for row in group.curves("val_loss")),
-        f"{group.label}: validation loss is lowest several epochs before the end, then higher",
+        all(row[-1] > row.min() for row in validation_loss),
+        f"{group.label}: the validation loss ends above its lowest value, on every seed",
+    )
+    claims.check(
+        all(
+            later < earlier
+            for row in group.curves("loss")
+            for earlier, later in itertools.pairwise(row)
+        ),
+        f"{group.label}: the training loss keeps falling to the end, on every seed",
     )
     claims.check(
         all(
@@ -193,6 +210,10 @@ for group in (momentum, larger_step):
         ),
         f"{group.label}: validation accuracy stays flat after the validation-loss minimum",
     )
+claims.check(
+    all(row[-1] == row.min() for row in baseline.curves("val_loss")),
+    "the baseline's validation loss is still falling at the end",
+)
 history = homework.MOMENTUM
 claims.check(
     (history["accuracy"][-1], history["val_accuracy"][-1]) == (0.9986, 0.9853)
@@ -205,6 +226,42 @@ claims.check(
     "the homework's momentum validation loss was lowest at epoch 7 and rose afterwards",
 )
 # sphinx_gallery_end_ignore
+
+# %%
+# Try it yourself
+# ---------------
+# 1. **Momentum at a smaller rate.** Train momentum 0.9 with
+#    ``learning_rate=0.001``, whose effective learning rate is
+#    0.001 / (1 - 0.9) = 0.01, the baseline's.
+#
+#    .. admonition:: What you should see
+#       :class: dropdown
+#
+#       Curves close to the baseline's. That is the other half of this
+#       page's argument: what matters most here is the effective step.
+#
+# 2. **Stop early.** Pass
+#    ``keras.callbacks.EarlyStopping(monitor="val_loss", patience=2,
+#    restore_best_weights=True)`` to ``model.fit`` for the momentum model,
+#    with, say, 30 epochs.
+#
+#    .. admonition:: What you should see
+#       :class: dropdown
+#
+#       Training stops a few epochs after the validation loss stops
+#       improving, and the restored weights are those of its lowest point,
+#       with about the same validation accuracy as after ten epochs. Adding
+#       a ``layers.Dropout(0.5)`` before the last dense layer delays the
+#       point where the validation loss turns.
+#
+# 3. **Nesterov momentum.** Use
+#    ``keras.optimizers.SGD(learning_rate=0.01, momentum=0.9, nesterov=True)``.
+#
+#    .. admonition:: What you should see
+#       :class: dropdown
+#
+#       Nesterov's variant looks ahead before taking the gradient. On this
+#       problem expect results within the seed spread of plain momentum.
 
 # %%
 # Conclusion

@@ -29,7 +29,7 @@ __all__ = ["Replicates", "separation", "train_replicates"]
 class Replicates:
     """The runs of one configuration, one per seed.
 
-    Attributes
+    Parameters
     ----------
     label : str
         The configuration's name on the page.

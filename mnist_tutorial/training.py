@@ -384,7 +384,7 @@ def _summary(record: RunRecord) -> str:
 class RunConfig:
     """One training run for :func:`train_many`.
 
-    Attributes
+    Parameters
     ----------
     build : callable
         Returns a new compiled :class:`keras.Model`, for example
@@ -510,7 +510,7 @@ def _pin_threads(threads: tuple[int, int]) -> tuple[int, int]:
     return threads
 
 
-#: Public name of :func:`_pin_threads`, for code that trains in the calling process.
+# The public name, for code that trains in the calling process (the range test).
 pin_threads = _pin_threads
 
 _SCRATCH: list[Path] = []
@@ -587,8 +587,8 @@ def train_many(
     """Train several independent runs at the same time, or replay them from the cache.
 
     Runs that are in the run cache are replayed at once. The others are
-    trained by :mod:`joblib`, in ``n_jobs`` worker processes (its ``loky``
-    backend by default; a :func:`joblib.parallel_config` block around the
+    trained by ``joblib``, in ``n_jobs`` worker processes (its ``loky``
+    backend by default; a ``joblib.parallel_config`` block around the
     call selects another, such as Dask or Ray, for a bigger machine or a
     cluster). The cache's lock makes sure that no configuration is trained
     twice, whichever process gets to it first. Each worker trains with

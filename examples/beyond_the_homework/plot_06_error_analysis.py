@@ -143,14 +143,15 @@ for seed, matrix in zip(best.seeds, matrices, strict=True):
 # -----------------------
 # The mistakes are few and far from random. For every seed, the ten most
 # frequent confusions hold far more of the errors than they would if the
-# errors were spread at random, and the same confusions come back from seed
-# to seed: they are between digits that share strokes, the pairs printed
-# above. Many of the confident mistakes are digits a person would also
+# errors were spread at random, and the same pairs of digits come back from
+# seed to seed, in one direction or the other: 4 and 9, 3 and 5, 2 and 7.
+# Each pair shares strokes: a 4 whose top is closed looks like a 9, a 5 and
+# a 3 differ by one stroke, a 7 with a short bar is close to a 2. Many of the confident mistakes are digits a person would also
 # hesitate over: badly written, cut off, or arguably labelled wrong. A model
 # that is over 95 % sure about those is over-confident, which is common for
 # networks trained to a low training loss.
 #
-# No digit is a blind spot: every digit is recognised at over 97 % by every
+# No digit is a blind spot: every digit is recognised at over 96 % by every
 # seed. More data augmentation (small shifts and rotations) or a stronger
 # model would go after the hard individual cases rather than a whole class.
 
@@ -166,8 +167,11 @@ for seed, (observed, random_limit) in concentration.items():
         observed > random_limit,
         f"seed {seed}: the errors are more concentrated than random errors would be",
     )
-common = set(top_pairs[0]).intersection(*map(set, top_pairs[1:]))
-claims.check(len(common) >= 3, "the same confusions come back from seed to seed (3 or more shared)")
+for first, second in ((4, 9), (3, 5), (2, 7)):
+    claims.check(
+        all({(first, second), (second, first)} & set(pairs) for pairs in top_pairs),
+        f"{first} and {second} are among every seed's six most frequent confusions",
+    )
 claims.check(
     all(
         evaluation.most_confident_mistakes(p, true_labels, count=1).confidences[0] > 0.95
@@ -175,7 +179,7 @@ claims.check(
     ),
     "every seed's model is over 95 % sure about its worst mistake",
 )
-claims.check(bool((per_digit > 0.97).all()), "every digit is recognised at over 97 % by every seed")
+claims.check(bool((per_digit > 0.96).all()), "every digit is recognised at over 96 % by every seed")
 claims.check(best.high("loss") < 0.05, "the chosen models were trained to a low training loss")
 # sphinx_gallery_end_ignore
 

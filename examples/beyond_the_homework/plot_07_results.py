@@ -83,6 +83,16 @@ for first, second in (
     print(f"{first} against {second}: {verdicts[first, second]}")
 
 # %%
+# How much do seeds move the numbers?
+# -----------------------------------
+# The seed-to-seed range of the final validation accuracy, also in test
+# images out of 10,000. A difference between two configurations smaller
+# than this is not a result.
+for label, group in runs.items():
+    spread = group.spread("val_accuracy")
+    print(f"{label:<28} {spread:.4f}  ({round(spread * dataset.x_test.shape[0])} test images)")
+
+# %%
 # Beside the homework's figures
 # -----------------------------
 # The homework's notebook reported these final accuracies from the author's
@@ -116,11 +126,13 @@ for label, history in (
 # never learns, :math:`\eta = 10^{-5}` learns slowly, and momentum, a
 # learning rate of 0.1 and a second convolution layer each beat the
 # baseline. Between those three improvements, the verdicts above show which
-# differences the seeds support and which are ties. The homework's
-# :math:`\eta = 10^{-5}` run is the one figure far from ours: at that rate
-# the accuracy is still climbing fast after ten epochs, so it depends
-# strongly on the starting weights. The rest differ from ours by about as
-# much as our own seeds differ from each other.
+# differences the seeds support and which are ties. At
+# :math:`\eta = 10^{-5}` the seeds disagree most, by several points, and
+# the homework's figure lies close to that wide range: at that rate
+# the accuracy is still climbing fast after ten epochs, so where it stands
+# then depends strongly on the starting weights. At the other settings, the
+# homework's figures differ from ours by about as much as our own seeds
+# differ from each other.
 print(reporting.cost_summary(runs))
 
 # sphinx_gallery_start_ignore
@@ -158,9 +170,20 @@ for label, history in (
             f"the homework's {label} {name} is within about our seed spread of ours",
         )
 claims.check(
-    abs(homework.LEARNING_RATE_1E_5["accuracy"][-1] - runs["lr = 1e-5"].mean("accuracy"))
-    > runs["lr = 1e-5"].spread("accuracy"),
-    "the homework's lr = 1e-5 figure is the one far from ours",
+    runs["lr = 1e-5"].spread("accuracy") > 0.02
+    and all(
+        runs["lr = 1e-5"].spread("accuracy") > 5 * group.spread("accuracy")
+        for label, group in runs.items()
+        if label not in ("lr = 1e-5", "lr = 1")
+    ),
+    "at lr = 1e-5 the seeds disagree most, by several points",
+)
+slow = runs["lr = 1e-5"]
+claims.check(
+    slow.low("accuracy") - slow.spread("accuracy")
+    <= homework.LEARNING_RATE_1E_5["accuracy"][-1]
+    <= slow.high("accuracy") + slow.spread("accuracy"),
+    "the homework's lr = 1e-5 figure lies close to our seeds' range",
 )
 claims.check(
     all(row[-1] - row[-2] > 0.01 for row in runs["lr = 1e-5"].curves("accuracy")),
