@@ -22,6 +22,8 @@ The last cell prints what it cost on the machine that built this page.
 # their labels. Wherever the file comes from (Keras's download, a local
 # cache or an offline mirror), each array is checked against its known
 # sha256 before it is used.
+import functools
+
 from mnist_tutorial import config, data, display, models, plotting, reporting, training
 
 (x_train, y_train), (x_test, y_test) = data.load_mnist()
@@ -33,6 +35,7 @@ print(f"Pixel values:    {x_train.min()} to {x_train.max()}")
 # %%
 # Here are the first twenty training digits with their labels.
 figure = plotting.plot_digits(x_train[:20], y_train[:20])
+figure.suptitle("The first twenty training digits, each titled with its label")
 
 # %%
 # Preprocess
@@ -77,7 +80,7 @@ model.summary()
 # The log has one line per epoch. A rebuild of this page replays the stored
 # run instead of training again.
 baseline = training.train(
-    lambda: models.build_model(learning_rate=0.01),
+    functools.partial(models.build_model, learning_rate=0.01),
     dataset,
     epochs=10,
     batch_size=32,

@@ -43,18 +43,20 @@ display.show_source(models.make_optimizer)
 # %%
 # A large learning rate: :math:`\eta = 1`
 # ---------------------------------------
-large = training.train(lambda: models.build_model(learning_rate=1), dataset, epochs=10)
+large = training.train(functools.partial(models.build_model, learning_rate=1), dataset, epochs=10)
 
 # %%
 # A small learning rate: :math:`\eta = 10^{-5}`
 # ----------------------------------------------
-small = training.train(lambda: models.build_model(learning_rate=1e-5), dataset, epochs=10)
+small = training.train(
+    functools.partial(models.build_model, learning_rate=1e-5), dataset, epochs=10
+)
 
 # %%
 # The baseline, :math:`\eta = 0.01`, is the run Part 1 trained. The same
 # call finds it in the run cache and replays it instead of training it again.
 baseline = training.train(
-    lambda: models.build_model(learning_rate=0.01), dataset, epochs=10, log=False
+    functools.partial(models.build_model, learning_rate=0.01), dataset, epochs=10, log=False
 )
 
 # %%

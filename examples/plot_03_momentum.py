@@ -26,6 +26,8 @@ replayed from Part 1's run. The last cell prints what it cost.
 # %%
 # Setup
 # -----
+import functools
+
 from mnist_tutorial import data, display, models, plotting, reporting, training
 
 dataset = data.load_dataset()
@@ -45,13 +47,13 @@ display.show_source(models.make_optimizer)
 # Everything else is the baseline's: the architecture, the seed (so the same
 # initial weights), the batch size and the number of epochs.
 momentum = training.train(
-    lambda: models.build_model(learning_rate=0.01, momentum=0.9), dataset, epochs=10
+    functools.partial(models.build_model, learning_rate=0.01, momentum=0.9), dataset, epochs=10
 )
 
 # %%
 # The baseline is replayed from Part 1's run.
 baseline = training.train(
-    lambda: models.build_model(learning_rate=0.01), dataset, epochs=10, log=False
+    functools.partial(models.build_model, learning_rate=0.01), dataset, epochs=10, log=False
 )
 
 # %%

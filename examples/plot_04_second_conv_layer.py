@@ -16,6 +16,8 @@ baseline is replayed from Part 1's run. The last cell prints what it cost.
 # %%
 # Setup
 # -----
+import functools
+
 from mnist_tutorial import data, display, models, plotting, reporting, training
 
 dataset = data.load_dataset()
@@ -47,12 +49,14 @@ two_conv_model.summary()
 # Train
 # -----
 two_conv = training.train(
-    lambda: models.build_model(learning_rate=0.01, conv_filters=(32, 64)), dataset, epochs=10
+    functools.partial(models.build_model, learning_rate=0.01, conv_filters=(32, 64)),
+    dataset,
+    epochs=10,
 )
 
 # %%
 baseline = training.train(
-    lambda: models.build_model(learning_rate=0.01), dataset, epochs=10, log=False
+    functools.partial(models.build_model, learning_rate=0.01), dataset, epochs=10, log=False
 )
 
 # %%

@@ -17,10 +17,14 @@ import quiet_tensorflow
 
 STARTUP = [
     b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n",
-    b"E0000 00:00:1795949588.619758    6732 cuda_executor.cc:1228] failed call to cuInit: "
-    b"INTERNAL: CUDA error: Failed call to cuInit: UNKNOWN ERROR (303)\n",
-    b"I0000 00:00:1795949588.620247    6732 cudart_stub.cc:31] Could not find cuda drivers "
-    b"on your machine, GPU will not be used.\n",
+    (
+        b"E0000 00:00:1795949588.619758    6732 cuda_executor.cc:1228] failed call to cuInit: "
+        b"INTERNAL: CUDA error: Failed call to cuInit: UNKNOWN ERROR (303)\n"
+    ),
+    (
+        b"I0000 00:00:1795949588.620247    6732 cudart_stub.cc:31] Could not find cuda drivers "
+        b"on your machine, GPU will not be used.\n"
+    ),
 ]
 KEPT = [
     b"Traceback (most recent call last):\n",

@@ -22,6 +22,7 @@ CPU), plus a 10-epoch confirmation run unless Part 2 already trained it.
 # restores its weights. We seed Keras first so that the model starts from
 # the same weights as every other run on this site.
 import functools
+import math
 
 import keras
 
@@ -31,7 +32,9 @@ dataset = data.load_dataset()
 keras.utils.set_random_seed(0)
 model = models.build_model(learning_rate=0.01)
 result = lr_range.lr_range_test(model, dataset, min_lr=1e-6, max_lr=10.0)
-print(f"Steps run: {len(result.learning_rates)} of an epoch's {-(-dataset.x_train.shape[0] // 32)}")
+print(
+    f"Steps run: {len(result.learning_rates)} of an epoch's {math.ceil(dataset.x_train.shape[0] / 32)}"
+)
 print(f"Stopped early because the loss diverged: {result.stopped_early}")
 print(f"Lowest smoothed loss at learning rate: {result.lowest_loss_learning_rate:.3g}")
 
