@@ -305,14 +305,32 @@ def test_offline_intersphinx_lines_fold_into_one() -> None:
     digest = course_site._IntersphinxDigest()
     lines = [
         record("loading intersphinx inventory '%s' from %s ...", "python", "https://x/objects.inv"),
+        record("loading intersphinx inventory '%s' from %s ...", "numpy", "https://y/objects.inv"),
         record("encountered some issues with some of the inventories, but they had working"),
         record("intersphinx inventory %r not fetchable due to %s: %s", "https://x/objects.inv"),
         record("loading intersphinx inventory '%s' from %s ...", "python", "/build/python.inv"),
     ]
     assert not any(digest.filter(line) for line in lines)
-    assert digest.loaded == {"python"}
-    assert digest.fell_back == {"https://x/objects.inv"}
+    assert digest.loaded == {"python", "numpy"}
+    assert digest.fell_back == {"python"}
     assert digest.filter(record("failed to reach any of the inventories"))
+
+
+def test_wrappers_lose_the_ids_of_what_they_wrap() -> None:
+    from docutils import nodes
+    from docutils.utils import new_document
+
+    document = new_document("page")
+    table = nodes.table(ids=["id1"])
+    wrapper = nodes.container(classes=["table-wrapper"], ids=["id1", "own"])
+    wrapper.append(table)
+    other = nodes.container(classes=["other"], ids=["id2"])
+    other.append(nodes.paragraph(ids=["id2"]))
+    document.extend([wrapper, other])
+    course_site.UniqueWrapperIds(document).run()
+    assert wrapper["ids"] == ["own"]
+    assert table["ids"] == ["id1"]
+    assert other["ids"] == ["id2"]
 
 
 class FakeConfig:

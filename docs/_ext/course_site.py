@@ -41,7 +41,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from docutils import nodes
 from sphinx.errors import ExtensionError
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging as sphinx_logging
 
 LOGGER = sphinx_logging.getLogger(__name__)
@@ -427,7 +429,7 @@ def stage_mathjax(package: Path, staging: Path) -> Path:
 
 # -- Offline intersphinx, in one line ---------------------------------------------
 class _IntersphinxDigest(logging.Filter):
-    """Swallow intersphinx's per-inventory lines, noting the ones that fell back."""
+    """Swallow intersphinx's per-inventory lines, noting the projects that fell back."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -436,15 +438,18 @@ class _IntersphinxDigest(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = str(record.msg)
-        if message.startswith("loading intersphinx inventory"):
-            self.loaded.add(str(record.args[0]) if record.args else "?")  # type: ignore[index]
+        args = record.args if isinstance(record.args, tuple) else ()
+        if message.startswith("loading intersphinx inventory") and len(args) >= 2:
+            self.loaded.add(str(args[0]))
+            if "://" not in str(args[1]):
+                self.fell_back.add(str(args[0]))
             return False
-        if message.startswith("encountered some issues with some of the inventories"):
-            return False
-        if message.startswith("intersphinx inventory %r not fetchable"):
-            self.fell_back.add(str(record.args[0]) if record.args else "?")  # type: ignore[index]
-            return False
-        return True
+        return not message.startswith(
+            (
+                "encountered some issues with some of the inventories",
+                "intersphinx inventory %r not fetchable",
+            )
+        )
 
 
 _DIGEST = _IntersphinxDigest()
@@ -463,9 +468,30 @@ def _report_intersphinx(app: Any) -> None:
     del app
     if not _DIGEST.loaded:
         return
-    offline = sorted({Path(url).parent.name or url for url in _DIGEST.fell_back})
-    note = f" (offline: {len(offline)} from the local fallback)" if offline else ""
+    offline = ", ".join(sorted(_DIGEST.fell_back))
+    note = f" (unreachable, so from the local fallback: {offline})" if offline else ""
     LOGGER.info("intersphinx: loaded %s%s", ", ".join(sorted(_DIGEST.loaded)), note)
+
+
+class UniqueWrapperIds(SphinxPostTransform):
+    """Keep each id on one element: furo copies a table's ids to the wrapper it adds.
+
+    Duplicate ids make ``#id1`` links ambiguous. This runs after furo's
+    transform (priority 500) and leaves the ids on the table or equation.
+    """
+
+    formats = ("html",)
+    default_priority = 510
+
+    def run(self, **kwargs: Any) -> None:
+        """Drop from each wrapper the ids its first child also has."""
+        del kwargs
+        for wrapper in self.document.findall(nodes.container):
+            classes = set(wrapper["classes"])
+            if classes & {"table-wrapper", "math-wrapper"} and wrapper.children:
+                inner = wrapper.children[0]
+                if isinstance(inner, nodes.Element):
+                    wrapper["ids"] = [name for name in wrapper["ids"] if name not in inner["ids"]]
 
 
 # -- Event handlers -------------------------------------------------------------
@@ -621,13 +647,14 @@ def _publish_notebooks(app: Any, exception: Exception | None) -> None:
 
 def setup(app: Any) -> dict[str, Any]:
     """Register the settings and connect the handlers."""
-    app.add_config_value("course_repository", None, "html", types=(str, type(None)))
-    app.add_config_value("course_branch", "main", "html", types=(str,))
+    app.add_config_value("course_repository", None, "env", types=(str, type(None)))
+    app.add_config_value("course_branch", "main", "env", types=(str,))
     app.add_config_value("course_draft", False, "env", types=(bool,))
     app.add_config_value("course_stamp_sources", [], "env", types=(list, tuple))
     app.add_config_value("course_stamp_distributions", [], "env", types=(list, tuple))
     app.add_config_value("course_environment_distributions", [], "env", types=(list, tuple))
     app.add_config_value("course_mathjax_package", "", "html", types=(str,))
+    app.add_post_transform(UniqueWrapperIds)
     app.connect("config-inited", _config_inited, priority=5)
     app.connect("builder-inited", _install_intersphinx_digest, priority=1)
     app.connect("builder-inited", _builder_inited, priority=100)
