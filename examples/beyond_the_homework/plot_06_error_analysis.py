@@ -77,9 +77,12 @@ for digit in np.argsort(accuracy):
 # highest probability.
 mistakes = evaluation.most_confident_mistakes(probabilities, true_labels, count=20)
 figure = plotting.plot_digits(
-    dataset.x_test[mistakes.indices], mistakes.true_labels, ncols=5, titles=mistakes.titles()
+    dataset.x_test[mistakes.indices],
+    mistakes.true_labels,
+    ncols=5,
+    titles=mistakes.titles(),
+    title="The most confident mistakes: true digit, answer and its probability",
 )
-figure.suptitle("The most confident mistakes: true digit, answer and its probability")
 
 # %%
 # What the errors tell us
