@@ -41,7 +41,9 @@ print(f"Pixel values:    {x_train.min()} to {x_train.max()}")
 
 # %%
 # Here are the first twenty training digits with their labels.
-figure = plotting.plot_digits(x_train[:20], y_train[:20])
+figure = plotting.plot_digits(
+    x_train[:20], y_train[:20], title="The first twenty training digits and their labels"
+)
 
 # %%
 # Preprocess

@@ -280,6 +280,7 @@ def plot_digits(
     *,
     ncols: int = 10,
     titles: Sequence[str] | None = None,
+    title: str | None = None,
 ) -> Figure:
     """Show digit images in a grid, each titled with its label.
 
@@ -293,6 +294,9 @@ def plot_digits(
         Images per row.
     titles : sequence of str, optional
         One title per image, replacing the labels.
+    title : str, optional
+        Figure title. It also starts the figure's alt text on the site,
+        which sphinx-gallery makes from the titles.
 
     Returns
     -------
@@ -321,8 +325,10 @@ def plot_digits(
         if index >= count:
             continue
         axes.imshow(array[index], cmap="gray_r", interpolation="nearest")
-        title = titles[index] if titles is not None else str(int(labels[index]))
-        axes.set_title(title, fontsize=9)
+        caption = titles[index] if titles is not None else str(int(labels[index]))
+        axes.set_title(caption, fontsize=9)
+    if title:
+        figure.suptitle(title)
     figure.tight_layout()
     return figure
 

@@ -116,6 +116,17 @@ def test_plot_digits_grid_and_titles() -> None:
     assert all(not axes.get_images() for axes in figure.axes[12:])
     titled = plotting.plot_digits(images[:2, ..., 0], [1, 2], titles=["one", "two"])
     assert [axes.get_title() for axes in titled.axes] == ["one", "two"]
+    assert titled.get_suptitle() == ""
+
+
+def test_plot_digits_figure_title_clears_the_digit_titles() -> None:
+    figure = plotting.plot_digits(np.zeros((3, 28, 28)), [0, 1, 2], title="Three digits")
+    assert figure.get_suptitle() == "Three digits"
+    # Laid out with the title: it sits above every digit's own title.
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    title_bottom = figure._suptitle.get_window_extent(renderer).y0  # type: ignore[union-attr]
+    assert all(axes.title.get_window_extent(renderer).y1 <= title_bottom for axes in figure.axes)
 
 
 @pytest.mark.parametrize(

@@ -113,7 +113,11 @@ for digit in np.argsort(per_digit.mean(axis=0)):
 # its answer the highest probability.
 mistakes = evaluation.most_confident_mistakes(probabilities[0], true_labels, count=20)
 figure = plotting.plot_digits(
-    dataset.x_test[mistakes.indices], mistakes.true_labels, ncols=5, titles=mistakes.titles()
+    dataset.x_test[mistakes.indices],
+    mistakes.true_labels,
+    ncols=5,
+    titles=mistakes.titles(),
+    title="The most confident mistakes: true digit, answer and its probability",
 )
 
 # %%
