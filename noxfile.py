@@ -1,7 +1,14 @@
+#!/usr/bin/env python3
+# /// script
+# requires-python = ">=3.11"
+# dependencies = ["nox[uv]>=2025.2.9"]
+# ///
 """Developer tasks: ``nox -s tests``, ``nox -s lint``, ``nox -s docs``, ``nox -s bench``.
 
-Every session builds its own environment from ``pyproject.toml``, so each
-command works from a fresh clone with only Python and nox installed.
+Every session installs the exact versions of ``uv.lock`` into its own
+environment, so each command works from a fresh clone with only Python and
+nox installed (``uv run noxfile.py`` or ``pipx run noxfile.py`` also works).
+Update the lock with ``uv lock --upgrade``.
 """
 
 from __future__ import annotations
@@ -13,53 +20,95 @@ from pathlib import Path
 import nox
 
 nox.needs_version = ">=2025.2.9"
-nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.default_venv_backend = "uv"
 nox.options.sessions = ["lint", "tests"]
 
 ROOT = Path(__file__).parent
-PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 DOCS_BUILD = ROOT / "docs" / "_build"
-# tools/check_site.py drives the system Chromium, not a Playwright download.
+# The browser tests drive the system Chromium, not a Playwright download.
 CHROMIUM = Path("/usr/bin/chromium")
 
-# Quiet TensorFlow's C++ start-up chatter in every session's output.
-ENV = {"TF_CPP_MIN_LOG_LEVEL": "2"}
+# TensorFlow's C++ logging stays quiet below errors. Its start-up lines
+# (absl's "All log messages before absl::InitializeLog()", "E0000 ... failed
+# call to cuInit") ignore that setting, so _run filters them out.
+ENV = {"TF_CPP_MIN_LOG_LEVEL": "3"}
+QUIET = ROOT / "tools" / "quiet_tensorflow.py"
 
 
-def _install(session: nox.Session, *groups: str, editable: bool = True) -> None:
-    requirements = [
-        requirement
-        for group in groups
-        for requirement in nox.project.dependency_groups(PYPROJECT, group)
-    ]
-    project = ["-e", "."] if editable else ["."]
-    # Precompiled bytecode halves TensorFlow's import time on every run.
-    session.install(*project, *requirements, env={"UV_COMPILE_BYTECODE": "1"})
+def _install(
+    session: nox.Session, *groups: str, project: bool = True, editable: bool = True
+) -> None:
+    """Install the locked versions of ``groups`` (and of the project) into the session."""
+    options = [f"--group={group}" for group in groups]
+    if not project:
+        options = [f"--only-group={group}" for group in groups]
+    elif not editable:
+        options.append("--no-editable")
+    # --locked fails when uv.lock is out of date with pyproject.toml, so CI
+    # never installs anything but the committed versions. Precompiled
+    # bytecode halves TensorFlow's import time on every run.
+    session.run_install(
+        "uv",
+        "sync",
+        "--locked",
+        "--no-default-groups",
+        "--compile-bytecode",
+        f"--python={session.virtualenv.location}",
+        *options,
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+        silent=True,
+    )
+
+
+def _install_mathjax(session: nox.Session) -> None:
+    """Install the locked MathJax (docs/_mathjax/package-lock.json), which the site serves itself."""
+    folder = ROOT / "docs" / "_mathjax"
+    installed = folder / "node_modules" / ".package-lock.json"
+    lock = folder / "package-lock.json"
+    # Skipped when node_modules already matches the lock: a rebuild stays quick.
+    if installed.is_file() and installed.stat().st_mtime >= lock.stat().st_mtime:
+        return
+    session.run(
+        "npm",
+        "ci",
+        "--prefix",
+        str(folder),
+        "--no-audit",
+        "--no-fund",
+        "--ignore-scripts",
+        external=True,
+    )
+
+
+def _run(session: nox.Session, *args: str, env: dict[str, str] | None = None) -> None:
+    """Run a command in the session without TensorFlow's C++ start-up lines on stderr."""
+    session.run("python", str(QUIET), *args, env={**ENV, **(env or {})})
 
 
 @nox.session(default=True)
 def tests(session: nox.Session) -> None:
     """Run the test suite (extra arguments go to pytest)."""
     _install(session, "test")
-    session.run("pytest", "-m", "not docs", *session.posargs, env=ENV)
+    _run(session, "pytest", "-m", "not docs", *session.posargs)
 
 
 @nox.session(default=False)
 def docs_tests(session: nox.Session) -> None:
     """Build the site in scratch folders: determinism, false claims, clean pages."""
     _install(session, "test", "docs")
-    session.run("pytest", "-m", "docs", *session.posargs, env=ENV)
+    _install_mathjax(session)
+    _run(session, "pytest", "-m", "docs", *session.posargs)
 
 
 @nox.session(default=True)
 def lint(session: nox.Session) -> None:
-    """Check style and formatting with ruff, and types with mypy."""
-    session.install("ruff>=0.8")
+    """Check style and formatting with ruff, types with mypy, the workflow with zizmor."""
+    _install(session, "lint", "test")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
-    _install(session, "test")
-    session.install("mypy>=1.11")
-    session.run("mypy", env=ENV)
+    session.run("mypy")
+    # The workflow's security audit; offline, so it needs no GitHub token.
+    session.run("zizmor", "--offline", "--min-severity=low", ".github")
 
 
 def _docs_arguments(session: nox.Session) -> argparse.Namespace:
@@ -73,14 +122,18 @@ def _docs_arguments(session: nox.Session) -> argparse.Namespace:
     return parser.parse_args(session.posargs)
 
 
-@nox.session(default=False)
+# Reused: a rebuild syncs the environment in well under a second instead of
+# making it anew.
+@nox.session(default=False, reuse_venv=True)
 def docs(session: nox.Session) -> None:
     """Build the course site into docs/_build/html (``-- --draft`` for a quick preview)."""
     arguments = _docs_arguments(session)
     _install(session, "docs")
-    env = {**ENV, "MNIST_TUTORIAL_DRAFT": "1" if arguments.draft else "0"}
+    _install_mathjax(session)
+    env = {"MNIST_TUTORIAL_DRAFT": "1" if arguments.draft else "0"}
     output = DOCS_BUILD / arguments.builder
-    session.run(
+    _run(
+        session,
         "sphinx-build",
         "-b",
         arguments.builder,
@@ -102,23 +155,40 @@ def downloads(session: nox.Session) -> None:
     """Run every script and notebook the built site offers, as a reader would."""
     # Not editable: the downloads must work with the project as installed.
     _install(session, "downloads", editable=False)
-    session.run("python", "tools/run_downloads.py", *session.posargs, env=ENV)
+    _run(session, "python", "tools/run_downloads.py", *session.posargs)
 
 
 @nox.session(default=False)
 def browser(session: nox.Session) -> None:
-    """Check the built site in headless Chromium: pages, images, console, dark-mode contrast."""
+    """Test every page of the built site in headless Chromium: requests, axe, phone size, themes."""
     if not CHROMIUM.is_file() and not any(arg.startswith("--chromium") for arg in session.posargs):
         session.error(f"{CHROMIUM} not found: install Chromium with `apt-get install chromium`")
-    # The script needs nothing from the project, only Playwright (no browser download).
-    session.install(*nox.project.dependency_groups(PYPROJECT, "browser"))
-    session.run("python", "tools/check_site.py", *session.posargs)
+    # The tests need nothing from the project, only their own locked group.
+    _install(session, "browser", project=False)
+    session.run("pytest", "-p", "no:cacheprovider", "tools/site_tests", *session.posargs)
 
 
-@nox.session(default=False, venv_backend="none")
+@nox.session(default=False)
 def linkcheck(session: nox.Session) -> None:
-    """Check every internal link and anchor of the built site, offline (stdlib only)."""
-    session.run("python", "tools/check_links.py", *session.posargs)
+    """Check every internal link and anchor of the built site, offline (pytest-check-links)."""
+    _install(session, "linkcheck", project=False)
+    pages = session.run("python", "tools/site_tests/site_pages.py", silent=True)
+    if not isinstance(pages, str) or not pages.split():
+        session.error("no pages found: build the site with `nox -s docs`")
+    session.run(
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "--check-links",
+        "--check-anchors",
+        "--links-ext=html",
+        # Other hosts cannot be reached offline; `nox -s docs -- --builder linkcheck`
+        # checks them where there is a network.
+        "--check-links-ignore=^(https?|mailto|tel|data|javascript):",
+        "-q",
+        *session.posargs,
+        *pages.split(),
+    )
 
 
 @nox.session(default=False)
@@ -160,11 +230,19 @@ def mutants(session: nox.Session) -> None:
             )
         # mutmut names mutants <dotted module>.<function>__mutmut_<n>.
         patterns.append(".".join(path.with_suffix("").parts) + ".*")
-    # The package itself is not installed: mutmut imports its mutated copy in mutants/.
-    session.install(
-        *PYPROJECT["project"]["dependencies"],
-        *nox.project.dependency_groups(PYPROJECT, "mutants"),
-        env={"UV_COMPILE_BYTECODE": "1"},
+    # The locked dependencies, but not the package itself: mutmut imports its
+    # mutated copy in mutants/.
+    session.run_install(
+        "uv",
+        "sync",
+        "--locked",
+        "--no-default-groups",
+        "--compile-bytecode",
+        f"--python={session.virtualenv.location}",
+        "--group=mutants",
+        "--no-install-project",
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+        silent=True,
     )
     # Tests that start Python processes (two-process cache tests, joblib workers)
     # must import the same mutated copy, which mutmut keeps in mutants/.
@@ -187,3 +265,7 @@ def serve(session: nox.Session) -> None:
     session.run(
         "python", "-m", "http.server", "--bind", "127.0.0.1", "--directory", str(site), "8000"
     )
+
+
+if __name__ == "__main__":
+    nox.main()

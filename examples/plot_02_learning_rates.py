@@ -14,9 +14,16 @@ and the learning rate :math:`\eta` sets the size of that step. Part 1 used
 and :math:`\eta = 10^{-5}` to answer Question 2, then search for a learning
 rate that beats the baseline.
 
-**Cost:** three 10-epoch runs and three 2-epoch runs, the longest page of
-the course (about a quarter of an hour on a laptop CPU). The baseline is
-replayed from Part 1's run. The last cell prints what it cost.
+**What to look for in the plots:** whether a curve moves at all, and in
+which direction; on the logarithmic loss axis, how many decades apart the
+runs end; in the search, whether the seeds of two candidates overlap (then
+the search cannot tell them apart) or not.
+
+**Cost:** the longest page of the course: two new configurations for ten
+epochs and three candidates for two epochs, each with three seeds, plus a
+10-epoch confirmation of the best candidate; runs train side by side in
+worker processes. The baseline is replayed from Part 1. The last cell
+prints what it cost.
 """
 
 # License: BSD-3-Clause
@@ -24,11 +31,11 @@ replayed from Part 1's run. The last cell prints what it cost.
 # %%
 # Setup
 # -----
-# :func:`~mnist_tutorial.data.load_dataset` loads and preprocesses MNIST in
-# one call, exactly as Part 1 did step by step.
 import functools
+import math
 
-from mnist_tutorial import data, display, models, plotting, reporting, training
+from mnist_tutorial import data, display, models, plotting, reporting
+from mnist_tutorial.replicates import separation, train_replicates
 
 dataset = data.load_dataset()
 print(dataset)
@@ -41,114 +48,151 @@ print(dataset)
 display.show_source(models.make_optimizer)
 
 # %%
-# A large learning rate: :math:`\eta = 1`
-# ---------------------------------------
-large = training.train(lambda: models.build_model(learning_rate=1), dataset, epochs=10)
-
-# %%
-# A small learning rate: :math:`\eta = 10^{-5}`
-# ----------------------------------------------
-small = training.train(lambda: models.build_model(learning_rate=1e-5), dataset, epochs=10)
-
-# %%
-# The baseline, :math:`\eta = 0.01`, is the run Part 1 trained. The same
-# call finds it in the run cache and replays it instead of training it again.
-baseline = training.train(
-    lambda: models.build_model(learning_rate=0.01), dataset, epochs=10, log=False
-)
-
-# %%
-# Compare the training accuracy
-# -----------------------------
-figure = plotting.plot_curves(
+# Train with :math:`\eta = 1` and :math:`\eta = 10^{-5}`
+# -------------------------------------------------------
+# Both new rates, with three seeds each, in one call, so that they train
+# side by side. The baseline, :math:`\eta = 0.01`, is the run Part 1
+# trained: the same call finds its three seeds in the run cache and replays
+# them.
+runs = train_replicates(
     {
-        "lr = 0.01 (baseline)": baseline.history,
-        "lr = 1e-5": small.history,
-        "lr = 1": large.history,
+        "lr = 1": functools.partial(models.build_model, learning_rate=1),
+        "lr = 1e-5": functools.partial(models.build_model, learning_rate=1e-5),
+        "lr = 0.01 (baseline)": functools.partial(models.build_model, learning_rate=0.01),
     },
+    dataset,
+    epochs=10,
+)
+large, small, baseline = runs["lr = 1"], runs["lr = 1e-5"], runs["lr = 0.01 (baseline)"]
+
+# %%
+# Compare the training accuracy and loss
+# --------------------------------------
+figure = plotting.plot_curves(
+    {label: group.histories for label, group in runs.items()},
     metric="accuracy",
     title="Training accuracy by learning rate",
 )
 
 # %%
-print(
-    reporting.results_table({"lr = 0.01 (baseline)": baseline, "lr = 1e-5": small, "lr = 1": large})
+# The losses end more than a decade apart, so their axis is logarithmic.
+figure = plotting.plot_curves(
+    {label: group.histories for label, group in runs.items()},
+    metric="loss",
+    title="Training loss by learning rate",
+    log_scale=True,
 )
+
+# %%
+print(reporting.results_table(runs))
+
+# %%
+# Two numbers help to read these runs. If the network ignores its input and
+# gives every image the same probabilities, the best it can do is to give
+# each digit its share of the training labels; its loss is then the entropy
+# of those shares. And at :math:`\eta = 10^{-5}`, ten epochs of 1,875
+# updates add up to as much "learning rate" as a handful of baseline steps.
+label_shares = dataset.y_train.mean(axis=0)
+label_entropy = float(-(label_shares * [math.log(share) for share in label_shares]).sum())
+steps_per_epoch = math.ceil(dataset.x_train.shape[0] / 32)
+equivalent_steps = 10 * steps_per_epoch * 1e-5 / 0.01
+print(f"Entropy of the training labels: {label_entropy:.4f} (ln 10 = {math.log(10):.4f})")
+print(f"Final training loss with lr = 1, by seed: {large.at('loss').round(4).tolist()}")
+print(f"Ten epochs at lr = 1e-5 move the weights as far as {equivalent_steps:.0f} steps at 0.01")
 
 # %%
 # Question 2: are the other two models learning?
 # ----------------------------------------------
-# **With** :math:`\eta = 1` **the network does not learn at all.** From the
-# second epoch on, its training loss is the same to the last printed digit,
-# close to :math:`\ln 10 \approx 2.30`, the loss of a uniform guess over
-# ten classes. Its accuracy, about 10 %, is exactly the share of one digit
-# in each set: it gives the same answer for every image. The first updates
-# were so large that they pushed every unit of the 100-unit ReLU layer into
-# a state where it outputs zero for every input. A "dead" ReLU passes no
-# gradient back, so the layers below it can no longer learn, and the
-# network's output no longer depends on the image at all. All that can
-# still change is the output layer's bias, which only encodes how common
-# each digit is.
+# **With** :math:`\eta = 1` **the network does not learn at all,** for any
+# seed. Its accuracy stays near 10 %, chance for ten digits. The first
+# updates are so large that they push every unit of the 100-unit ReLU layer
+# into a state where it outputs zero for every input. A "dead" ReLU passes
+# no gradient back, so the layers below it can no longer learn, and the
+# network's output no longer depends on the image: it gives the same answer
+# to every test image, and its validation accuracy is exactly the share of
+# that digit in the test set.
+#
+# Why does the loss then settle, instead of exploding? All that still
+# learns is the output layer's bias: ten numbers, one per digit. Fitting
+# them is a small, well-behaved problem, and a step of 1 is not too large
+# for it, so SGD drives the predicted probabilities towards each digit's
+# share of the training labels, and the loss towards the entropy of those
+# shares, printed above: just under :math:`\ln 10`, because the digits are
+# not quite equally common. The loss settles a little above that floor, by
+# less than 0.01: mini-batches of 32 keep nudging the bias back and forth
+# around the best values. For the same reason the training accuracy,
+# averaged over an epoch in which the favoured digit changes, matches no
+# single digit's share.
 #
 # **With** :math:`\eta = 10^{-5}` **the network learns, but far too slowly.**
-# Its loss falls in every epoch, so each step does go downhill, but only by
-# about 0.006 per epoch: the steps are a thousand times smaller than the
-# baseline's. Its accuracy climbs steadily, and after ten epochs it is still
-# below what the baseline averaged over its first epoch. It would need many
-# times more epochs to catch up.
+# Its loss falls in every epoch, for every seed, so each step does go
+# downhill; but the steps are a thousand times smaller than the baseline's.
+# Ten epochs of them add up, as printed above, to about as far as 19
+# baseline steps: one percent of the baseline's first epoch. After ten
+# epochs its validation accuracy is still below what the baseline reached
+# after one, on every seed. It would need hundreds of epochs to catch up.
 #
-# The homework's laptop run saw the same pattern: 0.1048 training accuracy
-# for :math:`\eta = 1` and 0.3352 for :math:`\eta = 10^{-5}` after ten
-# epochs.
+# The homework's laptop run shows the same pattern: its :math:`\eta = 1`
+# run stayed near 10 % accuracy in every epoch (0.1048 at the end), and its
+# :math:`\eta = 10^{-5}` run lowered its loss in every epoch and reached
+# 0.3352 training accuracy after ten.
 
 # sphinx_gallery_start_ignore
 import itertools
-import math
 
 import keras
 
-from mnist_tutorial import claims
+from mnist_tutorial import claims, homework
 
-claims.check(large.final("accuracy") < 0.2, "lr = 1 stays near chance (accuracy < 0.2)")
 claims.check(
-    all(abs(loss - math.log(10)) < 0.05 for loss in large.history["loss"]),
-    "lr = 1 keeps its loss near ln 10 in every epoch",
+    large.high("accuracy") < 0.2 and large.curves("accuracy").max() < 0.2,
+    "lr = 1 stays near chance (accuracy < 0.2) in every epoch, for every seed",
+)
+for seed, record in zip(large.seeds, large.records, strict=True):
+    model = record.load_model()
+    activations = dataset.x_test[:1000]
+    for layer in model.layers[:4]:  # up to the 100-unit ReLU layer
+        activations = layer(activations)
+    claims.check(
+        float(keras.ops.max(activations)) == 0.0,
+        f"seed {seed}: every unit of the 100-unit ReLU layer outputs zero for every input",
+    )
+    answers = model.predict(dataset.x_test, verbose=0).argmax(axis=1)
+    claims.check(
+        len(set(answers.tolist())) == 1, f"seed {seed}: lr = 1 gives the same answer to every image"
+    )
+    share = float((dataset.y_test.argmax(axis=1) == answers[0]).mean())
+    claims.check(
+        abs(share - record.final("val_accuracy")) < 1e-4,
+        f"seed {seed}: lr = 1's validation accuracy is exactly the share of the digit it answers",
+    )
+claims.check(
+    all(0 < loss - label_entropy < 0.01 for loss in large.at("loss")),
+    "lr = 1's final loss is a little above the label entropy (by less than 0.01), every seed",
+)
+claims.check(label_entropy < math.log(10), "the label entropy is just under ln 10")
+claims.check(
+    all(
+        later < earlier
+        for row in small.curves("loss")
+        for earlier, later in itertools.pairwise(row)
+    ),
+    "lr = 1e-5 lowers its training loss in every epoch, for every seed",
 )
 claims.check(
-    len({round(loss, 4) for loss in large.history["loss"][1:]}) == 1,
-    "from the second epoch on, lr = 1's loss is the same to the printed digit",
+    small.high("val_accuracy") < baseline.low("val_accuracy", epoch=0),
+    "after ten epochs lr = 1e-5 is below the baseline's first-epoch validation accuracy",
 )
-large_model = large.load_model()
-activations = dataset.x_test[:1000]
-for layer in large_model.layers[:4]:  # up to the 100-unit ReLU layer
-    activations = layer(activations)
+claims.check(round(equivalent_steps) == 19, "ten epochs at 1e-5 are about 19 steps at 0.01")
 claims.check(
-    float(keras.ops.max(activations)) == 0.0,
-    "every unit of the 100-unit ReLU layer outputs zero (dead) for every input",
-)
-answers = large_model.predict(dataset.x_test, verbose=0).argmax(axis=1)
-claims.check(len(set(answers.tolist())) == 1, "lr = 1 gives the same answer for every image")
-share = float((dataset.y_test.argmax(axis=1) == answers[0]).mean())
-claims.check(
-    abs(share - large.final("val_accuracy")) < 1e-4,
-    "lr = 1's accuracy is exactly the share of one digit",
+    max(homework.LEARNING_RATE_1["accuracy"]) < 0.2
+    and homework.LEARNING_RATE_1["accuracy"][-1] == 0.1048,
+    "the homework's lr = 1 run stayed near 10 % in every epoch, 0.1048 at the end",
 )
 claims.check(
-    all(later < earlier for earlier, later in itertools.pairwise(small.history["loss"])),
-    "lr = 1e-5 lowers its training loss in every epoch",
-)
-claims.check(
-    small.final("accuracy") < baseline.history["accuracy"][0],
-    "after ten epochs lr = 1e-5 is below the baseline's first-epoch accuracy",
-)
-loss_drops = [earlier - later for earlier, later in itertools.pairwise(small.history["loss"])]
-claims.check(
-    all(0.004 < drop < 0.008 for drop in loss_drops),
-    "lr = 1e-5 lowers its loss by only about 0.006 per epoch",
-)
-claims.check(
-    all(later > earlier for earlier, later in itertools.pairwise(small.history["accuracy"])),
-    "lr = 1e-5's accuracy climbs steadily",
+    all(b < a for a, b in itertools.pairwise(homework.LEARNING_RATE_1E_5["loss"]))
+    and homework.LEARNING_RATE_1E_5["accuracy"][-1] == 0.3352,
+    "the homework's lr = 1e-5 run lowered its loss every epoch and reached 0.3352",
 )
 # sphinx_gallery_end_ignore
 
@@ -157,132 +201,201 @@ claims.check(
 # ---------------------------------------------
 # Between "far too small" and "far too large" lies a range of useful
 # learning rates. We try three rates above the baseline's, each for two
-# epochs to keep the cost down. ``functools.partial`` fixes the learning
-# rate of each model that :func:`~mnist_tutorial.training.train` builds.
+# epochs to keep the cost down, with three seeds each.
 candidates = (0.03, 0.1, 0.3)
-search = {
-    learning_rate: training.train(
-        functools.partial(models.build_model, learning_rate=learning_rate),
-        dataset,
-        epochs=2,
-    )
-    for learning_rate in candidates
-}
+search = train_replicates(
+    {
+        f"lr = {rate}": functools.partial(models.build_model, learning_rate=rate)
+        for rate in candidates
+    },
+    dataset,
+    epochs=2,
+    log=False,
+)
 
 # %%
 # With a constant learning rate and the same seed, the first two epochs of
-# a 10-epoch run are exactly a 2-epoch run, so the baseline's epoch-2 value
-# is a fair reference.
-validation_after_two = {rate: run.final("val_accuracy") for rate, run in search.items()}
-baseline_after_two = baseline.history["val_accuracy"][1]
+# a 10-epoch run are exactly a 2-epoch run, so the baseline's epoch-2 values
+# are a fair reference. Each dot is one seed; the labels give the means.
+validation_after_two = {rate: search[f"lr = {rate}"].at("val_accuracy") for rate in candidates}
 figure = plotting.plot_sweep(
-    validation_after_two,
+    {rate: values.tolist() for rate, values in validation_after_two.items()},
     xlabel="learning rate",
     ylabel="validation accuracy after 2 epochs",
-    reference=("baseline (lr = 0.01) after 2 epochs", baseline_after_two),
+    reference=(
+        "baseline (lr = 0.01) after 2 epochs",
+        baseline.at("val_accuracy", epoch=1).tolist(),
+    ),
     title="Learning-rate search",
 )
 
 # %%
-best_rate = max(validation_after_two, key=validation_after_two.__getitem__)
-print(f"Baseline (lr = 0.01) after 2 epochs: validation accuracy {baseline_after_two:.4f}")
-for rate, accuracy in validation_after_two.items():
-    print(f"lr = {rate:<5} after 2 epochs: validation accuracy {accuracy:.4f}")
-print(f"Best candidate: lr = {best_rate}")
+# The decision rule, stated before looking: **pick the candidate with the
+# highest mean validation accuracy after two epochs.** Whether that choice
+# is clear-cut or a coin toss depends on the seeds, so we also say, for
+# every pair, whether one candidate's worst seed beats the other's best.
+means = {rate: float(values.mean()) for rate, values in validation_after_two.items()}
+best_rate = max(means, key=means.__getitem__)
+for rate in candidates:
+    values = validation_after_two[rate]
+    print(
+        f"lr = {rate:<5} after 2 epochs: mean {means[rate]:.4f}, "
+        f"range {values.min():.4f}-{values.max():.4f}"
+    )
+print(f"Chosen by the rule: lr = {best_rate}")
+for first, second in itertools.combinations(candidates, 2):
+    verdict = separation(search[f"lr = {first}"], search[f"lr = {second}"], "val_accuracy")
+    words = {
+        "above": "ahead of",
+        "below": "behind",
+        "tie": "within noise of (the seeds overlap)",
+    }[verdict]
+    print(f"lr = {first} is {words} lr = {second}")
 
 # %%
 # Two epochs can flatter a rate that is fast at first and unstable later, so
-# we confirm the best candidate with a full 10-epoch run.
-confirmation = training.train(
-    functools.partial(models.build_model, learning_rate=best_rate), dataset, epochs=10
+# we confirm the chosen rate with full 10-epoch runs.
+confirmation_label = f"lr = {best_rate}"
+confirmation = train_replicates(
+    {confirmation_label: functools.partial(models.build_model, learning_rate=best_rate)},
+    dataset,
+    epochs=10,
+)[confirmation_label]
+
+# %%
+figure = plotting.plot_curves(
+    {"lr = 0.01 (baseline)": baseline.histories, confirmation_label: confirmation.histories},
+    metric="val_accuracy",
+    title="Validation accuracy: the chosen rate against the baseline",
 )
 
 # %%
 figure = plotting.plot_curves(
-    {"lr = 0.01 (baseline)": baseline.history, f"lr = {best_rate}": confirmation.history},
-    metric="val_accuracy",
-    title="Validation accuracy: best candidate against the baseline",
+    {"lr = 0.01 (baseline)": baseline.histories, confirmation_label: confirmation.histories},
+    metric="val_loss",
+    title="Validation loss: the chosen rate against the baseline",
 )
 
 # %%
+print(reporting.results_table({"lr = 0.01 (baseline)": baseline, confirmation_label: confirmation}))
+epochs = confirmation.first.epochs
+ahead = sum(
+    separation(confirmation, baseline, "val_accuracy", epoch) == "above" for epoch in range(epochs)
+)
 print(
-    reporting.results_table({"lr = 0.01 (baseline)": baseline, f"lr = {best_rate}": confirmation})
+    f"Epochs in which every seed of {confirmation_label} beats every baseline seed: {ahead} of {epochs}"
 )
 
 # %%
-# **Yes: a learning rate of 0.1 is better than 0.01 for this network.** In
-# the search it was the best of the three after two epochs. At 0.3 the
-# network was ahead after one epoch but behind after two: steps that large
-# start to overshoot. In the full run, 0.1 leads the baseline on validation
-# accuracy at every epoch and ends about one percentage point higher, with
-# a lower validation loss. A step ten times larger gets further along in the
-# same number of updates and is still small enough to stay stable.
+# **Yes: a larger learning rate beats 0.01 for this network.** The rule's
+# choice is printed above. All three candidates were ahead of the baseline
+# after two epochs, on every seed, and in the full run the chosen rate
+# leads the baseline on validation accuracy at every epoch, on every seed.
+# A step ten or more times larger gets further along in the same number of
+# updates and is still small enough to stay stable.
 #
-# It also shows the first sign of overfitting: its validation loss reaches
-# its lowest point a few epochs before the end and then creeps up, while the
-# training accuracy approaches 100 %. Part 3 sees the same with momentum.
+# Which of the larger rates is best, the search cannot say: the pairwise
+# verdicts above show that the chosen candidate's seeds overlap with those
+# of at least one other candidate, so their order would change with other
+# seeds or another machine. A rule that picks the
+# highest mean still picks one of them; the point is that any of them is a
+# clear improvement over 0.01, not which is first.
 #
-# This search is cheap but rough. It checks one seed, and it chooses by the
-# test set, which then no longer gives an unbiased final score. A quicker
-# way to find the useful range is the learning-rate range test, which maps
-# it in less than one epoch: see
+# The confirmation run also shows the first sign of over-confidence: its
+# training accuracy approaches 100 %, and its validation loss stops
+# improving well before the last epoch, while its validation accuracy stays
+# where it is. Part 3 looks at this more closely.
+#
+# This search is cheap but rough. It chooses by the test set, which then no
+# longer gives an unbiased final score. A quicker way to find the useful
+# range is the learning-rate range test, which maps it in less than one
+# epoch: see
 # :ref:`sphx_glr_auto_examples_beyond_the_homework_plot_05_lr_range_test.py`.
 # The learning-rate schedules and adaptive optimizers built into Keras, such
 # as :class:`keras.optimizers.Adam`, are the usual next step.
 
 # sphinx_gallery_start_ignore
-claims.check(best_rate == 0.1, "the best candidate is a learning rate of 0.1")
 claims.check(
     all(
-        better > reference
-        for better, reference in zip(
-            confirmation.history["val_accuracy"], baseline.history["val_accuracy"], strict=True
-        )
+        search[f"lr = {rate}"].low("val_accuracy") > baseline.high("val_accuracy", epoch=1)
+        for rate in candidates
     ),
-    "lr = 0.1 leads the baseline on validation accuracy at every epoch",
+    "every candidate was ahead of the baseline after two epochs, on every seed",
 )
 claims.check(
-    0.005 < confirmation.final("val_accuracy") - baseline.final("val_accuracy") < 0.02,
-    "after ten epochs lr = 0.1 is about one point higher on validation accuracy",
+    ahead == epochs == 10,
+    "the chosen rate leads the baseline on validation accuracy at every epoch",
 )
 claims.check(
-    confirmation.final("val_loss") < baseline.final("val_loss"),
-    "lr = 0.1 ends with a lower validation loss than the baseline",
+    any(
+        separation(search[f"lr = {best_rate}"], search[f"lr = {rate}"], "val_accuracy") == "tie"
+        for rate in candidates
+        if rate != best_rate
+    ),
+    "the chosen candidate's seeds overlap with another candidate's: no clear winner",
 )
 claims.check(
-    search[0.3].history["val_accuracy"][0] > search[0.1].history["val_accuracy"][0]
-    and validation_after_two[0.3] < validation_after_two[0.1],
-    "lr = 0.3 is ahead of lr = 0.1 after one epoch but behind after two",
+    confirmation.low("accuracy") > 0.995, "the chosen rate's training accuracy approaches 100 %"
 )
-lowest = confirmation.history["val_loss"].index(min(confirmation.history["val_loss"]))
+lowest = confirmation.curves("val_loss").argmin(axis=1)
 claims.check(
-    lowest <= len(confirmation.history["val_loss"]) - 3
-    and confirmation.final("val_loss") > min(confirmation.history["val_loss"]),
-    "lr = 0.1's validation loss bottoms out a few epochs before the end, then creeps up",
+    all(index <= 6 for index in lowest),
+    "the chosen rate's validation loss stops improving well before the last epoch",
 )
 claims.check(
-    confirmation.final("accuracy") > 0.995, "lr = 0.1's training accuracy approaches 100 %"
+    all(
+        abs(row[-1] - row[lowest_index]) < 0.005
+        for row, lowest_index in zip(confirmation.curves("val_accuracy"), lowest, strict=True)
+    ),
+    "while its validation accuracy stays where it is (within half a point)",
 )
 # sphinx_gallery_end_ignore
+
+# %%
+# Try it yourself
+# ---------------
+# 1. **The other large rate for ten epochs.** Train whichever of 0.1 and 0.3
+#    the rule did not choose for ten epochs, with the three seeds:
+#    ``train_replicates({"lr = 0.1": functools.partial(models.build_model,
+#    learning_rate=0.1)}, dataset, epochs=10)``.
+#
+#    .. admonition:: What you should see
+#       :class: dropdown
+#
+#       Much the same as the chosen rate: near 100 % training accuracy and
+#       a validation accuracy whose seeds overlap with the chosen rate's.
+#       (Part 3 trains 0.1 for ten epochs; compare with its table.)
+#
+# 2. **Even larger.** Try ``learning_rate=3``.
+#
+#    .. admonition:: What you should see
+#       :class: dropdown
+#
+#       The failure of :math:`\eta = 1`, only faster: chance accuracy and a
+#       loss near the label entropy, or a loss of ``nan`` if a step
+#       overflows.
+#
+# 3. **An adaptive optimizer.** Build the same network with
+#    ``optimizer=keras.optimizers.Adam()`` (its default learning rate is
+#    0.001) in your own copy of :func:`~mnist_tutorial.models.build_model`.
+#
+#    .. admonition:: What you should see
+#       :class: dropdown
+#
+#       Fast progress without any search: Adam scales each weight's step by
+#       the size of its recent gradients, so one default learning rate works
+#       for many networks. Expect accuracies like those of the larger SGD
+#       rates here.
 
 # %%
 # Conclusion
 # ----------
 # The learning rate decides whether SGD learns at all. Too large, and the
 # network breaks in its first updates; too small, and ten epochs are not
-# enough to get anywhere. A rate ten times the homework's default works
-# better here. Part 3 keeps :math:`\eta = 0.01` and changes how the steps
-# are taken instead, with momentum.
-print(
-    reporting.cost_summary(
-        {
-            "lr = 1": large,
-            "lr = 1e-5": small,
-            "baseline": baseline,
-            **{f"search lr = {rate}": run for rate, run in search.items()},
-            "confirmation": confirmation,
-        }
-    )
-)
+# enough to get anywhere. A rate ten or more times the homework's default
+# works better here, and three seeds show that this holds, while the order
+# among the larger rates does not. Part 3 keeps :math:`\eta = 0.01` and
+# changes how the steps are taken instead, with momentum.
+print(reporting.cost_summary({**runs, **search, confirmation_label: confirmation}))
 
-# sphinx_gallery_thumbnail_number = 1
+# sphinx_gallery_thumbnail_number = 2

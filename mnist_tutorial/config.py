@@ -18,6 +18,14 @@
 ``MNIST_TUTORIAL_INTER_OP_THREADS``
     TensorFlow inter-op threads of each training run (default 2; see
     :func:`training_threads`).
+``MNIST_TUTORIAL_STRICT_CLAIMS``
+    ``1`` makes a false claim on a page fail (see
+    :func:`mnist_tutorial.claims.check`); the site's docs build sets it.
+    Elsewhere a false claim only warns.
+``MNIST_TUTORIAL_SEED_OFFSET``
+    A whole number >= 0 added to every random seed the pages use (see
+    :func:`seeds`); the default is 0. A build with another offset repeats
+    every experiment with new seeds.
 ``MNIST_TUTORIAL_PROGRESS``
     ``0`` silences the per-epoch progress lines that training writes to
     the terminal (standard error). They never appear on the site's pages.
@@ -38,12 +46,17 @@ __all__ = [
     "ENV_INTER_OP_THREADS",
     "ENV_PROGRESS",
     "ENV_RUN_CACHE",
+    "ENV_SEED_OFFSET",
+    "ENV_STRICT_CLAIMS",
     "ENV_THREADS",
     "ENV_WORKERS",
+    "SEEDS_PER_RUN",
     "cache_dir",
     "draft_mode",
     "progress",
     "run_cache_dir",
+    "seeds",
+    "strict_claims",
     "subset_sizes",
     "training_threads",
     "usable_cores",
@@ -57,6 +70,8 @@ ENV_WORKERS = "MNIST_TUTORIAL_WORKERS"
 ENV_THREADS = "MNIST_TUTORIAL_THREADS"
 ENV_INTER_OP_THREADS = "MNIST_TUTORIAL_INTER_OP_THREADS"
 ENV_PROGRESS = "MNIST_TUTORIAL_PROGRESS"
+ENV_SEED_OFFSET = "MNIST_TUTORIAL_SEED_OFFSET"
+ENV_STRICT_CLAIMS = "MNIST_TUTORIAL_STRICT_CLAIMS"
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -65,6 +80,8 @@ _FALSE = {"0", "false", "no", "off"}
 DRAFT_SIZES = {"n_train": 2000, "n_test": 500}
 #: Most epochs trained in draft mode (see :func:`mnist_tutorial.training.train`).
 DRAFT_EPOCHS = 2
+#: How many seeds every configuration that a page draws a conclusion from is trained with.
+SEEDS_PER_RUN = 3
 
 
 def cache_dir() -> Path:
@@ -87,6 +104,15 @@ def draft_mode() -> bool:
     small subset and :func:`mnist_tutorial.training.train` caps the epochs.
     """
     return _flag(ENV_DRAFT, default=False)
+
+
+def strict_claims() -> bool:
+    """Return whether a false claim fails (``MNIST_TUTORIAL_STRICT_CLAIMS``, default off).
+
+    The site's docs build turns it on; a downloaded script or notebook run
+    elsewhere only warns.
+    """
+    return _flag(ENV_STRICT_CLAIMS, default=False)
 
 
 def _flag(name: str, *, default: bool) -> bool:
@@ -178,3 +204,24 @@ def subset_sizes() -> dict[str, int]:
     Pass it to :func:`mnist_tutorial.data.preprocess` as keyword arguments.
     """
     return dict(DRAFT_SIZES) if draft_mode() else {}
+
+
+def seeds(count: int = SEEDS_PER_RUN) -> tuple[int, ...]:
+    """Return the random seeds of a configuration's replicates.
+
+    They are ``offset, offset + 1, ...``, where the offset comes from
+    ``MNIST_TUTORIAL_SEED_OFFSET`` (a whole number >= 0, default 0).
+
+    Parameters
+    ----------
+    count : int, default :data:`SEEDS_PER_RUN`
+        How many seeds.
+    """
+    given: object = count
+    if isinstance(given, bool) or not isinstance(given, int) or given < 1:
+        raise ValueError(f"count must be an int >= 1, got {count!r}")
+    value = os.environ.get(ENV_SEED_OFFSET, "").strip() or "0"
+    if not value.isdigit():
+        raise ValueError(f"{ENV_SEED_OFFSET} must be a whole number >= 0, got {value!r}")
+    offset = int(value)
+    return tuple(range(offset, offset + count))

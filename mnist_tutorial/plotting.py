@@ -28,6 +28,8 @@ __all__ = [
 ]
 
 History = Mapping[str, Sequence[float]]
+#: One run's history, or the histories of several seeds of one configuration.
+Histories = History | Sequence[History]
 
 _LABELS = {
     "loss": "cross-entropy loss",
@@ -52,6 +54,36 @@ def _check_history(name: str, history: object, keys: Sequence[str]) -> History:
     return history
 
 
+def _seed_histories(name: str, value: object, keys: Sequence[str]) -> list[History]:
+    """Return a run's history as a list of one, or the histories of several seeds."""
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        if not value:
+            raise ValueError(f"{name} must hold at least one history")
+        return [_check_history(f"{name}[{index}]", item, keys) for index, item in enumerate(value)]
+    return [_check_history(name, value, keys)]
+
+
+def _plot_seeds(
+    axes: Axes, histories: Sequence[History], metric: str, label: str, **style: Any
+) -> None:
+    """Draw each seed's curve; several seeds get thin lines of one colour, one legend entry."""
+    if len(histories) == 1:
+        axes.plot(_epochs(histories[0][metric]), histories[0][metric], label=label, **style)
+        return
+    color = None  # the first seed's colour, for every seed of the configuration
+    for index, history in enumerate(histories):
+        [line] = axes.plot(
+            _epochs(history[metric]),
+            history[metric],
+            color=color,
+            linewidth=1.2,
+            alpha=0.75,
+            label=f"{label} ({len(histories)} seeds)" if index == 0 else None,
+            **style,
+        )
+        color = line.get_color()
+
+
 def _epochs(values: Sequence[float]) -> range:
     return range(1, len(values) + 1)
 
@@ -63,16 +95,21 @@ def _style_epoch_axis(axes: Axes, n_epochs: int) -> None:
     axes.grid(alpha=0.3)
 
 
-def plot_history(history: History, *, title: str | None = None) -> Figure:
+def plot_history(history: Histories, *, title: str | None = None, log_loss: bool = False) -> Figure:
     """Plot loss and accuracy over epochs, training against validation.
 
     Parameters
     ----------
-    history : mapping
+    history : mapping, or sequence of mappings
         Per-epoch ``loss``, ``val_loss``, ``accuracy`` and ``val_accuracy``,
-        such as :attr:`mnist_tutorial.training.RunRecord.history`.
+        such as :attr:`mnist_tutorial.training.RunRecord.history`; or one
+        such history per seed (see
+        :attr:`mnist_tutorial.replicates.Replicates.histories`), each drawn
+        as a thin line.
     title : str, optional
         Figure title.
+    log_loss : bool, default False
+        Use a logarithmic axis for the loss.
 
     Returns
     -------
@@ -80,23 +117,20 @@ def plot_history(history: History, *, title: str | None = None) -> Figure:
         Two panels: cross-entropy loss (top) and classification accuracy
         (bottom).
     """
-    history = _check_history("history", history, ("loss", "val_loss", "accuracy", "val_accuracy"))
+    runs = _seed_histories("history", history, ("loss", "val_loss", "accuracy", "val_accuracy"))
     figure, (loss_axes, accuracy_axes) = plt.subplots(2, 1, figsize=(6.4, 6.0), sharex=True)
     for axes, metric, panel in (
         (loss_axes, "loss", "Cross-entropy loss"),
         (accuracy_axes, "accuracy", "Classification accuracy"),
     ):
-        axes.plot(_epochs(history[metric]), history[metric], marker="o", label="train")
-        axes.plot(
-            _epochs(history[f"val_{metric}"]),
-            history[f"val_{metric}"],
-            marker="s",
-            label="validation",
-        )
+        _plot_seeds(axes, runs, metric, "train", marker="o")
+        _plot_seeds(axes, runs, f"val_{metric}", "validation", marker="s")
         axes.set_title(panel)
         axes.set_ylabel(metric)
         axes.legend()
-        _style_epoch_axis(axes, len(history[metric]))
+        _style_epoch_axis(axes, max(len(run[metric]) for run in runs))
+    if log_loss:
+        loss_axes.set_yscale("log")
     loss_axes.set_xlabel("")
     if title:
         figure.suptitle(title)
@@ -105,7 +139,7 @@ def plot_history(history: History, *, title: str | None = None) -> Figure:
 
 
 def plot_curves(
-    histories: Mapping[str, History],
+    histories: Mapping[str, Histories],
     *,
     metric: str = "accuracy",
     title: str | None = None,
@@ -115,8 +149,9 @@ def plot_curves(
 
     Parameters
     ----------
-    histories : mapping of str to mapping
-        Run label to history (as in :func:`plot_history`).
+    histories : mapping of str to mapping, or of str to sequence of mappings
+        Run label to history (as in :func:`plot_history`), or to one
+        history per seed, each drawn as a thin line of the label's colour.
     metric : {'accuracy', 'val_accuracy', 'loss', 'val_loss'}
         The metric to compare.
     title : str, optional
@@ -134,28 +169,28 @@ def plot_curves(
     if not isinstance(given, Mapping) or not given:
         raise ValueError("histories must be a non-empty mapping of labels to histories")
     checked = {
-        label: _check_history(f"histories[{label!r}]", history, (metric,))
+        label: _seed_histories(f"histories[{label!r}]", history, (metric,))
         for label, history in histories.items()
     }
     figure, axes = plt.subplots(figsize=(6.4, 4.0))
-    for label, history in checked.items():
-        axes.plot(_epochs(history[metric]), history[metric], marker="o", label=label)
+    for label, runs in checked.items():
+        _plot_seeds(axes, runs, metric, label, marker="o")
     axes.set_ylabel(_LABELS[metric])
     axes.set_title(title or _LABELS[metric].capitalize())
     if log_scale:
         axes.set_yscale("log")
     axes.legend()
-    _style_epoch_axis(axes, max(len(history[metric]) for history in checked.values()))
+    _style_epoch_axis(axes, max(len(run[metric]) for runs in checked.values() for run in runs))
     figure.tight_layout()
     return figure
 
 
 def plot_sweep(
-    results: Mapping[float, float],
+    results: Mapping[float, float | Sequence[float]],
     *,
     xlabel: str,
     ylabel: str,
-    reference: tuple[str, float] | None = None,
+    reference: tuple[str, float | Sequence[float]] | None = None,
     log_x: bool = True,
     title: str | None = None,
 ) -> Figure:
@@ -163,12 +198,15 @@ def plot_sweep(
 
     Parameters
     ----------
-    results : mapping of float to float
-        Setting value (for example a learning rate) to outcome.
+    results : mapping of float to float, or of float to sequence of float
+        Setting value (for example a learning rate) to outcome, or to one
+        outcome per seed: then each seed is a dot, the line joins the means
+        and the labels give the mean.
     xlabel, ylabel : str
         Axis labels.
-    reference : (str, float), optional
-        A labelled horizontal line to compare against, such as a baseline.
+    reference : (str, float) or (str, sequence of float), optional
+        A labelled horizontal line to compare against, such as a baseline;
+        with one value per seed, a band from the lowest to the highest.
     log_x : bool, default True
         Use a logarithmic x axis, as suits learning rates.
     title : str, optional
@@ -184,19 +222,35 @@ def plot_sweep(
     settings = sorted(results)
     if log_x and settings[0] <= 0:
         raise ValueError(f"log_x needs positive setting values, got {settings[0]}")
+    outcomes = {value: _values(f"results[{value!r}]", results[value]) for value in settings}
+    means = [float(np.mean(outcomes[value])) for value in settings]
     figure, axes = plt.subplots(figsize=(6.4, 4.0))
-    axes.plot(settings, [results[value] for value in settings], marker="o", label=ylabel)
-    for value in settings:
+    several = any(len(values) > 1 for values in outcomes.values())
+    line = axes.plot(settings, means, marker="o", label=f"{ylabel} (mean)" if several else ylabel)
+    if several:
+        for value in settings:
+            axes.plot(
+                [value] * len(outcomes[value]),
+                outcomes[value],
+                linestyle="none",
+                marker=".",
+                color=line[0].get_color(),
+                alpha=0.7,
+            )
+    for value, mean in zip(settings, means, strict=True):
         axes.annotate(
-            f"{results[value]:.4f}",
-            (value, results[value]),
+            f"{mean:.4f}",
+            (value, max(outcomes[value])),
             textcoords="offset points",
             xytext=(0, 6),
             ha="center",
         )
     if reference is not None:
         label, level = reference
-        axes.axhline(level, color="0.4", linestyle="--", label=label)
+        levels = _values("reference", level)
+        axes.axhline(float(np.mean(levels)), color="0.4", linestyle="--", label=label)
+        if len(levels) > 1:
+            axes.axhspan(min(levels), max(levels), color="0.4", alpha=0.15)
     if log_x:
         axes.set_xscale("log")
     axes.set_xlabel(xlabel)
@@ -209,12 +263,24 @@ def plot_sweep(
     return figure
 
 
+def _values(name: str, value: object) -> list[float]:
+    if isinstance(value, Sequence | np.ndarray) and not isinstance(value, str):
+        values = [float(item) for item in value]
+        if not values:
+            raise ValueError(f"{name} must hold at least one value")
+        return values
+    if isinstance(value, int | float | np.number) and not isinstance(value, bool):
+        return [float(value)]
+    raise TypeError(f"{name} must be a number or a sequence of numbers, got {type(value).__name__}")
+
+
 def plot_digits(
     images: npt.NDArray[Any],
     labels: Sequence[int] | npt.NDArray[Any],
     *,
     ncols: int = 10,
     titles: Sequence[str] | None = None,
+    title: str | None = None,
 ) -> Figure:
     """Show digit images in a grid, each titled with its label.
 
@@ -228,6 +294,9 @@ def plot_digits(
         Images per row.
     titles : sequence of str, optional
         One title per image, replacing the labels.
+    title : str, optional
+        Figure title. It also starts the figure's alt text on the site,
+        which sphinx-gallery makes from the titles.
 
     Returns
     -------
@@ -256,8 +325,10 @@ def plot_digits(
         if index >= count:
             continue
         axes.imshow(array[index], cmap="gray_r", interpolation="nearest")
-        title = titles[index] if titles is not None else str(int(labels[index]))
-        axes.set_title(title, fontsize=9)
+        caption = titles[index] if titles is not None else str(int(labels[index]))
+        axes.set_title(caption, fontsize=9)
+    if title:
+        figure.suptitle(title)
     figure.tight_layout()
     return figure
 
@@ -317,6 +388,7 @@ def plot_lr_range_test(
     *,
     markers: Mapping[str, float] | None = None,
     suggestion: float | None = None,
+    more_curves: Sequence[tuple[Sequence[float], Sequence[float]]] = (),
 ) -> Figure:
     """Plot a learning-rate range test: smoothed loss against learning rate.
 
@@ -328,24 +400,34 @@ def plot_lr_range_test(
         Labelled learning rates to mark with vertical lines.
     suggestion : float, optional
         The suggested learning rate, marked separately.
+    more_curves : sequence of (learning_rates, smoothed_losses), optional
+        The curves of the same test with other seeds, drawn in the same
+        colour as thin lines.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    if not learning_rates or len(learning_rates) != len(smoothed_losses):
-        raise ValueError("learning_rates and smoothed_losses must be non-empty, of equal length")
+    curves = [(learning_rates, smoothed_losses), *more_curves]
+    for rates, losses in curves:
+        if not rates or len(rates) != len(losses):
+            raise ValueError(
+                "learning_rates and smoothed_losses must be non-empty, of equal length"
+            )
     figure, axes = plt.subplots(figsize=(6.4, 4.2))
-    axes.plot(learning_rates, smoothed_losses, label="smoothed training loss")
+    label = "smoothed training loss" + (f" ({len(curves)} seeds)" if len(curves) > 1 else "")
+    [line] = axes.plot(learning_rates, smoothed_losses, label=label)
+    for rates, losses in more_curves:
+        axes.plot(rates, losses, color=line.get_color(), linewidth=1.0, alpha=0.7)
     styles = ("--", ":", "-.")
-    for index, (label, rate) in enumerate((markers or {}).items()):
-        axes.axvline(rate, color=f"C{index + 1}", linestyle=styles[index % 3], label=label)
+    for index, (name, rate) in enumerate((markers or {}).items()):
+        axes.axvline(rate, color=f"C{index + 1}", linestyle=styles[index % 3], label=name)
     if suggestion is not None:
         axes.axvline(suggestion, color="black", linewidth=2, label=f"suggested: {suggestion:g}")
     axes.set_xscale("log")
     axes.set_xlabel("learning rate")
     axes.set_ylabel("cross-entropy loss")
-    finite = [value for value in smoothed_losses if np.isfinite(value)]
+    finite = [value for _, losses in curves for value in losses if np.isfinite(value)]
     if finite:
         axes.set_ylim(0, min(max(finite), 3.5) * 1.05)
     axes.grid(alpha=0.3, which="both")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from mnist_tutorial.replicates import Replicates
 from mnist_tutorial.training import RunRecord
 
 __all__ = ["cost_summary", "results_table", "run_settings"]
@@ -31,13 +32,30 @@ def run_settings(run: RunRecord) -> dict[str, float | int]:
     }
 
 
-def results_table(runs: Mapping[str, RunRecord], *, settings: bool = False) -> str:
+def _records(label: str, run: object) -> tuple[RunRecord, ...]:
+    if isinstance(run, Replicates):
+        return run.records
+    if isinstance(run, RunRecord):
+        return (run,)
+    raise TypeError(f"runs[{label!r}] must be a RunRecord or Replicates, got {type(run).__name__}")
+
+
+def _cell(values: list[float]) -> str:
+    if len(values) == 1:
+        return f"{values[0]:.4f}"
+    mean = sum(values) / len(values)
+    return f"{mean:.4f} ({min(values):.4f}-{max(values):.4f})"
+
+
+def results_table(runs: Mapping[str, RunRecord | Replicates], *, settings: bool = False) -> str:
     """Format the final metrics of several runs as a fixed-width table.
 
     Parameters
     ----------
-    runs : mapping of str to RunRecord
-        Row label to run, in display order.
+    runs : mapping of str to RunRecord or Replicates
+        Row label to run, in display order. For
+        :class:`~mnist_tutorial.replicates.Replicates`, each cell gives the
+        mean over the seeds and, in brackets, the lowest and highest seed.
     settings : bool, default False
         Also show each run's learning rate, momentum, convolution blocks and
         parameter count (see :func:`run_settings`).
@@ -51,37 +69,44 @@ def results_table(runs: Mapping[str, RunRecord], *, settings: bool = False) -> s
     given: object = runs
     if not isinstance(given, Mapping) or not given:
         raise ValueError("runs must be a non-empty mapping of labels to RunRecord")
-    for label, run in runs.items():
-        if not isinstance(run, RunRecord):
-            raise TypeError(f"runs[{label!r}] must be a RunRecord, got {type(run).__name__}")
+    groups = {label: _records(label, run) for label, run in runs.items()}
+    cells = {
+        label: [_cell([run.final(metric) for run in group]) for _, metric, _ in _COLUMNS]
+        for label, group in groups.items()
+    }
     width = max(len("run"), *(len(label) for label in runs))
+    cell_width = max(10, *(len(cell) for row in cells.values() for cell in row))
+    seeds = any(len(group) > 1 for group in groups.values())
     header = f"{'run':<{width}}"
     if settings:
         header += f"  {'lr':>7}  {'momentum':>8}  {'conv':>4}  {'params':>7}"
-    header += "  epochs" + "".join(f"  {name:>10}" for name, _, _ in _COLUMNS)
+    header += (f"  {'seeds':>5}" if seeds else "") + "  epochs"
+    header += "".join(f"  {name:>{cell_width}}" for name, _, _ in _COLUMNS)
     header += f"  {'s/epoch':>8}"
     lines = [header, "-" * len(header)]
-    for label, run in runs.items():
+    for label, group in groups.items():
+        first = group[0]
         line = f"{label:<{width}}"
         if settings:
-            described = run_settings(run)
+            described = run_settings(first)
             line += (
                 f"  {described['learning_rate']:>7g}  {described['momentum']:>8g}"
-                f"  {described['conv_blocks']:>4}  {run.n_params:>7}"
+                f"  {described['conv_blocks']:>4}  {first.n_params:>7}"
             )
-        cells = "".join(
-            f"  {template.format(run.final(metric)):>10}" for _, metric, template in _COLUMNS
-        )
-        lines.append(f"{line}  {run.epochs:>6}{cells}  {run.seconds_per_epoch:>8.1f}")
+        if seeds:
+            line += f"  {len(group):>5}"
+        row = "".join(f"  {cell:>{cell_width}}" for cell in cells[label])
+        per_epoch = sum(run.seconds_per_epoch for run in group) / len(group)
+        lines.append(f"{line}  {first.epochs:>6}{row}  {per_epoch:>8.1f}")
     return "\n".join(lines)
 
 
-def cost_summary(runs: Mapping[str, RunRecord]) -> str:
+def cost_summary(runs: Mapping[str, RunRecord | Replicates]) -> str:
     """Say what a set of runs cost to train, and how many were replayed.
 
     Parameters
     ----------
-    runs : mapping of str to RunRecord
+    runs : mapping of str to RunRecord or Replicates
         The runs a page uses.
 
     Returns
@@ -94,7 +119,7 @@ def cost_summary(runs: Mapping[str, RunRecord]) -> str:
     given: object = runs
     if not isinstance(given, Mapping) or not given:
         raise ValueError("runs must be a non-empty mapping of labels to RunRecord")
-    unique = {run.key: run for run in runs.values()}
+    unique = {run.key: run for label, value in runs.items() for run in _records(label, value)}
     epochs = sum(run.epochs for run in unique.values())
     seconds = sum(run.total_seconds for run in unique.values())
     replayed = sum(run.replayed for run in unique.values())

@@ -47,10 +47,13 @@ __all__ = [
     "METRICS",
     "STEPS_PER_EXECUTION",
     "EpochLogger",
+    "FixedPipelineAdapter",
     "RunConfig",
     "RunRecord",
     "TerminalProgress",
     "describe",
+    "fit_model",
+    "pin_threads",
     "progress_line",
     "run_key",
     "train",
@@ -321,7 +324,7 @@ class FixedPipelineAdapter(ArrayDataAdapter):  # type: ignore[misc]
 def _trainer_sha256() -> str:
     """sha256 of the code that fits a model: a change to it is a change of every run."""
     digest = hashlib.sha256()
-    for item in (_fit, FixedPipelineAdapter, _pin_threads):
+    for item in (fit_model, FixedPipelineAdapter, _pin_threads):
         digest.update(inspect.getsource(item).encode())
     return digest.hexdigest()
 
@@ -381,7 +384,7 @@ def _summary(record: RunRecord) -> str:
 class RunConfig:
     """One training run for :func:`train_many`.
 
-    Attributes
+    Parameters
     ----------
     build : callable
         Returns a new compiled :class:`keras.Model`, for example
@@ -507,6 +510,9 @@ def _pin_threads(threads: tuple[int, int]) -> tuple[int, int]:
     return threads
 
 
+# The public name, for code that trains in the calling process (the range test).
+pin_threads = _pin_threads
+
 _SCRATCH: list[Path] = []
 
 
@@ -581,8 +587,8 @@ def train_many(
     """Train several independent runs at the same time, or replay them from the cache.
 
     Runs that are in the run cache are replayed at once. The others are
-    trained by :mod:`joblib`, in ``n_jobs`` worker processes (its ``loky``
-    backend by default; a :func:`joblib.parallel_config` block around the
+    trained by ``joblib``, in ``n_jobs`` worker processes (its ``loky``
+    backend by default; a ``joblib.parallel_config`` block around the
     call selects another, such as Dask or Ray, for a bigger machine or a
     cluster). The cache's lock makes sure that no configuration is trained
     twice, whichever process gets to it first. Each worker trains with
@@ -761,6 +767,50 @@ def train(
     return train_many([run], dataset, log=log, emit=emit)[0]
 
 
+def fit_model(
+    model: keras.Model,
+    dataset: Dataset,
+    *,
+    epochs: int,
+    batch_size: int,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+) -> keras.callbacks.History:
+    """Fit a compiled model, validating on the test set after every epoch.
+
+    This computes exactly what ``model.fit(x_train, y_train,
+    batch_size=batch_size, epochs=epochs, validation_data=(x_test, y_test))``
+    computes, with two changes that only make it faster: the data go
+    through Keras's own input pipeline with tf.data's autotuning off
+    (:class:`FixedPipelineAdapter`), and TensorFlow runs
+    :data:`STEPS_PER_EXECUTION` training steps per call.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A compiled model.
+    dataset : Dataset
+        Training data, and the test set used as validation data.
+    epochs, batch_size : int
+        Passes over the training set, and examples per update.
+    callbacks : sequence of keras.callbacks.Callback, optional
+        Called during training, for example to log each epoch.
+    """
+    model.steps_per_execution = STEPS_PER_EXECUTION
+    training_data = FixedPipelineAdapter(
+        dataset.x_train, dataset.y_train, batch_size=batch_size, shuffle=True
+    )
+    validation_data = FixedPipelineAdapter(
+        dataset.x_test, dataset.y_test, batch_size=batch_size, shuffle=False
+    )
+    return model.fit(
+        training_data,
+        epochs=epochs,
+        validation_data=validation_data,
+        verbose=0,
+        callbacks=list(callbacks),
+    )
+
+
 def _fit(
     model: keras.Model,
     dataset: Dataset,
@@ -768,25 +818,15 @@ def _fit(
     settings: dict[str, Any],
     callbacks: Sequence[keras.callbacks.Callback] = (),
 ) -> RunRecord:
+    """Fit the model and return its record."""
     epochs = int(settings["epochs"])
     batch_size = int(settings["batch_size"])
     steps = math.ceil(dataset.x_train.shape[0] / batch_size)
     logger = EpochLogger(epochs, steps, _discard)
-    model.steps_per_execution = int(settings["steps_per_execution"])
-    train_data = FixedPipelineAdapter(
-        dataset.x_train, dataset.y_train, batch_size=batch_size, shuffle=True
-    )
-    validation_data = FixedPipelineAdapter(
-        dataset.x_test, dataset.y_test, batch_size=batch_size, shuffle=False
-    )
     created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     start = time.perf_counter()
-    history = model.fit(
-        train_data,
-        epochs=epochs,
-        validation_data=validation_data,
-        verbose=0,
-        callbacks=[logger, *callbacks],
+    history = fit_model(
+        model, dataset, epochs=epochs, batch_size=batch_size, callbacks=[logger, *callbacks]
     )
     total = time.perf_counter() - start
     return RunRecord(

@@ -66,13 +66,84 @@ def test_subset_sizes_follow_draft_mode(monkeypatch: pytest.MonkeyPatch) -> None
     assert config.subset_sizes()["n_train"] == 2000  # a copy, not the module's dict
 
 
-# --------------------------------------------------------------------------- run cache and workers
+def test_seeds_and_their_offset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MNIST_TUTORIAL_SEED_OFFSET", raising=False)
+    assert config.seeds() == (0, 1, 2)
+    assert config.seeds(5) == (0, 1, 2, 3, 4)
+    monkeypatch.setenv("MNIST_TUTORIAL_SEED_OFFSET", "100")
+    assert config.seeds() == (100, 101, 102)
 
 
-@pytest.mark.parametrize("value", ["off", "OFF", " 0 ", "false", "no", "none", "None"])
-def test_run_cache_can_be_turned_off(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
-    monkeypatch.setenv("MNIST_TUTORIAL_RUN_CACHE", value)
-    assert config.run_cache_dir() is None
+@pytest.mark.parametrize("value", ["-1", "1.5", "ten"])
+def test_bad_seed_offset(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("MNIST_TUTORIAL_SEED_OFFSET", value)
+    with pytest.raises(ValueError, match="MNIST_TUTORIAL_SEED_OFFSET"):
+        config.seeds()
+
+
+@pytest.mark.parametrize("count", [0, -2, 2.0, True])
+def test_bad_seed_count(count: object) -> None:
+    with pytest.raises(ValueError, match="count"):
+        config.seeds(count)  # type: ignore[arg-type]
+
+
+def test_training_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MNIST_TUTORIAL_THREADS", raising=False)
+    monkeypatch.delenv("MNIST_TUTORIAL_INTER_OP_THREADS", raising=False)
+    assert config.training_threads() == (1, 2)
+    monkeypatch.setenv("MNIST_TUTORIAL_THREADS", "4")
+    monkeypatch.setenv("MNIST_TUTORIAL_INTER_OP_THREADS", "3")
+    assert config.training_threads() == (4, 3)
+
+
+@pytest.mark.parametrize("name", ["MNIST_TUTORIAL_THREADS", "MNIST_TUTORIAL_WORKERS"])
+@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5"])
+def test_counts_must_be_positive_whole_numbers(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=name):
+        config.training_threads() if "THREADS" in name else config.workers()
+
+
+def test_workers_default_to_usable_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MNIST_TUTORIAL_WORKERS", raising=False)
+    assert config.workers() == config.usable_cores() >= 1
+    monkeypatch.setenv("MNIST_TUTORIAL_WORKERS", "3")
+    assert config.workers() == 3
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, True), ("0", False), ("yes", True)])
+def test_progress_flag(monkeypatch: pytest.MonkeyPatch, value: str | None, expected: bool) -> None:
+    if value is None:
+        monkeypatch.delenv("MNIST_TUTORIAL_PROGRESS", raising=False)
+    else:
+        monkeypatch.setenv("MNIST_TUTORIAL_PROGRESS", value)
+    assert config.progress() is expected
+
+
+def test_strict_claims_flag(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MNIST_TUTORIAL_STRICT_CLAIMS", raising=False)
+    assert config.strict_claims() is False
+    monkeypatch.setenv("MNIST_TUTORIAL_STRICT_CLAIMS", "1")
+    assert config.strict_claims() is True
+    monkeypatch.setenv("MNIST_TUTORIAL_STRICT_CLAIMS", "sometimes")
+    with pytest.raises(ValueError, match="MNIST_TUTORIAL_STRICT_CLAIMS"):
+        config.strict_claims()
+
+
+def test_run_cache_dir_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MNIST_TUTORIAL_CACHE", str(tmp_path))
+    monkeypatch.delenv("MNIST_TUTORIAL_RUN_CACHE", raising=False)
+    monkeypatch.delenv("MNIST_TUTORIAL_DRAFT", raising=False)
+    assert config.run_cache_dir() == tmp_path / "runs"
+    monkeypatch.setenv("MNIST_TUTORIAL_DRAFT", "1")
+    assert config.run_cache_dir() == tmp_path / "runs-draft"
+    for off in ("off", "0", "none", "False"):
+        monkeypatch.setenv("MNIST_TUTORIAL_RUN_CACHE", off)
+        assert config.run_cache_dir() is None
+    monkeypatch.setenv("MNIST_TUTORIAL_RUN_CACHE", str(tmp_path / "elsewhere"))
+    assert config.run_cache_dir() == tmp_path / "elsewhere"
 
 
 def test_run_cache_can_be_moved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -81,20 +152,6 @@ def test_run_cache_can_be_moved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("MNIST_TUTORIAL_RUN_CACHE", "~/runs")
     assert config.run_cache_dir() == tmp_path / "runs"
-
-
-@pytest.mark.parametrize(("draft", "folder"), [("0", "runs"), ("1", "runs-draft")])
-@pytest.mark.parametrize("value", [None, "", "  "])
-def test_run_cache_default_follows_draft_mode(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, draft: str, folder: str, value: str | None
-) -> None:
-    if value is None:
-        monkeypatch.delenv("MNIST_TUTORIAL_RUN_CACHE", raising=False)
-    else:
-        monkeypatch.setenv("MNIST_TUTORIAL_RUN_CACHE", value)
-    monkeypatch.setenv("MNIST_TUTORIAL_CACHE", str(tmp_path))
-    monkeypatch.setenv("MNIST_TUTORIAL_DRAFT", draft)
-    assert config.run_cache_dir() == tmp_path / folder
 
 
 def test_usable_cores_are_this_process_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -111,50 +168,17 @@ def test_usable_cores_without_affinity(
     assert config.usable_cores() == expected
 
 
-def test_workers_default_to_the_usable_cores(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("MNIST_TUTORIAL_WORKERS", raising=False)
-    monkeypatch.setattr(config, "usable_cores", lambda: 7)
-    assert config.workers() == 7
-    monkeypatch.setenv("MNIST_TUTORIAL_WORKERS", " 3 ")
-    assert config.workers() == 3
-    monkeypatch.setenv("MNIST_TUTORIAL_WORKERS", "1")
-    assert config.workers() == 1
-
-
-def test_training_threads_default_and_override(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("MNIST_TUTORIAL_THREADS", raising=False)
-    monkeypatch.delenv("MNIST_TUTORIAL_INTER_OP_THREADS", raising=False)
-    assert config.training_threads() == (1, 2)
-    monkeypatch.setenv("MNIST_TUTORIAL_THREADS", "4")
-    assert config.training_threads() == (4, 2)
-    monkeypatch.setenv("MNIST_TUTORIAL_INTER_OP_THREADS", "3")
-    assert config.training_threads() == (4, 3)
-
-
 @pytest.mark.parametrize(
     "name", ["MNIST_TUTORIAL_WORKERS", "MNIST_TUTORIAL_THREADS", "MNIST_TUTORIAL_INTER_OP_THREADS"]
 )
 @pytest.mark.parametrize("value", ["0", "-2", "two", "1.5", "2x"])
-def test_counts_must_be_whole_numbers_from_one(
+def test_count_errors_name_the_setting_and_the_value(
     monkeypatch: pytest.MonkeyPatch, name: str, value: str
 ) -> None:
     monkeypatch.setenv(name, value)
     expected = f"{name} must be a whole number >= 1, got {value!r}"
     with pytest.raises(ValueError, match=f"^{re.escape(expected)}$"):
         config.workers() if name.endswith("WORKERS") else config.training_threads()
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"), [(None, True), ("", True), ("1", True), ("0", False), ("off", False)]
-)
-def test_progress_is_on_unless_turned_off(
-    monkeypatch: pytest.MonkeyPatch, value: str | None, expected: bool
-) -> None:
-    if value is None:
-        monkeypatch.delenv("MNIST_TUTORIAL_PROGRESS", raising=False)
-    else:
-        monkeypatch.setenv("MNIST_TUTORIAL_PROGRESS", value)
-    assert config.progress() is expected
 
 
 def test_progress_rejects_other_values(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -32,6 +32,8 @@ TIMING_PATTERNS = [
     (re.compile(r"\.\. only:: html.*", re.DOTALL), ""),  # download links and footers
 ]
 CONTROL_CHARACTERS = re.compile(r"[\r\b]|\x1b\[")
+# What a page shows when the site knows its repository.
+REPOSITORY_LINKS = ("View source on GitHub", "colab.research.google.com", 'rel="edit"')
 
 
 def copy_sources(destination: Path, examples: list[Path] | None = None) -> Path:
@@ -40,10 +42,15 @@ def copy_sources(destination: Path, examples: list[Path] | None = None) -> Path:
     shutil.copytree(
         ROOT / "docs",
         docs,
-        ignore=shutil.ignore_patterns("_build", "auto_examples", "gen_modules", "_generated"),
+        ignore=shutil.ignore_patterns(
+            "_build", "auto_examples", "gen_modules", "_generated", "node_modules"
+        ),
     )
+    # MathJax (installed by `npm ci --prefix docs/_mathjax`) is linked, not copied.
+    (docs / "_mathjax" / "node_modules").symlink_to(ROOT / "docs" / "_mathjax" / "node_modules")
     (docs / "sg_execution_times.rst").unlink(missing_ok=True)
     shutil.copy(ROOT / "pyproject.toml", destination / "pyproject.toml")
+    shutil.copy(ROOT / "uv.lock", destination / "uv.lock")
     target = destination / "examples"
     if examples is None:
         shutil.copytree(ROOT / "examples", target)
@@ -54,16 +61,21 @@ def copy_sources(destination: Path, examples: list[Path] | None = None) -> Path:
             shutil.copy(source, target / source.name)
         # The landing page's mini-galleries name the real examples; drop them.
         index = docs / "index.rst"
-        index.write_text(re.sub(r"\.\. minigallery::\n(   \S.*\n)+", "", index.read_text()))
+        text = re.sub(r"\.\. minigallery::\n(   \S.*\n)+", "", index.read_text())
+        index.write_text(re.sub(r":ref:`([^<`]+) <sphx_glr_auto_examples_[^>]+>`", r"\1", text))
     return docs
 
 
-def sphinx_build(docs: Path, *, draft: bool, run_cache: str) -> subprocess.CompletedProcess[str]:
+def sphinx_build(
+    docs: Path, *, draft: bool, run_cache: str, repository: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    # GitHub Actions names the repository; a test names its own, or none.
     environment = {
-        **os.environ,
+        **{name: value for name, value in os.environ.items() if not name.startswith("GITHUB_")},
         "MNIST_TUTORIAL_DRAFT": "1" if draft else "0",
         "MNIST_TUTORIAL_RUN_CACHE": run_cache,
-        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        **({} if repository is None else {"GITHUB_REPOSITORY": repository}),
     }
     return subprocess.run(
         [
@@ -129,6 +141,40 @@ def test_two_draft_builds_give_identical_pages(tmp_path: Path) -> None:
         assert local, f"{page.name} shows no figure"
         size = page.stat().st_size + sum(image.stat().st_size for image in local)
         assert size < 2 * 1024 * 1024, f"{page.name} weighs {size} bytes with its images"
+
+    # With no repository configured, no page links to one.
+    for page in (first_docs / "_build" / "html").rglob("*.html"):
+        text = page.read_text()
+        for link in REPOSITORY_LINKS:
+            assert link not in text, f"{page.name} has {link!r} without a repository"
+    notebooks = list((first_docs / "_build" / "html" / "notebooks").glob("*.ipynb"))
+    assert len(notebooks) == len(expected)
+    assert all("git+" not in notebook.read_text() for notebook in notebooks)
+
+
+def test_a_repository_from_github_actions_links_every_example(tmp_path: Path) -> None:
+    example = tmp_path / "plot_98_links.py"
+    example.write_text(
+        '"""\nA linked page\n=============\n\nIt draws a line.\n"""\n'
+        "import matplotlib.pyplot as plt\n\n"
+        "plt.plot([0, 1])\n"
+    )
+    docs = copy_sources(tmp_path / "site", examples=[example])
+    result = sphinx_build(docs, draft=True, run_cache="off", repository="course/mnist-tutorial")
+    assert result.returncode == 0, result.stderr[-3000:]
+    html = docs / "_build" / "html"
+    repository = "https://github.com/course/mnist-tutorial"
+    page = (html / "auto_examples" / "plot_98_links.html").read_text()
+    assert f'href="{repository}/blob/main/examples/plot_98_links.py"' in page
+    assert (
+        'href="https://colab.research.google.com/github/course/mnist-tutorial/blob/gh-pages/'
+        'notebooks/plot_98_links.ipynb"'
+    ) in page
+    # furo's edit button points at the example, not at the generated page.
+    assert f'href="{repository}/edit/main/examples/plot_98_links.py"' in page
+    assert f'href="{repository}/edit/main/docs/index.rst"' in (html / "index.html").read_text()
+    notebook = (html / "notebooks" / "plot_98_links.ipynb").read_text()
+    assert f"mnist-tutorial @ git+{repository}" in notebook
 
 
 def test_a_false_claim_fails_the_build(tmp_path: Path) -> None:

@@ -47,7 +47,8 @@ def test_plot_history_draws_train_and_validation_panels() -> None:
 @pytest.mark.parametrize(
     ("history", "error", "match"),
     [
-        ([0.1, 0.2], TypeError, "history must be a mapping"),
+        (0.1, TypeError, "history must be a mapping"),
+        ([0.1, 0.2], TypeError, r"history\[0\] must be a mapping"),
         ({"loss": [0.1]}, ValueError, "lacks"),
         ({key: [] for key in HISTORY}, ValueError, "no epochs"),
     ],
@@ -115,6 +116,17 @@ def test_plot_digits_grid_and_titles() -> None:
     assert all(not axes.get_images() for axes in figure.axes[12:])
     titled = plotting.plot_digits(images[:2, ..., 0], [1, 2], titles=["one", "two"])
     assert [axes.get_title() for axes in titled.axes] == ["one", "two"]
+    assert titled.get_suptitle() == ""
+
+
+def test_plot_digits_figure_title_clears_the_digit_titles() -> None:
+    figure = plotting.plot_digits(np.zeros((3, 28, 28)), [0, 1, 2], title="Three digits")
+    assert figure.get_suptitle() == "Three digits"
+    # Laid out with the title: it sits above every digit's own title.
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    title_bottom = figure._suptitle.get_window_extent(renderer).y0  # type: ignore[union-attr]
+    assert all(axes.title.get_window_extent(renderer).y1 <= title_bottom for axes in figure.axes)
 
 
 @pytest.mark.parametrize(
@@ -176,3 +188,47 @@ def test_plot_lr_range_test_marks_rates() -> None:
     assert labels == ["smoothed training loss", "lr = 1", "lr = 0.01", "suggested: 0.03"]
     with pytest.raises(ValueError, match="equal length"):
         plotting.plot_lr_range_test([0.1], [])
+
+
+def shifted(offset: float) -> dict[str, list[float]]:
+    return {name: [value + offset for value in values] for name, values in HISTORY.items()}
+
+
+def test_several_seeds_are_thin_lines_of_one_colour_and_one_legend_entry() -> None:
+    seeds = [shifted(0.0), shifted(0.01), shifted(0.02)]
+    figure = plotting.plot_curves({"a": seeds, "b": HISTORY}, metric="val_accuracy")
+    [axes] = figure.axes
+    lines = axes.get_lines()
+    assert len(lines) == 4
+    assert len({line.get_color() for line in lines[:3]}) == 1
+    assert lines[3].get_color() != lines[0].get_color()
+    assert [list(line.get_ydata()) for line in lines[:3]] == [s["val_accuracy"] for s in seeds]
+    labels = [text.get_text() for text in axes.get_legend().get_texts()]
+    assert labels == ["a (3 seeds)", "b"]
+
+
+def test_plot_history_with_seeds_and_a_log_loss_axis() -> None:
+    figure = plotting.plot_history([shifted(0.0), shifted(0.05)], log_loss=True)
+    loss_axes, accuracy_axes = figure.axes
+    assert loss_axes.get_yscale() == "log"
+    assert accuracy_axes.get_yscale() == "linear"
+    assert len(loss_axes.get_lines()) == 4  # train and validation, two seeds each
+    with pytest.raises(ValueError, match="at least one"):
+        plotting.plot_history([])
+
+
+def test_plot_sweep_with_seeds_shows_means_dots_and_a_reference_band() -> None:
+    figure = plotting.plot_sweep(
+        {0.1: [0.90, 0.92], 0.3: [0.94, 0.96]},
+        xlabel="lr",
+        ylabel="acc",
+        reference=("base", [0.80, 0.84]),
+    )
+    [axes] = figure.axes
+    mean_line = axes.get_lines()[0]
+    assert list(mean_line.get_ydata()) == pytest.approx([0.91, 0.95])
+    texts = [text.get_text() for text in axes.texts]
+    assert texts == ["0.9100", "0.9500"]
+    assert len(axes.patches) == 1  # the reference's min-max band
+    with pytest.raises(TypeError, match="results"):
+        plotting.plot_sweep({0.1: "high"}, xlabel="lr", ylabel="acc")  # type: ignore[dict-item]

@@ -113,3 +113,26 @@ def test_results_table_with_settings() -> None:
     header, _, row = reporting.results_table({"momentum": record}, settings=True).splitlines()
     assert header.split()[:5] == ["run", "lr", "momentum", "conv", "params"]
     assert row.split()[:6] == ["momentum", "0.01", "0.9", "2", "10", "2"]
+
+
+def test_results_table_gives_mean_and_range_of_replicates() -> None:
+    from mnist_tutorial.replicates import Replicates
+
+    group = Replicates(
+        "three",
+        (
+            make_record("s0", [0.5, 0.90]),
+            make_record("s1", [0.5, 0.94]),
+            make_record("s2", [0.5, 0.92]),
+        ),
+    )
+    table = reporting.results_table({"three seeds": group, "one": make_record("x", [0.5, 0.8])})
+    header, _, first, second = table.splitlines()
+    assert "seeds" in header
+    assert "0.9200 (0.9000-0.9400)" in first
+    assert first.split()[2] == "3"  # label is two words, then the seed count
+    assert "0.8000" in second
+    assert "(" not in second
+    assert reporting.cost_summary({"three seeds": group}).startswith(
+        "Training cost: 3 runs, 6 epochs"
+    )

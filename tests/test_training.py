@@ -367,7 +367,7 @@ def test_the_fitting_code_is_part_of_the_key(
         raise NotImplementedError  # stands for any edit of the fitting code
 
     training._trainer_sha256.cache_clear()
-    monkeypatch.setattr(training, "_fit", edited_fit)
+    monkeypatch.setattr(training, "fit_model", edited_fit)
     try:
         after, _ = training.run_key(model, dataset, epochs=1, batch_size=16, seed=0)
     finally:

@@ -1,0 +1,213 @@
+"""Several seeds of one configuration: train them, summarise them, compare them.
+
+One seed's numbers are not evidence: another seed, or another machine,
+moves a final accuracy by a few test images. Every configuration that a
+page draws a conclusion from is therefore trained with several seeds
+(:func:`mnist_tutorial.config.seeds`), and a comparison counts only when it
+holds on every seed: :func:`separation` says whether one configuration's
+worst seed beats the other's best, or whether their ranges overlap (a tie).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import keras
+import numpy as np
+import numpy.typing as npt
+
+from mnist_tutorial import config, training
+from mnist_tutorial.data import Dataset
+from mnist_tutorial.training import METRICS, RunRecord
+
+__all__ = ["Replicates", "separation", "train_replicates"]
+
+
+@dataclass(frozen=True)
+class Replicates:
+    """The runs of one configuration, one per seed.
+
+    Parameters
+    ----------
+    label : str
+        The configuration's name on the page.
+    records : tuple of RunRecord
+        One run per seed, in seed order.
+    """
+
+    label: str
+    records: tuple[RunRecord, ...]
+
+    def __post_init__(self) -> None:
+        if not self.records or not all(isinstance(run, RunRecord) for run in self.records):
+            raise TypeError("records must be a non-empty tuple of RunRecord")
+
+    @property
+    def first(self) -> RunRecord:
+        """The first seed's run, whose full log the page shows."""
+        return self.records[0]
+
+    @property
+    def seeds(self) -> tuple[int, ...]:
+        """The seeds, in order."""
+        return tuple(int(run.settings["seed"]) for run in self.records)
+
+    @property
+    def histories(self) -> list[dict[str, list[float]]]:
+        """Each seed's per-epoch history, for the plotting functions."""
+        return [run.history for run in self.records]
+
+    def curves(self, metric: str) -> npt.NDArray[np.float64]:
+        """Return a metric per seed and epoch, shape ``(seeds, epochs)``."""
+        _check_metric(metric)
+        return np.array([run.history[metric] for run in self.records], dtype=np.float64)
+
+    def at(self, metric: str, epoch: int = -1) -> npt.NDArray[np.float64]:
+        """Return a metric after one epoch (default: the last), one value per seed.
+
+        Parameters
+        ----------
+        metric : {'loss', 'accuracy', 'val_loss', 'val_accuracy'}
+        epoch : int, default -1
+            Index into the epochs: 0 is after the first, -1 after the last.
+        """
+        curves = self.curves(metric)
+        if not -curves.shape[1] <= epoch < curves.shape[1]:
+            raise ValueError(f"epoch must index one of {curves.shape[1]} epochs, got {epoch}")
+        return curves[:, epoch]
+
+    def mean(self, metric: str, epoch: int = -1) -> float:
+        """Return the mean over seeds of a metric after one epoch (default: the last)."""
+        return float(self.at(metric, epoch).mean())
+
+    def low(self, metric: str, epoch: int = -1) -> float:
+        """Return the lowest seed's value of a metric after one epoch."""
+        return float(self.at(metric, epoch).min())
+
+    def high(self, metric: str, epoch: int = -1) -> float:
+        """Return the highest seed's value of a metric after one epoch."""
+        return float(self.at(metric, epoch).max())
+
+    def spread(self, metric: str, epoch: int = -1) -> float:
+        """Return the seed-to-seed range (highest minus lowest) of a metric."""
+        return self.high(metric, epoch) - self.low(metric, epoch)
+
+    def load_models(self) -> list[keras.Model]:
+        """Return each seed's trained model."""
+        return [run.load_model() for run in self.records]
+
+
+def _check_metric(metric: str) -> None:
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {list(METRICS)}, got {metric!r}")
+
+
+def separation(
+    first: Replicates, second: Replicates, metric: str, epoch: int = -1
+) -> Literal["above", "below", "tie"]:
+    """Say whether one configuration is above the other on every seed, or tied.
+
+    ``"above"`` when ``first``'s lowest seed is above ``second``'s highest,
+    ``"below"`` when its highest is below ``second``'s lowest, and
+    ``"tie"`` when the two ranges overlap: the gap is then no larger than
+    the seed-to-seed spread, and no ranking is claimed.
+
+    Parameters
+    ----------
+    first, second : Replicates
+        The two configurations.
+    metric : {'loss', 'accuracy', 'val_loss', 'val_accuracy'}
+    epoch : int, default -1
+        Index into the epochs: 0 is after the first, -1 after the last.
+    """
+    for name, value in (("first", first), ("second", second)):
+        if not isinstance(value, Replicates):
+            raise TypeError(f"{name} must be Replicates, got {type(value).__name__}")
+    if first.low(metric, epoch) > second.high(metric, epoch):
+        return "above"
+    if first.high(metric, epoch) < second.low(metric, epoch):
+        return "below"
+    return "tie"
+
+
+def _ignore(line: str) -> None:
+    del line
+
+
+def _seed_line(run: RunRecord) -> str:
+    where = "replayed from the run cache" if run.replayed else "trained"
+    return (
+        f"seed {run.settings['seed']}: {run.epochs} epochs, "
+        f"accuracy {run.final('accuracy'):.4f}, "
+        f"val_accuracy {run.final('val_accuracy'):.4f} ({where})"
+    )
+
+
+def train_replicates(
+    builds: Mapping[str, Callable[[], keras.Model]],
+    dataset: Dataset,
+    *,
+    epochs: int = 10,
+    batch_size: int = 32,
+    seeds: Sequence[int] | None = None,
+    log: bool = True,
+    emit: Callable[[str], None] | None = None,
+) -> dict[str, Replicates]:
+    """Train every configuration with every seed, in parallel, or replay them.
+
+    All runs go to :func:`mnist_tutorial.training.train_many` in one call,
+    so independent runs train at the same time in worker processes.
+
+    Parameters
+    ----------
+    builds : mapping of str to callable
+        Configuration label to a callable that returns a new compiled
+        model, for example
+        ``{"lr = 0.1": functools.partial(models.build_model, learning_rate=0.1)}``.
+    dataset : Dataset
+        Preprocessed data; the test set serves as validation data.
+    epochs : int, default 10
+        Epochs of every run (capped in draft mode).
+    batch_size : int, default 32
+        Mini-batch size.
+    seeds : sequence of int, optional
+        Defaults to :func:`mnist_tutorial.config.seeds`.
+    log : bool, default True
+        Emit, for each configuration, its first seed's per-epoch log and
+        one line for each other seed. When False, one line per seed only.
+    emit : callable, optional
+        Receives each line; prints to standard output by default.
+
+    Returns
+    -------
+    dict of str to Replicates
+        In the order of ``builds``.
+    """
+    given: object = builds
+    if not isinstance(given, Mapping) or not given:
+        raise ValueError("builds must be a non-empty mapping of labels to model builders")
+    chosen = tuple(config.seeds() if seeds is None else seeds)
+    if not chosen or len(set(chosen)) != len(chosen):
+        raise ValueError(f"seeds must be distinct and at least one, got {chosen!r}")
+    runs = [
+        training.RunConfig(build, epochs=epochs, batch_size=batch_size, seed=seed)
+        for build in builds.values()
+        for seed in chosen
+    ]
+    output = emit if emit is not None else print
+    records = training.train_many(runs, dataset, emit=_ignore)
+    result: dict[str, Replicates] = {}
+    for index, label in enumerate(builds):
+        group = tuple(records[index * len(chosen) : (index + 1) * len(chosen)])
+        result[label] = Replicates(label, group)
+        output(f"{label}:")
+        for position, run in enumerate(group):
+            if log and position == 0:
+                output(f"seed {run.settings['seed']}:")
+                for line in run.log_lines:
+                    output(line)
+            else:
+                output(_seed_line(run))
+    return result

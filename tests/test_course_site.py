@@ -1,0 +1,370 @@
+"""Tests for docs/_ext/course_site.py, the site's Sphinx extension (marker ``docs``)."""
+
+from __future__ import annotations
+
+import builtins
+import importlib.metadata
+import logging
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("sphinx")
+
+from sphinx.errors import ExtensionError
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "docs" / "_ext"))
+
+import course_site
+
+pytestmark = pytest.mark.docs
+
+REPOSITORY = "https://github.com/course/mnist-tutorial"
+
+
+def write_pyproject(tmp_path: Path, urls: dict[str, str] | None) -> Path:
+    lines = ["[project]", 'name = "x"']
+    if urls is not None:
+        lines.append("[project.urls]")
+        lines += [f'{name} = "{value}"' for name, value in urls.items()]
+    path = tmp_path / "pyproject.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("urls", "expected"),
+    [
+        ({"Source": REPOSITORY}, REPOSITORY),
+        ({"Source": f"{REPOSITORY}.git/"}, REPOSITORY),
+        ({"Homepage": "https://github.com/course/site"}, "https://github.com/course/site"),
+        ({"Source": "", "Homepage": ""}, None),
+        ({"Source": "https://github.com/OWNER/REPO"}, None),
+        ({"Source": "https://github.com/your-name/mnist-tutorial"}, None),
+        ({"Source": "https://example.com/course"}, None),
+        ({"Source": "https://gitlab.com/course/site"}, None),
+        (None, None),
+    ],
+)
+def test_repository_url_from_pyproject(
+    tmp_path: Path, urls: dict[str, str] | None, expected: str | None
+) -> None:
+    assert course_site.repository_url(write_pyproject(tmp_path, urls), {}) == expected
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"GITHUB_REPOSITORY": "course/site"}, "https://github.com/course/site"),
+        (
+            {"GITHUB_REPOSITORY": "course/site", "GITHUB_SERVER_URL": "https://git.example.org/"},
+            "https://git.example.org/course/site",
+        ),
+        ({"GITHUB_REPOSITORY": "course"}, None),
+        ({"GITHUB_REPOSITORY": "/site"}, None),
+        ({"GITHUB_REPOSITORY": ""}, None),
+        ({}, None),
+    ],
+)
+def test_repository_url_from_github_actions(
+    tmp_path: Path, environ: dict[str, str], expected: str | None
+) -> None:
+    pyproject = write_pyproject(tmp_path, {"Source": ""})
+    assert course_site.repository_url(pyproject, environ) == expected
+
+
+def test_pyproject_wins_over_github_actions(tmp_path: Path) -> None:
+    pyproject = write_pyproject(tmp_path, {"Source": REPOSITORY})
+    assert course_site.repository_url(pyproject, {"GITHUB_REPOSITORY": "fork/copy"}) == REPOSITORY
+
+
+def test_example_links_from_a_configured_url() -> None:
+    block = course_site.example_links("plot_03_momentum.py", REPOSITORY)
+    assert block.startswith(".. container:: example-links\n")
+    assert (
+        f"`View source on GitHub <{REPOSITORY}/blob/main/examples/plot_03_momentum.py>`__"
+    ) in block
+    assert (
+        "`Open in Colab <https://colab.research.google.com/github/course/mnist-tutorial/"
+        "blob/gh-pages/notebooks/plot_03_momentum.ipynb>`__"
+    ) in block
+
+
+def test_example_links_off_github_have_no_colab_link() -> None:
+    block = course_site.example_links("plot_01.py", "https://git.example.org/a/b")
+    assert "https://git.example.org/a/b/blob/main/examples/plot_01.py" in block
+    assert "colab" not in block
+
+
+def test_no_links_without_a_url() -> None:
+    assert course_site.example_links("plot_03_momentum.py", None) == ""
+
+
+def test_example_links_reject_a_malformed_url() -> None:
+    with pytest.raises(ValueError, match="repository must be"):
+        course_site.example_links("plot_01.py", "github.com/x")
+
+
+EXAMPLE_SOURCE = (
+    ".. _sphx_glr_auto_examples_plot_01_baseline.py:\n\n"
+    ".. rst-class:: sphx-glr-example-title\n\nPart 1\n======\n\nText.\n"
+)
+
+
+def test_link_injection_with_a_repository() -> None:
+    source = [EXAMPLE_SOURCE]
+    course_site.add_example_links("auto_examples/plot_01_baseline", source, REPOSITORY)
+    assert source[0].index("Part 1\n======\n") < source[0].index("example-links")
+    assert "Open in Colab" in source[0]
+    assert source[0].endswith("Text.\n")
+
+
+def test_link_injection_in_a_subfolder() -> None:
+    source = [EXAMPLE_SOURCE]
+    course_site.add_example_links(
+        "auto_examples/beyond_the_homework/plot_05_lr_range_test", source, REPOSITORY
+    )
+    assert "examples/beyond_the_homework/plot_05_lr_range_test.py" in source[0]
+
+
+@pytest.mark.parametrize(
+    ("docname", "repository"),
+    [
+        ("auto_examples/plot_01_baseline", None),
+        ("auto_examples/index", REPOSITORY),
+        ("index", REPOSITORY),
+    ],
+)
+def test_no_link_injection(docname: str, repository: str | None) -> None:
+    source = [EXAMPLE_SOURCE]
+    course_site.add_example_links(docname, source, repository)
+    assert source == [EXAMPLE_SOURCE]
+
+
+def run_first_cell(
+    cell: str, monkeypatch: pytest.MonkeyPatch, import_error: type[Exception] | None
+) -> list[list[str]]:
+    """Execute the cell's Python; return the commands it ran through subprocess.check_call."""
+    magic, *python = cell.splitlines()[1:]
+    assert magic == "%matplotlib inline"  # IPython's; the rest is plain Python
+    calls: list[list[str]] = []
+    monkeypatch.setattr(subprocess, "check_call", calls.append)
+    real_import = builtins.__import__
+
+    def fake_import(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "mnist_tutorial" and import_error is not None:
+            raise import_error("no mnist_tutorial here")
+        return real_import(name, *args, **kwargs)
+
+    namespace: dict[str, Any] = {"__builtins__": {**vars(builtins), "__import__": fake_import}}
+    exec(compile("\n".join(python), "<first cell>", "exec"), namespace)  # noqa: S102
+    return calls
+
+
+def test_first_cell_installs_from_the_repository(monkeypatch: pytest.MonkeyPatch) -> None:
+    cell = course_site.first_notebook_cell(REPOSITORY)
+    calls = run_first_cell(cell, monkeypatch, ModuleNotFoundError)
+    assert calls == [[sys.executable, "-m", "pip", "install", f"mnist-tutorial @ git+{REPOSITORY}"]]
+
+
+def test_first_cell_installs_nothing_when_the_package_is_there(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert run_first_cell(course_site.first_notebook_cell(REPOSITORY), monkeypatch, None) == []
+
+
+@pytest.mark.parametrize("repository", [REPOSITORY, None])
+def test_first_cell_catches_only_import_errors(
+    monkeypatch: pytest.MonkeyPatch, repository: str | None
+) -> None:
+    with pytest.raises(RuntimeError, match="no mnist_tutorial here"):
+        run_first_cell(course_site.first_notebook_cell(repository), monkeypatch, RuntimeError)
+
+
+def test_first_cell_without_a_repository_explains_the_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cell = course_site.first_notebook_cell(None)
+    assert "git+" not in cell
+    with pytest.raises(ImportError, match=r"python -m pip install \."):
+        run_first_cell(cell, monkeypatch, ModuleNotFoundError)
+
+
+@pytest.fixture
+def package(tmp_path: Path) -> Path:
+    source = tmp_path / "mnist_tutorial"
+    source.mkdir()
+    (source / "data.py").write_text("CHECKSUM = 'a'\n")
+    return source
+
+
+def test_stamp_covers_the_package_source(package: Path) -> None:
+    before = course_site.inputs_stamp([package], ["numpy"], draft=False)
+    assert course_site.inputs_stamp([package], ["numpy"], draft=False) == before
+    (package / "data.py").write_text("CHECKSUM = 'b'\n")
+    assert course_site.inputs_stamp([package], ["numpy"], draft=False) != before
+    (package / "data.py").write_text("CHECKSUM = 'a'\n")
+    (package / "new.py").write_text("")
+    assert course_site.inputs_stamp([package], ["numpy"], draft=False) != before
+
+
+def test_stamp_covers_library_versions(package: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = course_site.inputs_stamp([package], ["numpy"], draft=False)
+    real_version = importlib.metadata.version
+    monkeypatch.setattr(
+        importlib.metadata,
+        "version",
+        lambda name: "0.0.1" if name == "numpy" else real_version(name),
+    )
+    assert course_site.inputs_stamp([package], ["numpy"], draft=False) != before
+
+
+def test_stamp_covers_draft_mode(package: Path) -> None:
+    assert course_site.inputs_stamp([package], [], draft=True) != course_site.inputs_stamp(
+        [package], [], draft=False
+    )
+
+
+def test_a_changed_stamp_drops_the_gallery_records(tmp_path: Path) -> None:
+    gallery = tmp_path / "auto_examples"
+    (gallery / "sub").mkdir(parents=True)
+    records = [gallery / "plot_01.py.md5", gallery / "sub" / "plot_05.py.md5"]
+    for record in records:
+        record.write_text("md5")
+    assert course_site.invalidate_stale_examples(gallery, "one")
+    assert not any(record.exists() for record in records)
+    records[0].write_text("md5")
+    assert not course_site.invalidate_stale_examples(gallery, "one")
+    assert records[0].exists()
+    assert course_site.invalidate_stale_examples(gallery, "two")
+    assert not records[0].exists()
+
+
+def test_locked_versions(tmp_path: Path) -> None:
+    lock = tmp_path / "uv.lock"
+    lock.write_text(
+        'version = 1\n[[package]]\nname = "Sphinx_Gallery"\nversion = "0.22.1"\n'
+        '[[package]]\nname = "sphinx"\nversion = "9.0.4"\n'
+        '[[package]]\nname = "sphinx"\nversion = "9.2.0"\n'
+        '[[package]]\nname = "mnist-tutorial"\nsource = { editable = "." }\n'
+    )
+    assert course_site.locked_versions(lock) == {
+        "sphinx-gallery": ["0.22.1"],
+        "sphinx": ["9.0.4", "9.2.0"],
+    }
+
+
+def test_environment_page_lists_the_locked_versions(tmp_path: Path) -> None:
+    pytest.importorskip("tensorflow")
+    lock = tmp_path / "uv.lock"
+    pytest_version = importlib.metadata.version("pytest")
+    lock.write_text(
+        f'version = 1\n[[package]]\nname = "pytest"\nversion = "{pytest_version}"\n'
+        '[[package]]\nname = "sphinx"\nversion = "0.0.0"\n'
+    )
+    text, unlocked = course_site.environment_page(["numpy"], lock, draft=True)
+    assert f"   * - pytest\n     - {pytest_version}" in text
+    assert "Every package of this build, as locked in uv.lock" in text
+    assert "draft (subset, few epochs)" in text
+    assert unlocked == [f"sphinx=={importlib.metadata.version('sphinx')}"]
+
+
+def test_mathjax_is_staged_once(tmp_path: Path) -> None:
+    package = tmp_path / "mathjax"
+    (package / "es5" / "output").mkdir(parents=True)
+    (package / "package.json").write_text('{"version": "3.2.2"}')
+    (package / "LICENSE").write_text("Apache-2.0")
+    for name in ("tex-mml-chtml.js", "tex-svg.js", "core.js", "output/font.woff"):
+        (package / "es5" / name).write_text(name)
+    staging = course_site.stage_mathjax(package, tmp_path / "static")
+    copied = staging / "mathjax"
+    assert (copied / "tex-mml-chtml.js").read_text() == "tex-mml-chtml.js"
+    assert (copied / "output" / "font.woff").is_file()
+    assert (copied / "LICENSE").is_file()
+    assert not (copied / "tex-svg.js").exists()
+    (copied / "core.js").write_text("kept")
+    course_site.stage_mathjax(package, tmp_path / "static")
+    assert (copied / "core.js").read_text() == "kept"
+
+
+def test_missing_mathjax_names_the_install_command(tmp_path: Path) -> None:
+    with pytest.raises(ExtensionError, match="npm ci --prefix docs/_mathjax"):
+        course_site.stage_mathjax(tmp_path / "absent", tmp_path / "static")
+
+
+def record(message: str, *args: object) -> logging.LogRecord:
+    return logging.LogRecord(
+        "sphinx.sphinx.ext.intersphinx", logging.INFO, "", 0, message, args, None
+    )
+
+
+def test_offline_intersphinx_lines_fold_into_one() -> None:
+    digest = course_site._IntersphinxDigest()
+    lines = [
+        record("loading intersphinx inventory '%s' from %s ...", "python", "https://x/objects.inv"),
+        record("loading intersphinx inventory '%s' from %s ...", "numpy", "https://y/objects.inv"),
+        record("encountered some issues with some of the inventories, but they had working"),
+        record("intersphinx inventory %r not fetchable due to %s: %s", "https://x/objects.inv"),
+        record("loading intersphinx inventory '%s' from %s ...", "python", "/build/python.inv"),
+    ]
+    assert not any(digest.filter(line) for line in lines)
+    assert digest.loaded == {"python", "numpy"}
+    assert digest.fell_back == {"python"}
+    assert digest.filter(record("failed to reach any of the inventories"))
+
+
+def test_wrappers_lose_the_ids_of_what_they_wrap() -> None:
+    from docutils import nodes
+    from docutils.utils import new_document
+
+    document = new_document("page")
+    table = nodes.table(ids=["id1"])
+    wrapper = nodes.container(classes=["table-wrapper"], ids=["id1", "own"])
+    wrapper.append(table)
+    other = nodes.container(classes=["other"], ids=["id2"])
+    other.append(nodes.paragraph(ids=["id2"]))
+    document.extend([wrapper, other])
+    course_site.UniqueWrapperIds(document).run()
+    assert wrapper["ids"] == ["own"]
+    assert table["ids"] == ["id1"]
+    assert other["ids"] == ["id2"]
+
+
+class FakeConfig:
+    course_repository = REPOSITORY
+    course_branch = "main"
+
+
+class FakeApp:
+    config = FakeConfig()
+
+
+@pytest.mark.parametrize(
+    ("pagename", "path"),
+    [
+        ("auto_examples/plot_01_baseline", "examples/plot_01_baseline.py"),
+        (
+            "auto_examples/beyond_the_homework/plot_07_results",
+            "examples/beyond_the_homework/plot_07_results.py",
+        ),
+        ("auto_examples/index", "examples/GALLERY_HEADER.rst"),
+        (
+            "auto_examples/beyond_the_homework/index",
+            "examples/beyond_the_homework/GALLERY_HEADER.rst",
+        ),
+    ],
+)
+def test_gallery_edit_links_point_at_the_examples(pagename: str, path: str) -> None:
+    context: dict[str, Any] = {}
+    course_site._html_page_context(FakeApp(), pagename, "page.html", context, None)
+    assert context["theme_source_edit_link"] == f"{REPOSITORY}/edit/main/{path}"
+    assert context["theme_source_view_link"] == f"{REPOSITORY}/blob/main/{path}"
+
+
+def test_generated_pages_get_no_edit_link() -> None:
+    context: dict[str, Any] = {"theme_source_repository": f"{REPOSITORY}/"}
+    course_site._html_page_context(FakeApp(), "auto_examples/sg_execution_times", "", context, None)
+    assert context["theme_source_repository"] == ""

@@ -1,0 +1,138 @@
+"""Tests for mnist_tutorial.replicates, on synthetic run records."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+
+from mnist_tutorial import data, models, replicates, training
+from mnist_tutorial.replicates import Replicates, separation
+
+
+def record(seed: int, val_accuracy: list[float], *, replayed: bool = False) -> training.RunRecord:
+    epochs = len(val_accuracy)
+    history = {
+        "loss": [1.0 / (epoch + 1) + seed for epoch in range(epochs)],
+        "accuracy": [value - 0.01 for value in val_accuracy],
+        "val_loss": [2.0 / (epoch + 1) for epoch in range(epochs)],
+        "val_accuracy": list(val_accuracy),
+    }
+    return training.RunRecord(
+        key=f"key-{seed}-{val_accuracy[-1]}",
+        settings={"seed": seed},
+        history=history,
+        epoch_seconds=[1.0] * epochs,
+        total_seconds=float(epochs),
+        n_params=10,
+        log_lines=[f"Epoch {epoch + 1}/{epochs} seed {seed}" for epoch in range(epochs)],
+        created="2026-11-29T00:00:00+00:00",
+        replayed=replayed,
+    )
+
+
+def group(label: str, finals: list[float]) -> Replicates:
+    return Replicates(label, tuple(record(seed, [0.5, final]) for seed, final in enumerate(finals)))
+
+
+def test_summaries_over_seeds() -> None:
+    runs = group("a", [0.90, 0.94, 0.92])
+    assert runs.seeds == (0, 1, 2)
+    np.testing.assert_allclose(runs.at("val_accuracy"), [0.90, 0.94, 0.92])
+    np.testing.assert_allclose(runs.at("val_accuracy", epoch=0), [0.5, 0.5, 0.5])
+    assert runs.mean("val_accuracy") == pytest.approx(0.92)
+    assert runs.low("val_accuracy") == pytest.approx(0.90)
+    assert runs.high("val_accuracy") == pytest.approx(0.94)
+    assert runs.spread("val_accuracy") == pytest.approx(0.04)
+    assert runs.curves("val_accuracy").shape == (3, 2)
+    assert runs.first is runs.records[0]
+    assert runs.histories[1] == runs.records[1].history
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "expected"),
+    [
+        ([0.95, 0.96, 0.97], [0.90, 0.91, 0.94], "above"),
+        ([0.90, 0.91, 0.94], [0.95, 0.96, 0.97], "below"),
+        ([0.90, 0.96, 0.97], [0.95, 0.96, 0.97], "tie"),
+        # The means differ a lot, but one seed of each overlaps the other: a tie.
+        ([0.95, 0.96, 0.99], [0.90, 0.91, 0.955], "tie"),
+    ],
+)
+def test_separation_needs_every_seed(
+    first: list[float], second: list[float], expected: str
+) -> None:
+    assert separation(group("a", first), group("b", second), "val_accuracy") == expected
+
+
+def test_separation_at_an_earlier_epoch() -> None:
+    a, b = group("a", [0.95, 0.96]), group("b", [0.90, 0.91])
+    assert separation(a, b, "val_accuracy", epoch=0) == "tie"  # both 0.5 after epoch 1
+    assert separation(a, b, "val_accuracy", epoch=-1) == "above"
+
+
+def test_bad_arguments_are_rejected() -> None:
+    runs = group("a", [0.9, 0.91])
+    with pytest.raises(ValueError, match="metric"):
+        runs.at("precision")
+    with pytest.raises(ValueError, match="epoch"):
+        runs.at("val_accuracy", epoch=2)
+    with pytest.raises(TypeError, match="records"):
+        Replicates("empty", ())
+    with pytest.raises(TypeError, match="second"):
+        separation(runs, runs.first, "val_accuracy")  # type: ignore[arg-type]
+
+
+def tiny_dataset() -> data.Dataset:
+    rng = np.random.default_rng(0)
+    return data.preprocess(
+        rng.integers(0, 256, size=(16, 28, 28), dtype=np.uint8),
+        rng.integers(0, 10, size=16),
+        rng.integers(0, 256, size=(8, 28, 28), dtype=np.uint8),
+        rng.integers(0, 10, size=8),
+    )
+
+
+def test_train_replicates_trains_everything_in_one_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[list[training.RunConfig]] = []
+
+    def fake_train_many(runs: list[training.RunConfig], dataset: object, **kwargs: object) -> list:
+        calls.append(list(runs))
+        return [
+            record(run.seed, [0.5, 0.9 + run.epochs / 100], replayed=run.seed == 11) for run in runs
+        ]
+
+    monkeypatch.setattr(training, "train_many", fake_train_many)
+    monkeypatch.setenv("MNIST_TUTORIAL_SEED_OFFSET", "10")
+    lines: list[str] = []
+    builds = {
+        "x": functools.partial(models.build_model, learning_rate=0.1),
+        "y": functools.partial(models.build_model, learning_rate=0.3),
+    }
+    result = replicates.train_replicates(builds, tiny_dataset(), epochs=3, emit=lines.append)
+
+    assert len(calls) == 1
+    assert [(run.seed, run.epochs) for run in calls[0]] == [(10, 3), (11, 3), (12, 3)] * 2
+    assert [run.build for run in calls[0][:3]] == [builds["x"]] * 3
+    assert list(result) == ["x", "y"]
+    assert result["x"].seeds == (10, 11, 12)
+    # Per configuration: a heading, the first seed's full log, one line per other seed.
+    first = result["x"].first
+    assert lines[: 2 + len(first.log_lines)] == ["x:", "seed 10:", *first.log_lines]
+    assert lines[2 + len(first.log_lines)].startswith("seed 11: 2 epochs, accuracy 0.9200")
+    assert lines[2 + len(first.log_lines)].endswith("(replayed from the run cache)")
+    assert lines[3 + len(first.log_lines)].endswith("(trained)")
+    assert lines[4 + len(first.log_lines)] == "y:"
+
+    lines.clear()
+    replicates.train_replicates(builds, tiny_dataset(), epochs=3, log=False, emit=lines.append)
+    assert lines[0] == "x:"
+    assert all(line.startswith("seed 1") for line in lines[1:4])
+
+
+def test_train_replicates_rejects_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="builds"):
+        replicates.train_replicates({}, tiny_dataset())
+    with pytest.raises(ValueError, match="seeds"):
+        replicates.train_replicates({"x": models.build_model}, tiny_dataset(), seeds=(1, 1))
