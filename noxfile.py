@@ -230,20 +230,9 @@ def mutants(session: nox.Session) -> None:
             )
         # mutmut names mutants <dotted module>.<function>__mutmut_<n>.
         patterns.append(".".join(path.with_suffix("").parts) + ".*")
-    # The locked dependencies, but not the package itself: mutmut imports its
-    # mutated copy in mutants/.
-    session.run_install(
-        "uv",
-        "sync",
-        "--locked",
-        "--no-default-groups",
-        "--compile-bytecode",
-        f"--python={session.virtualenv.location}",
-        "--group=mutants",
-        "--no-install-project",
-        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
-        silent=True,
-    )
+    # mutmut imports the mutated copy of the package in mutants/: it drops the
+    # project folder (where the editable install points) from sys.path.
+    _install(session, "mutants")
     # Tests that start Python processes (two-process cache tests, joblib workers)
     # must import the same mutated copy, which mutmut keeps in mutants/.
     session.run("mutmut", "run", *patterns, env={**ENV, "PYTHONPATH": str(ROOT / "mutants")})

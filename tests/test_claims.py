@@ -63,6 +63,14 @@ def test_claim_must_be_described(claim: object) -> None:
 # --------------------------------------------------------------------------- issue 12
 
 
+def _warnings_of_check(condition: object, claim: str) -> list[warnings.WarningMessage]:
+    """Run a check that must not raise; return the warnings it issued."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert claims.check(condition, claim) is None
+    return caught
+
+
 @pytest.mark.parametrize("condition", [True, 1, 0.5, "yes", [0]])
 @pytest.mark.parametrize(("draft", "strict"), [("0", "0"), ("0", "1"), ("1", "0"), ("1", "1")])
 def test_true_claim_passes_silently_in_every_mode(
@@ -70,10 +78,7 @@ def test_true_claim_passes_silently_in_every_mode(
 ) -> None:
     monkeypatch.setenv("MNIST_TUTORIAL_DRAFT", draft)
     monkeypatch.setenv("MNIST_TUTORIAL_STRICT_CLAIMS", strict)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        assert claims.check(condition, "accuracy is above 0.9") is None
-    assert caught == []
+    assert _warnings_of_check(condition, "accuracy is above 0.9") == []
 
 
 @pytest.mark.parametrize("condition", [False, 0, 0.0, "", [], None])
@@ -109,10 +114,7 @@ def test_false_claim_warning_says_why_and_points_at_the_page(
 ) -> None:
     monkeypatch.setenv("MNIST_TUTORIAL_DRAFT", draft)
     monkeypatch.setenv("MNIST_TUTORIAL_STRICT_CLAIMS", strict)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        assert claims.check(condition=False, claim="momentum helps") is None
-    (warning,) = caught
+    (warning,) = _warnings_of_check(False, "momentum helps")
     assert warning.category is claims.ClaimWarning
     assert issubclass(claims.ClaimWarning, UserWarning)
     assert str(warning.message) == f"claim does not hold: momentum helps ({note})"
