@@ -377,3 +377,21 @@ def test_commit_entry_replaces_an_old_entry_whole(tmp_path: Path) -> None:
 def test_read_events_of_a_cache_never_used(tmp_path: Path) -> None:
     assert runcache.read_events(tmp_path / "nowhere") == []
     assert runcache.read_events(tmp_path) == []
+
+
+def test_read_events_defaults_to_the_configured_cache(root: Path) -> None:
+    runcache.cached_result(KEY_A, Counter())
+    assert [event["event"] for event in runcache.read_events()] == ["miss"]
+    assert runcache.read_events() == runcache.read_events(root)
+
+
+def test_a_cache_folder_several_levels_down_is_created(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nested = tmp_path / "a" / "b" / "runs"
+    monkeypatch.setenv("MNIST_TUTORIAL_RUN_CACHE", str(nested))
+    assert runcache.cached_result(KEY_A, Counter())[1] is False
+    assert (nested / KEY_A / "result.json").is_file()
+    final = runcache.commit_entry(tmp_path / "c" / "d", KEY_B, lambda staging: None)
+    assert final == tmp_path / "c" / "d" / KEY_B
+    assert final.is_dir()
