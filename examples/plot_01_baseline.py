@@ -152,7 +152,7 @@ print(reporting.results_table(runs))
 # gradient of the training loss. Early on the network's predictions are
 # poor and the gradient is large, so every step helps a lot; as the loss
 # shrinks, so do the gradients and the gains per epoch. Every seed shows
-# this; the three seeds' curves lie almost on top of each other.
+# this, and the three seeds end within one point of each other.
 #
 # **Early on, the validation accuracy is above the training accuracy.** This
 # is not a network that does better on unseen digits. The training figures
@@ -217,8 +217,8 @@ claims.check(
     "the validation loss has flattened out, not turned up (final within 5 % of its lowest)",
 )
 claims.check(
-    baseline.spread("val_accuracy") < 0.005,
-    "the three seeds' final validation accuracies lie close together (within half a point)",
+    baseline.spread("val_accuracy") < 0.01,
+    "the three seeds' final validation accuracies lie within one point of each other",
 )
 # The homework's figures sit inside, or within the seed spread of, our range.
 for metric, value in (("accuracy", 0.9793), ("val_accuracy", 0.9753)):
