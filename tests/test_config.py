@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import platformdirs
@@ -143,3 +144,44 @@ def test_run_cache_dir_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         assert config.run_cache_dir() is None
     monkeypatch.setenv("MNIST_TUTORIAL_RUN_CACHE", str(tmp_path / "elsewhere"))
     assert config.run_cache_dir() == tmp_path / "elsewhere"
+
+
+def test_run_cache_can_be_moved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MNIST_TUTORIAL_RUN_CACHE", f" {tmp_path / 'elsewhere'} ")
+    assert config.run_cache_dir() == tmp_path / "elsewhere"
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("MNIST_TUTORIAL_RUN_CACHE", "~/runs")
+    assert config.run_cache_dir() == tmp_path / "runs"
+
+
+def test_usable_cores_are_this_process_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(config.os, "sched_getaffinity", lambda pid: {0, 3, 5}, raising=False)
+    assert config.usable_cores() == 3
+
+
+@pytest.mark.parametrize(("count", "expected"), [(6, 6), (None, 1)])
+def test_usable_cores_without_affinity(
+    monkeypatch: pytest.MonkeyPatch, count: int | None, expected: int
+) -> None:
+    monkeypatch.delattr(config.os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(config.os, "cpu_count", lambda: count)
+    assert config.usable_cores() == expected
+
+
+@pytest.mark.parametrize(
+    "name", ["MNIST_TUTORIAL_WORKERS", "MNIST_TUTORIAL_THREADS", "MNIST_TUTORIAL_INTER_OP_THREADS"]
+)
+@pytest.mark.parametrize("value", ["0", "-2", "two", "1.5", "2x"])
+def test_count_errors_name_the_setting_and_the_value(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    expected = f"{name} must be a whole number >= 1, got {value!r}"
+    with pytest.raises(ValueError, match=f"^{re.escape(expected)}$"):
+        config.workers() if name.endswith("WORKERS") else config.training_threads()
+
+
+def test_progress_rejects_other_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MNIST_TUTORIAL_PROGRESS", "loud")
+    with pytest.raises(ValueError, match=r"^MNIST_TUTORIAL_PROGRESS must be one of"):
+        config.progress()

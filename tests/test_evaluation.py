@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hypothesis.extra.numpy as hnp
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mnist_tutorial import evaluation
 
@@ -81,3 +84,170 @@ def test_most_confident_mistakes_rejects_bad_input(
 ) -> None:
     with pytest.raises(ValueError, match=match):
         evaluation.most_confident_mistakes(probabilities, truth, count=count)
+
+
+# --------------------------------------------------------------------------- ties and properties
+
+
+def test_most_confident_mistakes_keeps_ties_in_data_set_order() -> None:
+    # Many mistakes at few confidence levels: only a stable sort keeps each tie in
+    # index order (numpy's default sort reorders ties in arrays this long).
+    levels = np.array([0.6, 0.7, 0.9])
+    rng = np.random.default_rng(0)
+    chosen_levels = levels[rng.integers(0, 3, size=300)]
+    probabilities = np.zeros((300, 3))
+    probabilities[:, 1] = chosen_levels  # predicted class 1 ...
+    probabilities[:, 0] = 1 - chosen_levels
+    truth = np.zeros(300, dtype=np.int64)  # ... where the truth is 0: all wrong
+
+    mistakes = evaluation.most_confident_mistakes(probabilities, truth, count=300)
+
+    expected = sorted(range(300), key=lambda index: -chosen_levels[index])  # stable
+    assert mistakes.indices.tolist() == expected
+    assert mistakes.indices.dtype == np.int64
+
+
+@st.composite
+def _predictions(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, int]:
+    size = draw(st.integers(1, 40))
+    classes = draw(st.integers(2, 5))
+    # Few distinct values, so that ties are common.
+    weights = draw(
+        hnp.arrays(np.float64, (size, classes), elements=st.sampled_from([0.0, 1.0, 2.0, 5.0]))
+    )
+    weights[:, 0] += 0.5  # no all-zero rows
+    probabilities = weights / weights.sum(axis=1, keepdims=True)
+    truth = draw(hnp.arrays(np.int64, size, elements=st.integers(0, classes - 1)))
+    count = draw(st.integers(1, size + 2))
+    return probabilities, truth, count
+
+
+@given(_predictions())
+def test_most_confident_mistakes_properties(case: tuple[np.ndarray, np.ndarray, int]) -> None:
+    probabilities, truth, count = case
+    mistakes = evaluation.most_confident_mistakes(probabilities, truth, count=count)
+
+    predicted = [int(np.argmax(row)) for row in probabilities]
+    wrong = [index for index in range(len(truth)) if predicted[index] != truth[index]]
+    # Most confident first; ties in data-set order (Python's sort is stable).
+    expected = sorted(wrong, key=lambda index: -probabilities[index].max())[:count]
+    assert mistakes.indices.tolist() == expected
+    assert mistakes.true_labels.tolist() == [int(truth[index]) for index in expected]
+    assert mistakes.predicted_labels.tolist() == [predicted[index] for index in expected]
+    assert mistakes.confidences.tolist() == [probabilities[index].max() for index in expected]
+    for array in (mistakes.indices, mistakes.true_labels, mistakes.predicted_labels):
+        assert array.dtype == np.int64
+    assert len(mistakes.titles()) == len(expected)
+
+
+@given(_predictions())
+def test_confusion_matrix_properties(case: tuple[np.ndarray, np.ndarray, int]) -> None:
+    probabilities, truth, _count = case
+    classes = probabilities.shape[1]
+    predicted = probabilities.argmax(axis=1)
+
+    matrix = evaluation.confusion_matrix(truth, probabilities, num_classes=classes)
+
+    expected = np.zeros((classes, classes), dtype=np.int64)
+    for true, guess in zip(truth, predicted, strict=True):
+        expected[true, guess] += 1
+    np.testing.assert_array_equal(matrix, expected)
+    assert matrix.dtype == np.int64
+    # One-hot truth gives the same matrix as integer labels.
+    one_hot = np.eye(classes)[truth]
+    np.testing.assert_array_equal(
+        evaluation.confusion_matrix(one_hot, predicted, num_classes=classes), expected
+    )
+    accuracy = evaluation.per_class_accuracy(matrix)
+    for label in range(classes):
+        total = int((truth == label).sum())
+        if total:
+            assert accuracy[label] == expected[label, label] / total
+        else:
+            assert np.isnan(accuracy[label])
+
+
+def test_mistake_titles_spell_out_label_prediction_and_confidence() -> None:
+    mistakes = evaluation.Mistakes(
+        indices=np.array([7, 3]),
+        true_labels=np.array([4, 9]),
+        predicted_labels=np.array([9, 4]),
+        confidences=np.array([0.98765, 0.5]),
+    )
+    assert mistakes.titles() == ["true 4, said 9\n98.8%", "true 9, said 4\n50.0%"]
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        (np.array([0, 1, 3]), "y_true must hold labels 0 to 2"),
+        (np.array([0, -1, 2]), "y_true must hold labels 0 to 2"),
+        (np.zeros((2, 2, 3), dtype=np.int64), "y_true must be integer labels"),
+        (np.array([[0.2, 0.8]]), "y_true has 2 columns, expected 3"),
+        (np.array(["a", "b"]), "y_true must be integer labels"),
+    ],
+)
+def test_labels_are_checked(labels: np.ndarray, message: str) -> None:
+    with pytest.raises(ValueError, match=f"^{message}") as caught:
+        evaluation.confusion_matrix(labels, np.zeros(len(labels), dtype=np.int64), num_classes=3)
+    assert "y_pred" not in str(caught.value)
+
+
+def test_predictions_are_checked_by_name() -> None:
+    with pytest.raises(ValueError, match=r"^y_pred must hold labels 0 to 2$"):
+        evaluation.confusion_matrix([0, 1], [0, 3], num_classes=3)
+
+
+def test_empty_labels_are_allowed() -> None:
+    matrix = evaluation.confusion_matrix(
+        np.array([], dtype=np.int64), np.array([], dtype=np.int64), num_classes=3
+    )
+    np.testing.assert_array_equal(matrix, np.zeros((3, 3)))
+
+
+@pytest.mark.parametrize("count", [True, 2.0, "2", -1])
+def test_most_confident_mistakes_count_must_be_a_positive_int(count: object) -> None:
+    with pytest.raises(ValueError, match=r"^count must be an int >= 1, got "):
+        evaluation.most_confident_mistakes(np.eye(3), [1, 2, 0], count=count)  # type: ignore[arg-type]
+
+
+def test_defaults_are_the_ten_digits_and_twenty_mistakes() -> None:
+    truth = np.arange(30) % 10
+    matrix = evaluation.confusion_matrix(truth, truth)
+    assert matrix.shape == (10, 10)
+    np.testing.assert_array_equal(matrix, 3 * np.eye(10))
+
+    probabilities = np.eye(10)[(truth + 1) % 10]  # all 30 wrong
+    assert evaluation.most_confident_mistakes(probabilities, truth).indices.size == 20
+
+
+def test_a_single_mistake_can_be_asked_for() -> None:
+    probabilities = np.array([[0.2, 0.8], [0.4, 0.6], [0.9, 0.1]])
+    mistakes = evaluation.most_confident_mistakes(probabilities, [0, 0, 0], count=1)
+    assert mistakes.indices.tolist() == [0]
+
+
+def test_integer_scores_give_float_confidences() -> None:
+    mistakes = evaluation.most_confident_mistakes([[0, 1], [1, 0], [0, 1]], [0, 0, 0])
+    assert mistakes.indices.tolist() == [0, 2]
+    assert mistakes.confidences.dtype == np.float64
+    assert mistakes.titles() == ["true 0, said 1\n100.0%", "true 0, said 1\n100.0%"]
+
+
+def test_most_confident_mistakes_checks_its_labels_by_name() -> None:
+    scores = np.full((4, 3), 1 / 3)
+    with pytest.raises(ValueError, match=r"^y_true has 3 labels for 4 predictions$"):
+        evaluation.most_confident_mistakes(scores, [0, 1, 2])
+    with pytest.raises(ValueError, match=r"^y_true must hold labels 0 to 2$"):
+        evaluation.most_confident_mistakes(scores, [0, 1, 2, 3])
+
+
+def test_titles_refuse_fields_of_different_lengths() -> None:
+    mistakes = evaluation.Mistakes(
+        indices=np.array([1, 2]),
+        true_labels=np.array([4, 9]),
+        predicted_labels=np.array([9]),
+        confidences=np.array([0.9, 0.8]),
+    )
+    with pytest.raises(ValueError, match="zip"):
+        mistakes.titles()

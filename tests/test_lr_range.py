@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import keras
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mnist_tutorial import config, data, lr_range, models
 
@@ -98,3 +104,358 @@ def test_range_test_stops_when_the_loss_diverges(monkeypatch: pytest.MonkeyPatch
 def test_range_test_rejects_bad_settings(options: dict[str, float], match: str) -> None:
     with pytest.raises(ValueError, match=match):
         lr_range.lr_range_test(models.build_model(), make_dataset(), **options)  # type: ignore[arg-type]
+
+
+def test_suggestion_rejects_an_empty_curve() -> None:
+    with pytest.raises(ValueError, match="non-empty"):
+        lr_range.suggest_learning_rate([], [])
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(1e-7, 1e3, allow_nan=False),
+            st.one_of(st.floats(0.0, 10.0, allow_nan=False), st.just(math.nan)),
+        ),
+        min_size=1,
+        max_size=20,
+    ).filter(lambda points: any(not math.isnan(loss) for _rate, loss in points))
+)
+def test_suggestion_is_a_tenth_of_the_best_rate_rounded_down_to_1_or_3(
+    points: list[tuple[float, float]],
+) -> None:
+    rates = [rate for rate, _loss in points]
+    losses = [loss for _rate, loss in points]
+    # NaN losses are ignored; the first lowest loss wins.
+    best = min(
+        (index for index in range(len(losses)) if not math.isnan(losses[index])),
+        key=lambda index: losses[index],
+    )
+    target = rates[best] / 10
+
+    suggestion = lr_range.suggest_learning_rate(rates, losses)
+
+    decade = 10.0 ** math.floor(math.log10(suggestion) + 1e-9)
+    assert round(suggestion / decade, 6) in {1.0, 3.0}
+    assert suggestion <= target * (1 + 1e-9)
+    # The next value up on the 1-3-10 grid is above the target: no rounding down too far.
+    next_up = 3 * decade if round(suggestion / decade, 6) == 1.0 else 10 * decade
+    assert next_up > target * (1 - 1e-9)
+
+
+def test_lowest_loss_learning_rate_is_at_the_smoothed_minimum() -> None:
+    result = lr_range.RangeTestResult(
+        learning_rates=[0.1, 0.2, 0.3, 0.4],
+        losses=[9.0, 0.1, 9.0, 9.0],  # the raw minimum does not count
+        smoothed_losses=[3.0, 2.0, 1.0, 1.0],
+        stopped_early=False,
+        suggestion=0.03,
+    )
+    assert result.lowest_loss_learning_rate == 0.3
+    assert result.replayed is False
+
+
+# --------------------------------------------------------------------------- the test's loop
+
+
+class _Variable:
+    """A stand-in for a Keras variable: a value with ``numpy()`` and ``assign()``."""
+
+    def __init__(self, value: float | np.ndarray) -> None:
+        self.value = np.array(value, dtype=np.float64)
+
+    def numpy(self) -> np.ndarray:
+        return self.value.copy()
+
+    def assign(self, value: float | np.ndarray) -> None:
+        self.value = np.array(value, dtype=np.float64)
+
+
+class _Optimizer:
+    """SGD with momentum, as far as the range test can tell: a rate, an iteration count, slots."""
+
+    def __init__(self, learning_rate: float) -> None:
+        self.learning_rate = _Variable(learning_rate)
+        self.iterations = _Variable(0)
+        self.built = False
+        self.slots: list[_Variable] = []
+        self.built_for: list[object] = []
+
+    def build(self, variables: list[object]) -> None:
+        self.built_for = list(variables)
+        self.slots = [_Variable(np.zeros(2)) for _ in variables]
+        self.built = True
+
+    @property
+    def variables(self) -> list[_Variable]:
+        return [self.iterations, self.learning_rate, *self.slots]
+
+
+class _Model:
+    """Trains by script: each batch returns the next of ``losses`` and changes every state.
+
+    It records the rows of each batch and the learning rate each step used, and can be
+    told to raise at a given step.
+    """
+
+    def __init__(self, losses: list[float], *, fail_at: int | None = None) -> None:
+        self.losses = list(losses)
+        self.fail_at = fail_at
+        self.optimizer = _Optimizer(learning_rate=0.05)
+        self.weights = [np.ones(2), np.full(3, 2.0)]
+        self.trainable_variables = ["kernel", "bias"]
+        self.batches: list[list[int]] = []
+        self.rates: list[float] = []
+
+    def get_weights(self) -> list[np.ndarray]:
+        return [weight.copy() for weight in self.weights]
+
+    def set_weights(self, weights: list[np.ndarray]) -> None:
+        self.weights = [np.array(weight) for weight in weights]
+
+    def train_on_batch(
+        self, x: np.ndarray, y: np.ndarray, *, return_dict: bool
+    ) -> dict[str, float]:
+        assert return_dict
+        step = len(self.batches)
+        if step == self.fail_at:
+            raise RuntimeError("interrupted")
+        assert x.shape[0] == y.shape[0]
+        self.batches.append(x[:, 0].astype(int).tolist())
+        self.rates.append(float(self.optimizer.learning_rate.numpy()))
+        self.weights = [weight + 1 for weight in self.weights]
+        self.optimizer.iterations.assign(self.optimizer.iterations.numpy() + 1)
+        for slot in self.optimizer.slots:
+            slot.assign(slot.numpy() + 0.5)
+        return {"loss": self.losses[step]}
+
+
+def _rows(count: int) -> SimpleNamespace:
+    """A dataset whose training row i holds the number i, to follow the batch order."""
+    x_train = np.arange(count, dtype=np.float32).reshape(count, 1)
+    return SimpleNamespace(x_train=x_train, y_train=x_train * 2)
+
+
+def _run(model: _Model, count: int, **options: Any) -> lr_range.RangeTestResult:
+    settings: dict[str, Any] = {
+        "batch_size": 4,
+        "seed": 0,
+        "min_lr": 1e-3,
+        "max_lr": 1.0,
+        "smoothing": 0.0,
+        "divergence": 100.0,
+    }
+    settings.update(options)
+    batch_size, seed = settings.pop("batch_size"), settings.pop("seed")
+    return lr_range._run(model, _rows(count), batch_size, seed, **settings)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("count", "batch_size", "steps"), [(10, 4, 3), (12, 4, 3), (13, 4, 4)])
+def test_one_epoch_in_seeded_order_with_exponentially_growing_rates(
+    count: int, batch_size: int, steps: int
+) -> None:
+    model = _Model([1.0] * steps)
+    result = _run(model, count, batch_size=batch_size, seed=7, min_lr=1e-3, max_lr=1.0)
+
+    order = np.random.default_rng(7).permutation(count).tolist()
+    assert model.batches == [order[i : i + batch_size] for i in range(0, count, batch_size)]
+    expected = np.geomspace(1e-3, 1.0, steps)
+    np.testing.assert_allclose(model.rates, expected, rtol=1e-12)
+    np.testing.assert_allclose(result.learning_rates, expected, rtol=1e-12)
+    assert result.losses == [1.0] * steps
+    assert not result.stopped_early
+
+
+def test_a_single_batch_uses_the_smallest_rate() -> None:
+    model = _Model([2.0])
+    result = _run(model, 3, batch_size=8, min_lr=1e-4, max_lr=1.0)
+    assert model.rates == [pytest.approx(1e-4)]
+    assert result.learning_rates == [pytest.approx(1e-4)]
+    assert result.suggestion == pytest.approx(1e-5)
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.5, 0.9, 0.98])
+def test_smoothed_losses_are_the_bias_corrected_moving_average(smoothing: float) -> None:
+    losses = [2.3, 2.2, 1.9, 1.5, 1.4, 1.45, 1.6]
+    model = _Model(losses)
+    result = _run(model, 28, batch_size=4, smoothing=smoothing)
+
+    average, expected = 0.0, []
+    for step, loss in enumerate(losses, start=1):
+        average = smoothing * average + (1 - smoothing) * loss
+        expected.append(average / (1 - smoothing**step))
+    np.testing.assert_allclose(result.smoothed_losses, expected, rtol=1e-12)
+    assert result.losses == losses
+    best = int(np.argmin(expected))
+    assert result.lowest_loss_learning_rate == result.learning_rates[best]
+
+
+@pytest.mark.parametrize(
+    ("losses", "divergence", "steps"),
+    [
+        ([3.0, 2.0, 1.0, 4.0, 4.1, 1.0], 4.0, 5),  # 4.1 > 4 x 1.0 stops; 4.0 does not
+        ([3.0, 2.0, 1.0, 2.5, 1.0, 1.0], 2.0, 4),  # 2.5 > 2 x 1.0
+        ([3.0, 2.0, math.inf, 1.0, 1.0, 1.0], 4.0, 3),  # not finite
+        ([3.0, math.nan, 1.0, 1.0, 1.0, 1.0], 4.0, 2),  # not a number
+        ([3.0, 2.0, 1.0, 3.9, 1.0, 1.0], 4.0, 6),  # never diverges
+    ],
+)
+def test_stops_once_the_loss_diverges(losses: list[float], divergence: float, steps: int) -> None:
+    model = _Model(losses)
+    result = _run(model, 24, batch_size=4, divergence=divergence, smoothing=0.0)
+    assert len(model.batches) == steps
+    assert len(result.learning_rates) == len(result.losses) == len(result.smoothed_losses) == steps
+    assert result.stopped_early == (steps < len(losses))
+    # The suggestion comes from the finite part of the curve: the lowest loss, 1.0 or 2.0.
+    finite = [loss if math.isfinite(loss) else math.inf for loss in result.smoothed_losses]
+    assert result.suggestion == lr_range.suggest_learning_rate(result.learning_rates, finite)
+
+
+def _state(model: _Model) -> list[np.ndarray]:
+    return [*model.get_weights(), *(variable.numpy() for variable in model.optimizer.variables)]
+
+
+@pytest.mark.parametrize(
+    ("losses", "fail_at"),
+    [([1.0] * 6, None), ([1.0, 1.0, 50.0, 1.0, 1.0, 1.0], None), ([1.0] * 6, 3)],
+    ids=["whole-epoch", "stopped-early", "interrupted"],
+)
+def test_weights_and_optimizer_state_are_restored(losses: list[float], fail_at: int | None) -> None:
+    model = _Model(losses, fail_at=fail_at)
+    model.optimizer.build(model.trainable_variables)
+    model.optimizer.iterations.assign(17)  # an optimizer that has trained before
+    for slot in model.optimizer.slots:
+        slot.assign(np.array([0.25, -0.5]))
+    before = _state(model)
+
+    if fail_at is None:
+        _run(model, 24, batch_size=4, divergence=4.0)
+    else:
+        with pytest.raises(RuntimeError, match="interrupted"):
+            _run(model, 24, batch_size=4)
+
+    assert model.batches  # it did train, and so did change every state
+    after = _state(model)
+    assert len(after) == len(before)
+    for restored, original in zip(after, before, strict=True):
+        np.testing.assert_array_equal(restored, original)
+    assert float(model.optimizer.learning_rate.numpy()) == 0.05
+
+
+def test_an_unbuilt_optimizer_is_built_first_so_its_slots_are_restored() -> None:
+    model = _Model([1.0] * 3)
+    assert not model.optimizer.built
+    _run(model, 12, batch_size=4)
+    assert model.optimizer.built
+    assert model.optimizer.built_for == model.trainable_variables
+    for slot in model.optimizer.slots:
+        np.testing.assert_array_equal(slot.numpy(), np.zeros(2))
+    assert float(model.optimizer.iterations.numpy()) == 0
+
+
+# --------------------------------------------------------------------------- the cache key
+
+
+@pytest.fixture
+def counted_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Cache range tests under tmp_path; replace the loop by a stand-in that logs its inputs."""
+    monkeypatch.setenv("MNIST_TUTORIAL_RUN_CACHE", str(tmp_path / "runs"))
+    monkeypatch.delenv("MNIST_TUTORIAL_DRAFT", raising=False)
+    calls: list[dict[str, Any]] = []
+
+    def run(
+        model: object, dataset: object, batch_size: int, seed: int, **parameters: float
+    ) -> lr_range.RangeTestResult:
+        calls.append({"batch_size": batch_size, "seed": seed, **parameters})
+        rate = float(parameters["min_lr"])
+        return lr_range.RangeTestResult(
+            learning_rates=[rate, rate * 10],
+            losses=[2.0, float(len(calls))],
+            smoothed_losses=[2.0, 1.5],
+            stopped_early=True,
+            suggestion=rate,
+        )
+
+    monkeypatch.setattr(lr_range, "_run", run)
+    return calls
+
+
+_DEFAULTS: dict[str, float] = {
+    "min_lr": 1e-6,
+    "max_lr": 10.0,
+    "batch_size": 32,
+    "smoothing": 0.98,
+    "divergence": 4.0,
+    "seed": 0,
+}
+
+
+def test_a_repeated_range_test_is_replayed(counted_runs: list[dict[str, Any]]) -> None:
+    dataset = make_dataset(n_train=8)
+    keras.utils.set_random_seed(0)
+    first = lr_range.lr_range_test(models.build_model(), dataset)
+    keras.utils.set_random_seed(0)
+    again = lr_range.lr_range_test(models.build_model(), dataset)
+
+    assert counted_runs == [_DEFAULTS]  # computed once, with the defaults
+    assert (first.replayed, again.replayed) == (False, True)
+    assert dataclasses.replace(again, replayed=False) == first
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"min_lr": 1e-5},
+        {"max_lr": 1.0},
+        {"batch_size": 16},
+        {"smoothing": 0.9},
+        {"divergence": 5.0},
+        {"seed": 1},
+        {"initial_weights": 1},
+        {"learning_rate": 0.02},
+        {"data": 9},
+    ],
+    ids=lambda change: next(iter(change)),
+)
+def test_any_changed_input_is_a_new_range_test(
+    counted_runs: list[dict[str, Any]], change: dict[str, float]
+) -> None:
+    def range_test(**options: float) -> lr_range.RangeTestResult:
+        keras.utils.set_random_seed(int(options.pop("initial_weights", 0)))
+        model = models.build_model(learning_rate=options.pop("learning_rate", 0.01))
+        dataset = make_dataset(n_train=int(options.pop("data", 8)))
+        return lr_range.lr_range_test(model, dataset, **options)  # type: ignore[arg-type]
+
+    reference = range_test()
+    changed = range_test(**change)
+
+    assert not reference.replayed
+    assert not changed.replayed
+    assert len(counted_runs) == 2
+    settings = {key: value for key, value in change.items() if key in _DEFAULTS}
+    assert counted_runs[1] == {**_DEFAULTS, **settings}
+    # And the original is still there, under its own key.
+    assert range_test().replayed
+
+
+@pytest.mark.training
+def test_range_test_restores_a_keras_optimizers_whole_state(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(config.ENV_RUN_CACHE, "off")
+    monkeypatch.delenv("MNIST_TUTORIAL_DRAFT", raising=False)
+    dataset = make_dataset(n_train=64)
+    keras.utils.set_random_seed(0)
+    model = models.build_model(learning_rate=0.01, momentum=0.9)
+    # A model that has trained a step: its momentum slots and iteration count are not zero.
+    model.train_on_batch(dataset.x_train[:8], dataset.y_train[:8])
+    before = {variable.path: variable.numpy().copy() for variable in model.optimizer.variables}
+    assert int(before[model.optimizer.iterations.path]) == 1
+    assert any(np.any(value != 0) for path, value in before.items() if "momentum" in path)
+
+    lr_range.lr_range_test(model, dataset, min_lr=1e-3, max_lr=1.0, batch_size=16)
+
+    after = {variable.path: variable.numpy() for variable in model.optimizer.variables}
+    assert after.keys() == before.keys()
+    for path, value in before.items():
+        np.testing.assert_array_equal(after[path], value, err_msg=path)

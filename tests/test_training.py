@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -13,6 +14,8 @@ from pathlib import Path
 import filelock
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mnist_tutorial import config, data, models, runcache, training
 
@@ -548,3 +551,123 @@ def test_describe_names_the_run() -> None:
     model = models.build_model(learning_rate=0.1, momentum=0.9, conv_filters=(32, 64))
     _, settings = training.run_key(model, make_dataset(), epochs=1, batch_size=16, seed=4)
     assert training.describe(settings) == "conv (32, 64), SGD lr=0.1 momentum=0.9, seed 4"
+
+
+# --------------------------------------------------------------------------- issue 12 gaps
+
+
+def test_the_key_covers_the_initial_weights_alone(dataset: data.Dataset) -> None:
+    import keras
+
+    def key_and_settings(model: object) -> tuple[str, dict[str, object]]:
+        return training.run_key(model, dataset, epochs=1, batch_size=16, seed=0, threads=(1, 2))
+
+    keras.utils.set_random_seed(0)
+    model = baseline()
+    keras.utils.set_random_seed(1)  # same architecture and settings, other initial weights
+    other = baseline()
+    key, settings = key_and_settings(model)
+    other_key, other_settings = key_and_settings(other)
+    assert {
+        name: value for name, value in settings.items() if name != "initial_weights_sha256"
+    } == {name: value for name, value in other_settings.items() if name != "initial_weights_sha256"}
+    assert other_key != key
+
+    # One changed number in one weight array is enough.
+    weights = model.get_weights()  # type: ignore[attr-defined]
+    weights[-1][0] += 1.0
+    model.set_weights(weights)  # type: ignore[attr-defined]
+    assert key_and_settings(model)[0] not in {key, other_key}
+
+
+def test_log_false_emits_only_a_summary_line(dataset: data.Dataset, run_cache: Path) -> None:
+    trained: list[str] = []
+    record = training.train(
+        baseline, dataset, epochs=2, batch_size=16, log=False, emit=trained.append
+    )
+    assert len(trained) == 1
+    assert trained[0].startswith("(trained 2 epochs in ")
+    assert f"val_accuracy {record.final('val_accuracy'):.4f}" in trained[0]
+    assert len(record.log_lines) == 4  # the lines are still kept in the record
+
+    replayed: list[str] = []
+    again = training.train(
+        baseline, dataset, epochs=2, batch_size=16, log=False, emit=replayed.append
+    )
+    assert again.replayed
+    assert len(replayed) == 1
+    assert replayed[0].startswith("(replayed from the run cache: trained ")
+
+    shown: list[str] = []
+    training.train(baseline, dataset, epochs=2, batch_size=16, log=True, emit=shown.append)
+    assert shown[:-1] == record.log_lines
+    assert shown[-1].startswith("(replayed from the run cache")
+
+
+@pytest.mark.usefixtures("no_cache")
+def test_log_true_without_a_cache_emits_the_epoch_lines_only(dataset: data.Dataset) -> None:
+    shown: list[str] = []
+    record = training.train(baseline, dataset, epochs=2, batch_size=16, emit=shown.append)
+    assert shown == record.log_lines
+    assert [line for line in shown if line.startswith("Epoch")] == ["Epoch 1/2", "Epoch 2/2"]
+
+
+def test_a_hit_replays_the_stored_record(dataset: data.Dataset, run_cache: Path) -> None:
+    first = training.train(baseline, dataset, epochs=1, batch_size=16, emit=quiet)
+    stored = run_cache / first.key / "record.json"
+    content = json.loads(stored.read_text())
+    content["history"]["val_accuracy"] = [0.125]
+    content["log_lines"] = ["Epoch 1/1", "as stored"]
+    stored.write_text(json.dumps(content))
+
+    def no_fit(*args: object, **kwargs: object) -> training.RunRecord:
+        raise AssertionError("a cache hit must not train")
+
+    shown: list[str] = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(training, "_fit", no_fit)
+        second = training.train(baseline, dataset, epochs=1, batch_size=16, emit=shown.append)
+
+    assert second.replayed
+    assert second.history["val_accuracy"] == [0.125]
+    assert second.history["loss"] == first.history["loss"]
+    assert shown[:2] == ["Epoch 1/1", "as stored"]
+    assert second.directory == run_cache / first.key
+
+
+@functools.cache
+def _one_model() -> object:
+    """A small compiled model: hashing its weights is quick, so many keys can be drawn."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10)]
+    )
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    return model
+
+
+_small_dataset = functools.cache(functools.partial(make_dataset, n_train=8, n_test=4))
+
+_SETTINGS = st.fixed_dictionaries(
+    {
+        "epochs": st.integers(1, 50),
+        "batch_size": st.integers(1, 512),
+        "seed": st.integers(0, 2**31),
+        "threads": st.tuples(st.integers(1, 8), st.integers(1, 8)),
+    }
+)
+
+
+@settings(max_examples=20)
+@given(_SETTINGS, _SETTINGS)
+def test_the_key_is_a_function_of_every_setting(
+    first: dict[str, object], second: dict[str, object]
+) -> None:
+    dataset = _small_dataset()
+    model = _one_model()
+    key = training.run_key(model, dataset, **first)[0]  # type: ignore[arg-type]
+    assert training.run_key(model, dataset, **first)[0] == key  # type: ignore[arg-type]
+    other = training.run_key(model, dataset, **second)[0]  # type: ignore[arg-type]
+    assert (other == key) == (first == second)

@@ -342,6 +342,7 @@ def environment_page(distributions: list[str], lock: Path, *, draft: bool) -> tu
         ``name==version`` of installed packages whose version the lock does
         not have.
     """
+    from mnist_tutorial import _mirror
     from mnist_tutorial import data as mnist_data
 
     locked = locked_versions(lock) if lock.is_file() else {}
@@ -369,8 +370,8 @@ def environment_page(distributions: list[str], lock: Path, *, draft: bool) -> tu
     ]
     checksums.append(
         (
-            f"mirror wheel ``{mnist_data.MIRROR_REQUIREMENT}``",
-            f"``{mnist_data.MIRROR_WHEEL_SHA256}``",
+            f"mirror wheel ``{_mirror.MIRROR_REQUIREMENT}``",
+            f"``{_mirror.MIRROR_WHEEL_SHA256}``",
         )
     )
     lines = [
