@@ -119,7 +119,10 @@ display.show_source(training.fit_model)
 # that the history is exactly that of the plain call.
 #
 # :func:`~mnist_tutorial.replicates.train_replicates` trains the model three
-# times, with three random seeds, side by side in worker processes. Each
+# times, with three random seeds, side by side in worker processes. It is
+# given a function that builds a fresh model:
+# ``functools.partial(models.build_model, learning_rate=0.01)`` is
+# ``build_model`` with its learning rate filled in, called once per seed. Each
 # seed gives other initial weights and another shuffling order. The log
 # shows the first seed's epochs in full and one line for each other seed.
 # A rebuild of this page replays the stored runs instead of training again.
