@@ -193,12 +193,10 @@ def linkcheck(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Measure the training wrapper's overhead against a plain ``model.fit``."""
+    """Training throughput against plain ``model.fit``: one run, and seeds in parallel."""
     _install(session, "test")
     epochs = os.environ.get("BENCH_EPOCHS", "2")
-    session.run(
-        "python", "benchmarks/bench_training.py", "--epochs", epochs, *session.posargs, env=ENV
-    )
+    _run(session, "python", "benchmarks/bench_training.py", "--epochs", epochs, *session.posargs)
 
 
 #: The modules whose mutation score the tests are held to (at least 90%).

@@ -52,6 +52,11 @@ course_branch = "main"
 course_draft = mnist_config.draft_mode()
 # Examples re-run when any of these change, not only their own file.
 course_stamp_sources = ["mnist_tutorial"]
+# ... and when a setting changes the results (another seed offset or thread count).
+course_stamp_settings = {
+    "seeds": repr(mnist_config.seeds()),
+    "threads": repr(mnist_config.training_threads()),
+}
 course_stamp_distributions = ["tensorflow", "keras", "numpy", "matplotlib", "sphinx-gallery"]
 course_environment_distributions = [
     "mnist-tutorial",

@@ -368,3 +368,15 @@ def test_generated_pages_get_no_edit_link() -> None:
     context: dict[str, Any] = {"theme_source_repository": f"{REPOSITORY}/"}
     course_site._html_page_context(FakeApp(), "auto_examples/sg_execution_times", "", context, None)
     assert context["theme_source_repository"] == ""
+
+
+def test_stamp_covers_the_settings_that_change_results(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "module.py").write_text("x = 1\n")
+    seeds = {"seeds": "(0, 1, 2)", "threads": "(1, 2)"}
+    before = course_site.inputs_stamp([package], [], draft=False, settings=seeds)
+    assert course_site.inputs_stamp([package], [], draft=False, settings=dict(seeds)) == before
+    for name, value in (("seeds", "(100, 101, 102)"), ("threads", "(2, 2)")):
+        changed = {**seeds, name: value}
+        assert course_site.inputs_stamp([package], [], draft=False, settings=changed) != before

@@ -229,7 +229,13 @@ def first_notebook_cell(repository: str | None) -> str:
 
 
 # -- Stale gallery pages --------------------------------------------------------
-def inputs_stamp(sources: list[Path], distributions: list[str], *, draft: bool) -> str:
+def inputs_stamp(
+    sources: list[Path],
+    distributions: list[str],
+    *,
+    draft: bool,
+    settings: dict[str, str] | None = None,
+) -> str:
     """Hash everything besides an example's own file that its page depends on.
 
     Parameters
@@ -241,6 +247,9 @@ def inputs_stamp(sources: list[Path], distributions: list[str], *, draft: bool) 
         Installed distributions whose versions are hashed.
     draft : bool
         The build mode.
+    settings : dict of str to str, optional
+        Other settings that change the pages' results, such as the seed
+        offset and the training threads.
 
     Returns
     -------
@@ -255,6 +264,8 @@ def inputs_stamp(sources: list[Path], distributions: list[str], *, draft: bool) 
     for distribution in distributions:
         digest.update(f"{distribution}=={importlib.metadata.version(distribution)}".encode())
     digest.update(f"draft={draft}".encode())
+    for name, value in sorted((settings or {}).items()):
+        digest.update(f"{name}={value}".encode())
     return digest.hexdigest()
 
 
@@ -333,6 +344,9 @@ def environment_page(distributions: list[str], lock: Path, *, draft: bool) -> tu
         listed with its version.
     draft : bool
         The build mode.
+    settings : dict of str to str, optional
+        Other settings that change the pages' results, such as the seed
+        offset and the training threads.
 
     Returns
     -------
@@ -550,6 +564,7 @@ def _builder_inited(app: Any) -> None:
         [root / source for source in config.course_stamp_sources],
         list(config.course_stamp_distributions),
         draft=config.course_draft,
+        settings=dict(config.course_stamp_settings),
     )
     if invalidate_stale_examples(Path(app.srcdir) / GALLERY_DIR, stamp):
         LOGGER.info("course_site: shared inputs changed; every example will run again")
@@ -653,6 +668,7 @@ def setup(app: Any) -> dict[str, Any]:
     app.add_config_value("course_draft", False, "env", types=(bool,))
     app.add_config_value("course_stamp_sources", [], "env", types=(list, tuple))
     app.add_config_value("course_stamp_distributions", [], "env", types=(list, tuple))
+    app.add_config_value("course_stamp_settings", {}, "env", types=(dict,))
     app.add_config_value("course_environment_distributions", [], "env", types=(list, tuple))
     app.add_config_value("course_mathjax_package", "", "html", types=(str,))
     app.add_post_transform(UniqueWrapperIds)

@@ -68,8 +68,9 @@ figure = plotting.plot_lr_range_test(
 # %%
 # Reading the curve
 # -----------------
-# Below about :math:`10^{-4}` the loss does not move: steps that small change
-# nothing in a few hundred batches, which is why :math:`\eta = 10^{-5}`
+# Below about :math:`10^{-4}` the loss does not move, apart from the noise
+# of the first few dozen batches, before the moving average has settled:
+# steps that small change nothing in a few hundred batches, which is why :math:`\eta = 10^{-5}`
 # learned so slowly in Part 2. The loss then falls steeply through the
 # :math:`10^{-2}` decade, reaches its lowest point between 0.1 and 1, and
 # shoots up above that, where the steps are so large that training breaks
@@ -150,9 +151,11 @@ from mnist_tutorial import claims
 
 for seed, result in results.items():
     curve = dict(zip(result.learning_rates, result.smoothed_losses, strict=True))
-    early = [loss for rate, loss in curve.items() if rate < 1e-4]
+    # Skip the moving average's first 50 steps, which still follow single batches.
+    early = [loss for rate, loss in list(curve.items())[50:] if rate < 1e-4]
     claims.check(
-        max(early) - min(early) < 0.05, f"seed {seed}: below about 1e-4 the loss does not move"
+        bool(early) and max(early) - min(early) < 0.05,  # a draft curve may have no such point
+        f"seed {seed}: below about 1e-4 the loss does not move",
     )
     claims.check(result.stopped_early, f"seed {seed}: the loss finally shoots up")
     claims.check(

@@ -147,10 +147,12 @@ for seed, matrix in zip(best.seeds, matrices, strict=True):
 # -----------------------
 # The mistakes are few and far from random. For every seed, the ten most
 # frequent confusions hold far more of the errors than they would if the
-# errors were spread at random, and the same pairs of digits come back from
-# seed to seed, in one direction or the other: 4 and 9, 3 and 5, 2 and 7.
-# Each pair shares strokes: a 4 whose top is closed looks like a 9, a 5 and
-# a 3 differ by one stroke, a 7 with a short bar is close to a 2. Many of the confident mistakes are digits a person would also
+# errors were spread at random. One pair of digits is among the most
+# frequent confusions of every seed, in one direction or the other: 4 and
+# 9, since a 4 whose top is closed looks like a 9. Other pairs that share
+# strokes, such as 3 and 5 (one stroke apart) or 2 and 7 (a 7 with a short
+# bar), are among the most frequent for some seeds: which confusions come
+# next depends on the seed. Many of the confident mistakes are digits a person would also
 # hesitate over: badly written, cut off, or arguably labelled wrong. A model
 # that is over 95 % sure about those is over-confident, which is common for
 # networks trained to a low training loss.
@@ -171,10 +173,14 @@ for seed, (observed, random_limit) in concentration.items():
         observed > random_limit,
         f"seed {seed}: the errors are more concentrated than random errors would be",
     )
-for first, second in ((4, 9), (3, 5), (2, 7)):
+claims.check(
+    all({(4, 9), (9, 4)} & set(pairs) for pairs in top_pairs),
+    "4 and 9 are among every seed's six most frequent confusions",
+)
+for first, second in ((3, 5), (2, 7)):
     claims.check(
-        all({(first, second), (second, first)} & set(pairs) for pairs in top_pairs),
-        f"{first} and {second} are among every seed's six most frequent confusions",
+        any({(first, second), (second, first)} & set(pairs) for pairs in top_pairs),
+        f"{first} and {second} are among the six most frequent confusions of some seed",
     )
 claims.check(
     all(

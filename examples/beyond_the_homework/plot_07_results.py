@@ -56,8 +56,9 @@ print(reporting.results_table(runs, settings=True))
 # %%
 # Validation accuracy of every 10-epoch configuration
 # ---------------------------------------------------
-# Each seed is a thin line. The two failed learning rates are far below
-# the others; the rest lie within about a point of each other.
+# Each seed is a thin line. The two failed learning rates are left out:
+# they end far below, near 10 % and 30 %. The rest lie within two points of
+# each other.
 figure = plotting.plot_curves(
     {label: runs[label].histories for label in ten_epochs if label not in ("lr = 1", "lr = 1e-5")},
     metric="val_accuracy",
@@ -128,9 +129,9 @@ for label, history in (
 # baseline. Between those three improvements, the verdicts above show which
 # differences the seeds support and which are ties. At
 # :math:`\eta = 10^{-5}` the seeds disagree most, by several points, and
-# the homework's figure lies close to that wide range: at that rate
-# the accuracy is still climbing fast after ten epochs, so where it stands
-# then depends strongly on the starting weights. At the other settings, the
+# the homework's figure lies close to that wide range: at that rate the
+# accuracy is still climbing after ten epochs, by half a point or more per
+# epoch, so where it stands then depends strongly on the starting weights. At the other settings, the
 # homework's figures differ from ours by about as much as our own seeds
 # differ from each other.
 print(reporting.cost_summary(runs))
@@ -144,6 +145,10 @@ claims.check(
 )
 claims.check(runs["lr = 1"].high("accuracy") < 0.2, "lr = 1 never learns, on any seed")
 claims.check(
+    runs["lr = 1e-5"].low("val_accuracy") > 0.2 and runs["lr = 1e-5"].high("val_accuracy") < 0.4,
+    "lr = 1e-5 ends near 30 % (between 20 and 40 %), on every seed",
+)
+claims.check(
     runs["lr = 1e-5"].high("accuracy") < runs["baseline"].low("accuracy") - 0.2,
     "lr = 1e-5 learns slowly, on every seed",
 )
@@ -155,8 +160,8 @@ curves = {label: runs[label] for label in ten_epochs if label not in ("lr = 1", 
 claims.check(
     max(group.high("val_accuracy") for group in curves.values())
     - min(group.low("val_accuracy") for group in curves.values())
-    < 0.015,
-    "the working configurations end within about a point of each other",
+    < 0.02,
+    "the working configurations end within two points of each other",
 )
 for label, history in (
     ("baseline", homework.BASELINE),
@@ -186,8 +191,8 @@ claims.check(
     "the homework's lr = 1e-5 figure lies close to our seeds' range",
 )
 claims.check(
-    all(row[-1] - row[-2] > 0.01 for row in runs["lr = 1e-5"].curves("accuracy")),
-    "at lr = 1e-5 the accuracy is still climbing fast after ten epochs (over a point per epoch)",
+    all(row[-1] - row[-2] > 0.004 for row in runs["lr = 1e-5"].curves("accuracy")),
+    "at lr = 1e-5 the accuracy still climbs by half a point or more in the tenth epoch",
 )
 # sphinx_gallery_end_ignore
 
