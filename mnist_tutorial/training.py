@@ -541,28 +541,14 @@ def _train_task(
     the cache is off) rather than sent back.
     """
     in_effect = _pin_threads(threads)
-    keras.backend.clear_session()
-    keras.utils.set_random_seed(run.seed)
-    model = run.build()
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"build must return a keras.Model, got {type(model).__name__}")
-    key, settings = run_key(
-        model, dataset, epochs=epochs, batch_size=run.batch_size, seed=run.seed, threads=in_effect
-    )
+    model, key, settings = _build(run, dataset, epochs, in_effect)
     label = describe(settings)
 
     def fit() -> RunRecord:
         callbacks = [TerminalProgress(label, epochs)] if progress else []
         return _fit(model, dataset, key, settings, callbacks)
 
-    record, replayed = runcache.get_or_compute(
-        key,
-        fit,
-        read=_read_entry(key),
-        write=_write_entry,
-        root=root,
-        describe=_event_details,
-    )
+    record, replayed = _cached(key, fit, root)
     if replayed:
         progress_line(f"replayed {label} from the run cache")
     elif root is not None:
@@ -687,29 +673,38 @@ def _lookup(
     """Return the cached record of a run, without training; None on a miss."""
     if root is None:
         return None
+    _, key, _ = _build(run, dataset, epochs, threads)
+    # Same locked path as training, with a compute that never runs: a miss
+    # is reported by the exception, and the worker then trains the run.
+    try:
+        record, _ = _cached(key, _raise_miss, root)
+    except _Miss:
+        return None
+    return record
+
+
+def _build(
+    run: RunConfig, dataset: Dataset, epochs: int, threads: tuple[int, int]
+) -> tuple[keras.Model, str, dict[str, Any]]:
+    """Seed, build the run's model, and return it with its cache key and settings."""
     keras.backend.clear_session()
     keras.utils.set_random_seed(run.seed)
     model = run.build()
     if not isinstance(model, keras.Model):
         raise TypeError(f"build must return a keras.Model, got {type(model).__name__}")
-    key, _ = run_key(
+    key, settings = run_key(
         model, dataset, epochs=epochs, batch_size=run.batch_size, seed=run.seed, threads=threads
     )
-    del model
-    # Same locked path as training, with a compute that never runs: a miss
-    # is reported by the exception, and the worker then trains the run.
-    try:
-        record, _ = runcache.get_or_compute(
-            key,
-            _raise_miss,
-            read=_read_entry(key),
-            write=_write_entry,
-            root=root,
-            describe=_event_details,
-        )
-    except _Miss:
-        return None
-    return record
+    return model, key, settings
+
+
+def _cached(
+    key: str, compute: Callable[[], RunRecord], root: Path | None
+) -> tuple[RunRecord, bool]:
+    """Look a run up in the run cache, computing and storing it on a miss."""
+    return runcache.get_or_compute(
+        key, compute, read=_read_entry(key), write=_write_entry, root=root, describe=_event_details
+    )
 
 
 class _Miss(Exception):
