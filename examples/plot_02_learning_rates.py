@@ -32,6 +32,7 @@ prints what it cost.
 # Setup
 # -----
 import functools
+import itertools
 import math
 
 from mnist_tutorial import data, display, models, plotting, reporting
@@ -138,8 +139,6 @@ print(f"Ten epochs at lr = 1e-5 move the weights as far as {equivalent_steps:.0f
 # 0.3352 training accuracy after ten.
 
 # sphinx_gallery_start_ignore
-import itertools
-
 import keras
 
 from mnist_tutorial import claims, homework
