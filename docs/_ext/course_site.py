@@ -344,9 +344,6 @@ def environment_page(distributions: list[str], lock: Path, *, draft: bool) -> tu
         listed with its version.
     draft : bool
         The build mode.
-    settings : dict of str to str, optional
-        Other settings that change the pages' results, such as the seed
-        offset and the training threads.
 
     Returns
     -------
