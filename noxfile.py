@@ -233,6 +233,10 @@ def mutants(session: nox.Session) -> None:
     # mutmut imports the mutated copy of the package in mutants/: it drops the
     # project folder (where the editable install points) from sys.path.
     _install(session, "mutants")
+    # The folder must exist before mutmut starts: Python caches "no importer"
+    # for a PYTHONPATH entry that is missing at start-up, and mutmut puts the
+    # same path on sys.path later, so a first run could not import the package.
+    (ROOT / "mutants").mkdir(exist_ok=True)
     # Tests that start Python processes (two-process cache tests, joblib workers)
     # must import the same mutated copy, which mutmut keeps in mutants/.
     session.run("mutmut", "run", *patterns, env={**ENV, "PYTHONPATH": str(ROOT / "mutants")})
