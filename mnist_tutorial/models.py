@@ -119,7 +119,9 @@ def build_model(
     Returns
     -------
     keras.Sequential
-        A compiled model, ready for :meth:`keras.Model.fit`.
+        A compiled model, ready for :meth:`keras.Model.fit`, named after its
+        blocks (``cnn_32``, ``cnn_32_64``) so that ``model.summary()`` tells
+        them apart.
     """
     _check_conv_filters(conv_filters)
     optimizer = make_optimizer(learning_rate, momentum)

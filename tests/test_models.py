@@ -165,6 +165,29 @@ def test_build_model_int_one() -> None:
     assert model.count_params() == 542230
 
 
+def test_defaults_are_the_homeworks_baseline() -> None:
+    optimizer = models.make_optimizer()
+    assert float(optimizer.learning_rate) == pytest.approx(0.01, rel=1e-6)
+    assert optimizer.momentum == 0.0
+    model = models.build_model()
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.01, rel=1e-6)
+    assert model.optimizer.momentum == 0.0
+
+
+@pytest.mark.parametrize(("conv_filters", "name"), [((32,), "cnn_32"), ((32, 64), "cnn_32_64")])
+def test_model_is_named_after_its_blocks(conv_filters: tuple[int, ...], name: str) -> None:
+    # model.summary() on the pages prints this name.
+    assert models.build_model(conv_filters=conv_filters).name == name
+
+
+def test_one_filter_is_the_smallest_block() -> None:
+    # 3x3x1 kernel + bias = 10, 13x13x1 -> Dense(100) = 17000, Dense(10) = 1010.
+    assert models.build_model(conv_filters=(1,)).count_params() == 18020
+    model = keras.Sequential([keras.Input(shape=(28, 28, 1))])
+    models.add_conv_block(model, 1)
+    assert model.layers[0].get_config()["filters"] == 1
+
+
 def test_make_optimizer_returns_float_settings() -> None:
     optimizer = models.make_optimizer(1, 0)
     assert isinstance(optimizer, keras.optimizers.SGD)
@@ -200,9 +223,11 @@ def test_each_model_gets_its_own_optimizer() -> None:
     ],
 )
 def test_bad_learning_rate(learning_rate: Any, error: type) -> None:
-    with pytest.raises(error, match=r"\blearning_rate\b"):
+    # Every message names the argument and the accepted values.
+    message = r"^learning_rate must .*> 0.*, got "
+    with pytest.raises(error, match=message):
         models.build_model(learning_rate)
-    with pytest.raises(error, match=r"\blearning_rate\b"):
+    with pytest.raises(error, match=message):
         models.make_optimizer(learning_rate)
 
 
@@ -221,10 +246,19 @@ def test_bad_learning_rate(learning_rate: Any, error: type) -> None:
     ],
 )
 def test_bad_momentum(momentum: Any, error: type) -> None:
-    with pytest.raises(error, match=r"\bmomentum\b"):
+    message = r"^momentum must .*0 <= momentum < 1.*, got "
+    with pytest.raises(error, match=message):
         models.build_model(0.01, momentum)
-    with pytest.raises(error, match=r"\bmomentum\b"):
+    with pytest.raises(error, match=message):
         models.make_optimizer(0.01, momentum)
+
+
+@pytest.mark.parametrize(("value", "type_name"), [("0.1", "str"), (None, "NoneType"), (1j, "complex")])
+def test_a_wrong_type_is_named(value: Any, type_name: str) -> None:
+    with pytest.raises(TypeError, match=rf"got {type_name}$"):
+        models.make_optimizer(value)
+    with pytest.raises(TypeError, match=rf"got {type_name}$"):
+        models.make_optimizer(0.01, value)
 
 
 @pytest.mark.parametrize("momentum", [0, 0.0, 0.5, 0.999])

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from mnist_tutorial import config, data, models, runcache, training
 
-pytestmark = pytest.mark.training
+# Tests that fit a model carry the `training` marker; those that only build a
+# model, compute a run key or check arguments are unit tests.
 
 LINE = re.compile(
     r"^(Epoch \d+/\d+"
@@ -65,6 +66,7 @@ def quiet(line: str) -> None:
     del line
 
 
+@pytest.mark.training
 @pytest.mark.usefixtures("no_cache")
 def test_same_call_twice_gives_identical_history(dataset: data.Dataset) -> None:
     first = training.train(baseline, dataset, epochs=2, batch_size=16, emit=quiet)
@@ -76,6 +78,7 @@ def test_same_call_twice_gives_identical_history(dataset: data.Dataset) -> None:
     assert not second.replayed
 
 
+@pytest.mark.training
 @pytest.mark.usefixtures("no_cache")
 def test_another_seed_gives_another_history(dataset: data.Dataset) -> None:
     first = training.train(baseline, dataset, epochs=1, batch_size=16, seed=0, emit=quiet)
@@ -84,6 +87,7 @@ def test_another_seed_gives_another_history(dataset: data.Dataset) -> None:
     assert first.key != second.key
 
 
+@pytest.mark.training
 @pytest.mark.usefixtures("no_cache")
 def test_record_contents_and_clean_log(
     dataset: data.Dataset, capsys: pytest.CaptureFixture[str]
@@ -104,6 +108,7 @@ def test_record_contents_and_clean_log(
         record.final("precision")
 
 
+@pytest.mark.training
 def test_cache_miss_then_hit(
     dataset: data.Dataset, run_cache: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -192,6 +197,7 @@ def test_uncompiled_model_is_rejected(dataset: data.Dataset) -> None:
         training.run_key(model, dataset, epochs=1, batch_size=16, seed=0)
 
 
+@pytest.mark.training
 def test_write_interrupted_leaves_no_valid_entry(
     dataset: data.Dataset, run_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -215,6 +221,7 @@ def test_write_interrupted_leaves_no_valid_entry(
     assert not record.replayed
 
 
+@pytest.mark.training
 @pytest.mark.parametrize("damage", ["record", "model", "key"])
 def test_damaged_entry_is_a_miss(dataset: data.Dataset, run_cache: Path, damage: str) -> None:
     first = training.train(baseline, dataset, epochs=1, batch_size=16, emit=quiet)
@@ -234,6 +241,7 @@ def test_damaged_entry_is_a_miss(dataset: data.Dataset, run_cache: Path, damage:
     assert third.replayed
 
 
+@pytest.mark.training
 def test_waits_for_the_lock_and_replays_the_other_writer(
     dataset: data.Dataset, run_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -270,6 +278,7 @@ def test_waits_for_the_lock_and_replays_the_other_writer(
     assert results[0].history == first.history
 
 
+@pytest.mark.training
 def test_draft_mode_caps_epochs_and_uses_its_own_cache(
     dataset: data.Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -319,6 +328,7 @@ def test_bad_arguments_are_rejected(
 # -- The faster fitting path, thread pinning and parallel runs -----------------
 
 
+@pytest.mark.training
 @pytest.mark.usefixtures("no_cache")
 def test_fitting_path_computes_what_plain_fit_computes(dataset: data.Dataset) -> None:
     import keras
@@ -379,8 +389,9 @@ def test_the_fitting_code_is_part_of_the_key(
 def test_pin_threads_reports_the_count_in_effect() -> None:
     import tensorflow as tf
 
-    # TensorFlow has long run in this test process: the count can no longer
+    # Once TensorFlow has run an op in this process the count can no longer
     # change, and what is in effect is reported instead of what was asked.
+    tf.constant(1.0) + 1.0
     current = (
         tf.config.threading.get_intra_op_parallelism_threads(),
         tf.config.threading.get_inter_op_parallelism_threads(),
@@ -436,6 +447,7 @@ def _result(process: subprocess.Popen[str]) -> list[list[object]]:
     return json.loads(out.splitlines()[-1])  # type: ignore[no-any-return]
 
 
+@pytest.mark.training
 def test_two_processes_train_a_configuration_once(tmp_path: Path) -> None:
     script, arrays = _write_inputs(tmp_path)
     cache = tmp_path / "runs"
@@ -452,6 +464,7 @@ def test_two_processes_train_a_configuration_once(tmp_path: Path) -> None:
         assert {results[0][index][2], results[1][index][2]} == {True, False}
 
 
+@pytest.mark.training
 def test_parallel_runs_give_the_records_of_sequential_runs(tmp_path: Path) -> None:
     script, arrays = _write_inputs(tmp_path)
     sequential = _result(
@@ -475,6 +488,7 @@ def test_parallel_runs_give_the_records_of_sequential_runs(tmp_path: Path) -> No
     assert parallel[0][1] != parallel[1][1]  # two seeds, two histories
 
 
+@pytest.mark.training
 def test_workers_train_misses_and_return_records_in_order(
     dataset: data.Dataset,
     run_cache: Path,
@@ -501,6 +515,7 @@ def test_workers_train_misses_and_return_records_in_order(
     assert records[0].load_model().count_params() == 542_230
 
 
+@pytest.mark.training
 @pytest.mark.usefixtures("no_cache")
 def test_workers_without_a_cache_still_return_the_model(dataset: data.Dataset) -> None:
     [record] = training.train_many(
@@ -512,6 +527,7 @@ def test_workers_without_a_cache_still_return_the_model(dataset: data.Dataset) -
     assert predictions.shape == (32, 10)
 
 
+@pytest.mark.training
 @pytest.mark.usefixtures("no_cache")
 def test_progress_goes_to_the_terminal_not_the_log(
     dataset: data.Dataset, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
@@ -580,6 +596,7 @@ def test_the_key_covers_the_initial_weights_alone(dataset: data.Dataset) -> None
     assert key_and_settings(model)[0] not in {key, other_key}
 
 
+@pytest.mark.training
 def test_log_false_emits_only_a_summary_line(dataset: data.Dataset, run_cache: Path) -> None:
     trained: list[str] = []
     record = training.train(
@@ -604,6 +621,7 @@ def test_log_false_emits_only_a_summary_line(dataset: data.Dataset, run_cache: P
     assert shown[-1].startswith("(replayed from the run cache")
 
 
+@pytest.mark.training
 @pytest.mark.usefixtures("no_cache")
 def test_log_true_without_a_cache_emits_the_epoch_lines_only(dataset: data.Dataset) -> None:
     shown: list[str] = []
@@ -612,6 +630,7 @@ def test_log_true_without_a_cache_emits_the_epoch_lines_only(dataset: data.Datas
     assert [line for line in shown if line.startswith("Epoch")] == ["Epoch 1/2", "Epoch 2/2"]
 
 
+@pytest.mark.training
 def test_a_hit_replays_the_stored_record(dataset: data.Dataset, run_cache: Path) -> None:
     first = training.train(baseline, dataset, epochs=1, batch_size=16, emit=quiet)
     stored = run_cache / first.key / "record.json"
