@@ -61,9 +61,20 @@ class RangeTestResult:
 
     @property
     def lowest_loss_learning_rate(self) -> float:
-        """The learning rate at the minimum of the smoothed loss."""
-        index = int(np.argmin(self.smoothed_losses))
-        return self.learning_rates[index]
+        """The learning rate at the minimum of the smoothed loss (its finite values)."""
+        return self.learning_rates[_lowest_finite(self.smoothed_losses)]
+
+
+def _lowest_finite(values: list[float]) -> int:
+    """Index of the first lowest finite value; NaN and infinity never count."""
+    array = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(array)
+    if not finite.any():
+        raise ValueError(
+            "smoothed_losses has no finite value, so the curve has no lowest loss: "
+            "the loss was not finite from the first step (lower min_lr)"
+        )
+    return int(np.argmin(np.where(finite, array, np.inf)))
 
 
 def suggest_learning_rate(learning_rates: list[float], smoothed_losses: list[float]) -> float:
@@ -72,11 +83,17 @@ def suggest_learning_rate(learning_rates: list[float], smoothed_losses: list[flo
     Parameters
     ----------
     learning_rates, smoothed_losses : list of float
-        The curve, of equal non-zero length.
+        The curve, of equal non-zero length. Values of ``smoothed_losses`` that
+        are not finite (a diverged step) are ignored.
+
+    Raises
+    ------
+    ValueError
+        If the lists are empty or of different lengths, or no loss is finite.
     """
     if not learning_rates or len(learning_rates) != len(smoothed_losses):
         raise ValueError("learning_rates and smoothed_losses must be non-empty and of equal length")
-    target = learning_rates[int(np.nanargmin(smoothed_losses))] / 10
+    target = learning_rates[_lowest_finite(smoothed_losses)] / 10
     exponent = math.floor(math.log10(target))
     # Round down on the 1-3-10 grid, a conventional set of learning rates.
     mantissa = 3.0 if target >= 3 * 10.0**exponent else 1.0
@@ -122,6 +139,12 @@ def lr_range_test(
     Returns
     -------
     RangeTestResult
+
+    Raises
+    ------
+    ValueError
+        If a setting is outside its range, or the loss was not finite even at
+        ``min_lr`` (then there is nothing to suggest).
     """
     if not 0 < min_lr < max_lr:
         raise ValueError(
@@ -203,11 +226,10 @@ def _run(
         for variable, value in zip(model.optimizer.variables, optimizer_state, strict=True):
             variable.assign(value)
         model.optimizer.learning_rate.assign(initial_lr)
-    finite = [value if math.isfinite(value) else math.inf for value in smoothed]
     return RangeTestResult(
         learning_rates=learning_rates,
         losses=losses,
         smoothed_losses=smoothed,
         stopped_early=stopped_early,
-        suggestion=suggest_learning_rate(learning_rates, finite),
+        suggestion=suggest_learning_rate(learning_rates, smoothed),
     )

