@@ -6,6 +6,7 @@ import functools
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -513,6 +514,59 @@ def test_workers_train_misses_and_return_records_in_order(
     # A worker's model comes back through the cache entry.
     assert records[0].directory == run_cache / records[0].key
     assert records[0].load_model().count_params() == 542_230
+
+
+@pytest.mark.training
+def test_a_cached_batch_is_replayed_here_without_starting_workers(
+    dataset: data.Dataset,
+    run_cache: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    runs = [training.RunConfig(baseline, epochs=1, batch_size=16, seed=seed) for seed in (0, 1)]
+    first = training.train_many(runs, dataset, n_jobs=2, emit=quiet)
+
+    dispatched: list[object] = []
+
+    class NoWorkers:
+        def __init__(self, n_jobs: int) -> None:
+            del n_jobs
+
+        def __call__(self, tasks: object) -> list[object]:
+            dispatched.extend(tasks)  # type: ignore[call-overload]
+            return []
+
+    monkeypatch.setattr(training.joblib, "Parallel", NoWorkers)
+    monkeypatch.setattr(sys, "__stderr__", sys.stderr)  # let capfd see the real stderr
+    monkeypatch.setenv(config.ENV_PROGRESS, "1")
+    capfd.readouterr()
+    again = training.train_many(runs, dataset, n_jobs=2, emit=quiet)
+
+    assert dispatched == []
+    assert [record.replayed for record in again] == [True, True]
+    assert [record.history for record in again] == [record.history for record in first]
+    progress = [line for line in capfd.readouterr().err.splitlines() if "mnist_tutorial:" in line]
+    assert progress == [
+        f"mnist_tutorial: replayed {training.describe(record.settings)} from the run cache"
+        for record in again
+    ]
+
+
+def test_the_scratch_folder_is_made_once_and_removed_at_exit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registered: list[tuple[tuple[object, ...], dict[str, object]]] = []
+    monkeypatch.setattr(training, "_SCRATCH", [])
+    monkeypatch.setattr(training.tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(
+        training.atexit, "register", lambda *args, **kwargs: registered.append((args, kwargs))
+    )
+    folder = training._scratch_dir()
+    assert training._scratch_dir() == folder
+    assert folder.is_dir()
+    assert folder.parent == tmp_path
+    assert folder.name.startswith("mnist-tutorial-runs-")
+    assert registered == [((shutil.rmtree, folder), {"ignore_errors": True})]
 
 
 @pytest.mark.training
