@@ -124,16 +124,19 @@ def _as_tuple(arrays: dict[str, UInt8Array]) -> Arrays:
 
 def _read_npz(path: Path) -> dict[str, UInt8Array]:
     """Read a Keras-layout npz file; any failure becomes MNISTVerificationError."""
+    arrays: dict[str, Any] | None = None
     try:
         # Open the file here, so that it is closed even when np.load fails.
         with path.open("rb") as handle:
             loaded = np.load(handle, allow_pickle=False)
-            if not isinstance(loaded, np.lib.npyio.NpzFile):
-                raise MNISTVerificationError(f"{path}: is not an .npz archive")
-            with loaded as npz:
-                arrays = {key: npz[key] for key in npz.files}
+            if isinstance(loaded, np.lib.npyio.NpzFile):
+                with loaded as npz:
+                    arrays = {key: npz[key] for key in npz.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as error:
         raise MNISTVerificationError(f"{path}: cannot be read as .npz ({error})") from error
+    # Raised out here: the error is a ValueError, which the handler above would wrap.
+    if arrays is None:
+        raise MNISTVerificationError(f"{path}: is not an .npz archive")
     for key, value in arrays.items():
         if not isinstance(value, np.ndarray):
             raise MNISTVerificationError(f"{path}: member {key!r} is not a .npy array")

