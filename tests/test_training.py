@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -744,3 +745,51 @@ def test_the_key_is_a_function_of_every_setting(
     assert training.run_key(model, dataset, **first)[0] == key  # type: ignore[arg-type]
     other = training.run_key(model, dataset, **second)[0]  # type: ignore[arg-type]
     assert (other == key) == (first == second)
+
+
+def _handmade_record(**changes: object) -> training.RunRecord:
+    record = training.RunRecord(
+        key="k" * 64,
+        settings={"seed": 3},
+        history={name: [0.5, 0.25] for name in training.METRICS},
+        epoch_seconds=[1.0, 2.0],
+        total_seconds=3.0,
+        n_params=10,
+        log_lines=["Epoch 1/2", "Epoch 2/2"],
+        created="2026-11-29T00:00:00+00:00",
+    )
+    return dataclasses.replace(record, **changes)  # type: ignore[arg-type]
+
+
+def test_a_record_round_trips_through_json_without_its_place_or_origin(tmp_path: Path) -> None:
+    record = _handmade_record(replayed=True, directory=tmp_path)
+    text = record.to_json()
+    content = json.loads(text)
+    # Where the entry lives and whether it was replayed belong to this process.
+    assert set(content) == {
+        "key",
+        "settings",
+        "history",
+        "epoch_seconds",
+        "total_seconds",
+        "n_params",
+        "log_lines",
+        "created",
+    }
+    again = training.RunRecord.from_json(text)
+    assert again == dataclasses.replace(record, replayed=False)
+    assert again.directory is None
+    # A cache entry's record.json adds its format and the model's sha256.
+    stored = {**content, "format": runcache.FORMAT_VERSION, "model_sha256": "0" * 64}
+    assert training.RunRecord.from_json(json.dumps(stored)) == again
+
+
+def test_the_summary_line_gives_the_time_and_the_final_accuracies() -> None:
+    trained = training._summary(_handmade_record())
+    assert trained == (
+        "(trained 2 epochs in 3.0 s, 1.5 s/epoch: accuracy 0.2500, val_accuracy 0.2500)"
+    )
+    replayed = training._summary(_handmade_record(replayed=True))
+    assert replayed == (
+        "(replayed from the run cache: trained 2026-11-29T00:00:00+00:00 in 3.0 s, 1.5 s/epoch)"
+    )
