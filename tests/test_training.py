@@ -137,6 +137,10 @@ def test_cache_miss_then_hit(
     events = runcache.read_events(run_cache)
     assert [event["event"] for event in events] == ["miss", "hit"]
     assert {event["key"] for event in events} == {first.key}
+    # Both lines carry the run's training time and epochs (bench_docs adds them up).
+    for event in events:
+        assert event["epochs"] == 1
+        assert event["total_seconds"] == first.total_seconds
 
     # The stored model is the trained one.
     trained = first.load_model().predict(dataset.x_test, verbose=0)
@@ -793,3 +797,10 @@ def test_the_summary_line_gives_the_time_and_the_final_accuracies() -> None:
     assert replayed == (
         "(replayed from the run cache: trained 2026-11-29T00:00:00+00:00 in 3.0 s, 1.5 s/epoch)"
     )
+
+
+def test_a_record_without_a_model_or_an_entry_says_so() -> None:
+    with pytest.raises(
+        RuntimeError, match=r"^this record has neither an in-memory model nor a cache entry$"
+    ):
+        _handmade_record().load_model()
