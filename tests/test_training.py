@@ -804,3 +804,24 @@ def test_a_record_without_a_model_or_an_entry_says_so() -> None:
         RuntimeError, match=r"^this record has neither an in-memory model nor a cache entry$"
     ):
         _handmade_record().load_model()
+
+
+@pytest.mark.parametrize(
+    ("steps", "step_line"),
+    [(1500, "1500/1500 - 3s - 2ms/step"), (1, "1/1 - 3s - 3000ms/step")],
+)
+def test_the_epoch_logger_writes_keras_style_lines(
+    steps: int, step_line: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clock = iter([10.0, 13.0])  # the epoch starts at 10 s and ends at 13 s
+    monkeypatch.setattr(training.time, "perf_counter", lambda: next(clock))
+    logger = training.EpochLogger(epochs=2, steps=steps)
+    logger.on_epoch_begin(0)
+    logs = {"val_accuracy": 0.9375, "loss": 0.5, "other": 7.0, "accuracy": 0.875, "val_loss": 0.25}
+    logger.on_epoch_end(0, logs)
+
+    metrics = "loss: 0.5000 - accuracy: 0.8750 - val_loss: 0.2500 - val_accuracy: 0.9375"
+    expected = ["Epoch 1/2", f"{step_line} - {metrics}"]
+    assert logger.lines == expected
+    assert logger.epoch_seconds == [3.0]
+    assert capsys.readouterr().out.splitlines() == expected  # printed by default
