@@ -174,6 +174,21 @@ def test_preprocess_rejects_bad_subset_sizes(sizes: dict[str, Any], error: type,
         data.preprocess(*_raw_split(), **sizes)
 
 
+@pytest.mark.parametrize(
+    ("arrays", "sizes", "message"),
+    [
+        (_replace(0, _X_TRAIN.tolist()), {}, "x_train must be a numpy array, got list"),
+        (_replace(3, tuple(_Y_TEST)), {}, "y_test must be a numpy array, got tuple"),
+        (_raw_split(), {"n_train": "2"}, "n_train must be an int or None, got str"),
+    ],
+)
+def test_a_wrong_type_is_named_in_the_message(
+    arrays: list[Any], sizes: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(TypeError, match=f"^{re.escape(message)}$"):
+        data.preprocess(*arrays, **sizes)
+
+
 # --------------------------------------------------------------------------- fingerprint
 
 

@@ -334,7 +334,7 @@ def test_stops_once_the_loss_diverges(losses: list[float], divergence: float, st
 
 def test_a_loss_not_finite_at_the_first_step_is_an_error() -> None:
     model = _Model([math.nan, 1.0])
-    with pytest.raises(ValueError, match="lower min_lr"):
+    with pytest.raises(ValueError, match=r"not finite from the first step \(lower min_lr\)$"):
         _run(model, 8, batch_size=4)
     assert len(model.batches) == 1
     assert model.weights[0].tolist() == [1.0, 1.0]  # restored all the same

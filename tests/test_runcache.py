@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -372,6 +373,32 @@ def test_commit_entry_replaces_an_old_entry_whole(tmp_path: Path) -> None:
     assert final == old
     assert sorted(path.name for path in final.iterdir()) == ["value.json"]
     assert [path.name for path in (tmp_path / "runs").iterdir()] == [KEY_A]
+
+
+def test_an_entry_is_staged_in_a_hidden_folder_beside_it(tmp_path: Path) -> None:
+    # In the cache folder itself, so that the final rename stays on one file system.
+    root = tmp_path / "runs"
+    staged: list[Path] = []
+
+    def write(staging: Path) -> None:
+        staged.append(staging)
+        _store(staging, {"n": 1})
+
+    final = runcache.commit_entry(root, KEY_A, write)
+    assert final == root / KEY_A
+    assert staged[0].parent == root
+    assert staged[0].name.startswith(f".tmp-{KEY_A[:12]}-")
+    assert not staged[0].exists()
+
+
+def test_event_times_are_utc(tmp_path: Path) -> None:
+    runcache.get_or_compute(
+        KEY_A, lambda: {"x": 1}, read=_load, write=_store, root=tmp_path, describe=None
+    )
+    [event] = runcache.read_events(tmp_path)
+    moment = dt.datetime.fromisoformat(event["time"])
+    assert moment.utcoffset() == dt.timedelta(0)
+    assert abs(dt.datetime.now(dt.UTC) - moment) < dt.timedelta(minutes=5)
 
 
 def test_read_events_of_a_cache_never_used(tmp_path: Path) -> None:
