@@ -825,3 +825,41 @@ def test_the_epoch_logger_writes_keras_style_lines(
     assert logger.lines == expected
     assert logger.epoch_seconds == [3.0]
     assert capsys.readouterr().out.splitlines() == expected  # printed by default
+
+
+def test_terminal_progress_estimates_the_time_left(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "__stderr__", sys.stderr)  # let capfd see the real stderr
+    monkeypatch.setenv(config.ENV_PROGRESS, "1")
+    # The fit starts at 100 s; epoch 1 runs 100-130 s, epoch 2 runs 131-161 s.
+    clock = iter([100.0, 100.0, 130.0, 131.0, 161.0])
+    monkeypatch.setattr(training.time, "perf_counter", lambda: next(clock))
+    progress = training.TerminalProgress("run A", epochs=6)
+    progress.on_train_begin()
+    progress.on_epoch_begin(0)
+    progress.on_epoch_end(0, {"val_accuracy": 0.96875})
+    progress.on_epoch_begin(1)
+    progress.on_epoch_end(1, {})
+
+    assert capfd.readouterr().err.splitlines() == [
+        "mnist_tutorial: training run A: 6 epochs",
+        # 30 s per epoch so far, 5 epochs to go.
+        "mnist_tutorial:   run A: epoch 1/6 in 30.0 s, val_accuracy 0.9688; about 2 min 30 s left",
+        # 61 s for 2 epochs, 4 to go: 122 s.
+        "mnist_tutorial:   run A: epoch 2/6 in 30.0 s; about 2 min 02 s left",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0.4, "0 s"),
+        (59.4, "59 s"),
+        (60.0, "1 min 00 s"),
+        (61.0, "1 min 01 s"),
+        (3725.0, "62 min 05 s"),
+    ],
+)
+def test_durations_are_minutes_and_seconds(seconds: float, text: str) -> None:
+    assert training._duration(seconds) == text
