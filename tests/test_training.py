@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import json
 import os
@@ -14,6 +15,7 @@ import threading
 from pathlib import Path
 
 import filelock
+import joblib
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -105,6 +107,8 @@ def test_record_contents_and_clean_log(
     assert record.n_params == 542_230
     assert len(record.epoch_seconds) == 2
     assert record.total_seconds >= sum(record.epoch_seconds) > 0
+    assert record.total_seconds < sum(record.epoch_seconds) + 60  # the fit, not a clock reading
+    assert dt.datetime.fromisoformat(record.created).utcoffset() == dt.timedelta(0)
     assert record.final("val_accuracy") == record.history["val_accuracy"][-1]
     with pytest.raises(ValueError, match="metric"):
         record.final("precision")
@@ -863,3 +867,52 @@ def test_terminal_progress_estimates_the_time_left(
 )
 def test_durations_are_minutes_and_seconds(seconds: float, text: str) -> None:
     assert training._duration(seconds) == text
+
+
+@pytest.mark.training
+@pytest.mark.usefixtures("no_cache")
+def test_the_worker_path_follows_joblibs_backend_and_leaves_models_on_disk(
+    dataset: data.Dataset, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # joblib's sequential backend runs the workers' task in this process.
+    monkeypatch.setattr(sys, "__stderr__", sys.stderr)  # let capfd see the real stderr
+    monkeypatch.setenv(config.ENV_PROGRESS, "1")
+    runs = [training.RunConfig(baseline, epochs=1, batch_size=16, seed=seed) for seed in (0, 1)]
+    with joblib.parallel_config(backend="sequential"):
+        records = training.train_many(runs, dataset, n_jobs=2, emit=quiet)
+
+    assert [record.settings["seed"] for record in records] == [0, 1]
+    for record in records:
+        # The cache is off: the model went to the scratch folder, not back in memory.
+        assert record._model is None
+        assert record.directory == training._scratch_dir() / record.key
+        assert (record.directory / "model.keras").is_file()
+        assert record.load_model().count_params() == 542_230
+    progress = capfd.readouterr().err
+    assert progress.count("mnist_tutorial: training ") == 2  # one announcement per run
+
+
+@pytest.mark.training
+def test_a_worker_replays_a_run_that_another_process_finished_meanwhile(
+    dataset: data.Dataset,
+    run_cache: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    run = training.RunConfig(baseline, epochs=1, batch_size=16, seed=0)
+    with joblib.parallel_config(backend="sequential"):
+        [first] = training.train_many([run], dataset, n_jobs=2, emit=quiet)
+    assert first.directory == run_cache / first.key
+    # The caller looked before the other process wrote the entry: the worker finds it.
+    monkeypatch.setattr(training, "_lookup", lambda *arguments: None)
+    monkeypatch.setattr(sys, "__stderr__", sys.stderr)
+    monkeypatch.setenv(config.ENV_PROGRESS, "1")
+    capfd.readouterr()
+    with joblib.parallel_config(backend="sequential"):
+        [again] = training.train_many([run], dataset, n_jobs=2, emit=quiet)
+
+    assert again.replayed
+    assert again.history == first.history
+    assert again.directory == run_cache / first.key
+    label = training.describe(first.settings)
+    assert f"mnist_tutorial: replayed {label} from the run cache" in capfd.readouterr().err
