@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import inspect
 import json
 import os
 import re
@@ -916,3 +917,30 @@ def test_a_worker_replays_a_run_that_another_process_finished_meanwhile(
     assert again.directory == run_cache / first.key
     label = training.describe(first.settings)
     assert f"mnist_tutorial: replayed {label} from the run cache" in capfd.readouterr().err
+
+
+def test_pin_threads_sets_both_counts_in_a_fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A stand-in for TensorFlow before it has run anything: the counts can still be set.
+    threading_api = training.tf.config.threading
+    counts = {"intra": 0, "inter": 0}
+    monkeypatch.setattr(threading_api, "get_intra_op_parallelism_threads", lambda: counts["intra"])
+    monkeypatch.setattr(threading_api, "get_inter_op_parallelism_threads", lambda: counts["inter"])
+    monkeypatch.setattr(
+        threading_api, "set_intra_op_parallelism_threads", lambda n: counts.update(intra=n)
+    )
+    monkeypatch.setattr(
+        threading_api, "set_inter_op_parallelism_threads", lambda n: counts.update(inter=n)
+    )
+    assert training._pin_threads((1, 2)) == (1, 2)
+    assert counts == {"intra": 1, "inter": 2}
+    assert training._pin_threads((1, 2)) == (1, 2)  # already in effect
+
+
+def test_train_defaults_are_the_homeworks_fit() -> None:
+    # Every fit in the homework: batch_size=32, epochs=10.
+    defaults = {
+        name: parameter.default
+        for name, parameter in inspect.signature(training.train).parameters.items()
+        if name in {"epochs", "batch_size", "seed"}
+    }
+    assert defaults == {"epochs": 10, "batch_size": 32, "seed": 0}

@@ -5,8 +5,8 @@ table for ``tests/MUTANTS.md``. The score is mutmut's own (as in ``mutmut
 badge``): killed and timed-out mutants over all mutants that were not skipped.
 A mutant that no test covers ("no tests") counts as surviving. Timed-out
 mutants are also listed, with a strict score that does not count them: a
-forked test process can hang on a lock that a TensorFlow thread of the
-parent held, which mutmut reports as a timeout.
+timeout is usually a mutant that made a loop endless, but a test process
+that hangs for another reason is reported the same way.
 """
 
 from __future__ import annotations
