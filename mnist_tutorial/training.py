@@ -475,17 +475,17 @@ def describe(settings: Mapping[str, Any]) -> str:
 
     For example ``conv (32,), SGD lr=0.1 momentum=0.9, seed 0``.
     """
-    layers = settings.get("architecture", {}).get("layers", [])
+    # The settings of run_key, which always has these entries.
+    layers = settings["architecture"]["layers"]
     filters = tuple(
-        layer["config"]["filters"] for layer in layers if layer.get("class_name") == "Conv2D"
+        layer["config"]["filters"] for layer in layers if layer["class_name"] == "Conv2D"
     )
-    optimizer = settings.get("compile", {}).get("optimizer", {})
-    options = optimizer.get("config", {}) if isinstance(optimizer, dict) else {}
-    name = optimizer.get("class_name", "optimizer") if isinstance(optimizer, dict) else "optimizer"
-    parts = [f"{name} lr={options.get('learning_rate', '?'):g}"]
+    optimizer = settings["compile"]["optimizer"]
+    options = optimizer["config"]
+    parts = [f"{optimizer['class_name']} lr={options['learning_rate']:g}"]
     if options.get("momentum"):
         parts.append(f"momentum={options['momentum']:g}")
-    return f"conv {filters}, {' '.join(parts)}, seed {settings.get('seed', '?')}"
+    return f"conv {filters}, {' '.join(parts)}, seed {settings['seed']}"
 
 
 def _pin_threads(threads: tuple[int, int]) -> tuple[int, int]:

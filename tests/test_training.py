@@ -944,3 +944,14 @@ def test_train_defaults_are_the_homeworks_fit() -> None:
         if name in {"epochs", "batch_size", "seed"}
     }
     assert defaults == {"epochs": 10, "batch_size": 32, "seed": 0}
+
+
+def test_progress_lines_can_be_turned_off(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "__stderr__", sys.stderr)  # let capfd see the real stderr
+    monkeypatch.setenv(config.ENV_PROGRESS, "0")
+    training.progress_line("hidden")
+    monkeypatch.setenv(config.ENV_PROGRESS, "1")
+    training.progress_line("shown")
+    assert capfd.readouterr().err == "mnist_tutorial: shown\n"
