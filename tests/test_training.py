@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import inspect
 import json
 import os
 import re
@@ -198,14 +197,6 @@ def test_library_versions_are_part_of_the_key(
     )
     after, _ = training.run_key(model, dataset, epochs=1, batch_size=16, seed=0)
     assert before != after
-
-
-def test_uncompiled_model_is_rejected(dataset: data.Dataset) -> None:
-    import keras
-
-    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten()])
-    with pytest.raises(ValueError, match="compiled"):
-        training.run_key(model, dataset, epochs=1, batch_size=16, seed=0)
 
 
 @pytest.mark.training
@@ -612,21 +603,6 @@ def test_progress_goes_to_the_terminal_not_the_log(
     assert "mnist_tutorial:" not in capfd.readouterr().err
 
 
-@pytest.mark.parametrize(
-    ("runs", "n_jobs", "error", "name"),
-    [
-        (["not a run"], None, TypeError, "RunConfig"),
-        ([], 0, ValueError, "n_jobs"),
-        ([], "2", TypeError, "n_jobs"),
-    ],
-)
-def test_train_many_rejects_bad_arguments(
-    dataset: data.Dataset, runs: list[object], n_jobs: object, error: type[Exception], name: str
-) -> None:
-    with pytest.raises(error, match=name):
-        training.train_many(runs, dataset, n_jobs=n_jobs)  # type: ignore[arg-type]
-
-
 def test_describe_names_the_run() -> None:
     model = models.build_model(learning_rate=0.1, momentum=0.9, conv_filters=(32, 64))
     _, settings = training.run_key(model, make_dataset(), epochs=1, batch_size=16, seed=4)
@@ -936,16 +912,6 @@ def test_pin_threads_sets_both_counts_in_a_fresh_process(monkeypatch: pytest.Mon
     assert training._pin_threads((1, 2)) == (1, 2)  # already in effect
 
 
-def test_train_defaults_are_the_homeworks_fit() -> None:
-    # Every fit in the homework: batch_size=32, epochs=10.
-    defaults = {
-        name: parameter.default
-        for name, parameter in inspect.signature(training.train).parameters.items()
-        if name in {"epochs", "batch_size", "seed"}
-    }
-    assert defaults == {"epochs": 10, "batch_size": 32, "seed": 0}
-
-
 def test_progress_lines_can_be_turned_off(
     monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
@@ -955,3 +921,210 @@ def test_progress_lines_can_be_turned_off(
     monkeypatch.setenv(config.ENV_PROGRESS, "1")
     training.progress_line("shown")
     assert capfd.readouterr().err == "mnist_tutorial: shown\n"
+
+
+# -- Arguments and settings, down to the wording -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "message"),
+    [
+        ({"epochs": 0}, ValueError, "epochs must be an int >= 1, got 0"),
+        ({"epochs": 2.0}, TypeError, "epochs must be an int >= 1, got float"),
+        ({"batch_size": 0}, ValueError, "batch_size must be an int >= 1, got 0"),
+        ({"batch_size": True}, TypeError, "batch_size must be an int >= 1, got bool"),
+        ({"seed": -1}, ValueError, "seed must be an int >= 0, got -1"),
+        ({"seed": "0"}, TypeError, "seed must be an int >= 0, got str"),
+    ],
+)
+def test_run_config_names_the_bad_setting_and_what_it_accepts(
+    arguments: dict[str, object], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        training.RunConfig(baseline, **arguments)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "message"),
+    [
+        (
+            {"runs": ["a run"]},
+            TypeError,
+            "runs must be a sequence of mnist_tutorial.training.RunConfig",
+        ),
+        (
+            {"dataset": (1, 2)},
+            TypeError,
+            "dataset must be a mnist_tutorial.data.Dataset, got tuple",
+        ),
+        ({"n_jobs": 0}, ValueError, "n_jobs must be an int >= 1, got 0"),
+        ({"n_jobs": "2"}, TypeError, "n_jobs must be an int >= 1, got str"),
+    ],
+)
+def test_train_many_names_the_bad_argument_and_what_it_accepts(
+    dataset: data.Dataset, arguments: dict[str, object], error: type[Exception], message: str
+) -> None:
+    call: dict[str, object] = {"runs": [], "dataset": dataset, **arguments}
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        training.train_many(**call)  # type: ignore[arg-type]
+
+
+@pytest.mark.usefixtures("no_cache")
+def test_a_build_that_returns_no_model_is_named(dataset: data.Dataset) -> None:
+    run = training.RunConfig(lambda: "not a model")  # type: ignore[arg-type,return-value]
+    with pytest.raises(TypeError, match=r"^build must return a keras\.Model, got str$"):
+        training.train_many([run], dataset, n_jobs=1)
+
+
+def test_an_uncompiled_model_is_refused_with_the_fix(dataset: data.Dataset) -> None:
+    import keras
+
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten()])
+    message = "model must be compiled before training (model.compile(...))"
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        training.run_key(model, dataset, epochs=1, batch_size=16, seed=0)
+
+
+def test_the_settings_name_every_input_of_the_key() -> None:
+    # The settings are stored with each run, and describe() reads them by name.
+    dataset = make_dataset(n_train=48, n_test=24)
+    _, settings = training.run_key(baseline(), dataset, epochs=3, batch_size=16, seed=2)
+    assert set(settings) == {
+        "architecture",
+        "initial_weights_sha256",
+        "compile",
+        "epochs",
+        "batch_size",
+        "seed",
+        "train_examples",
+        "validation_examples",
+        "data_fingerprint",
+        "threads",
+        "steps_per_execution",
+        "trainer_sha256",
+        "versions",
+        "format",
+    }
+    assert (settings["epochs"], settings["batch_size"], settings["seed"]) == (3, 16, 2)
+    assert (settings["train_examples"], settings["validation_examples"]) == (48, 24)
+    assert settings["data_fingerprint"] == dataset.fingerprint
+    assert settings["trainer_sha256"] == training._trainer_sha256()
+    assert settings["format"] == runcache.FORMAT_VERSION
+
+
+def test_settings_keep_values_json_cannot_hold_as_text() -> None:
+    # Keras configurations may hold objects such as dtypes; they are keyed by their text.
+    value = {
+        "name": "dense_3",
+        "dtype": np.dtype("float32"),
+        "layers": [{"name": "x", "p": Path("w")}],
+    }
+    assert training._plain(value) == {"dtype": "float32", "layers": [{"p": "w"}]}
+
+
+def test_a_run_is_keyed_with_the_thread_counts_it_is_given(dataset: data.Dataset) -> None:
+    import keras
+
+    run = training.RunConfig(baseline, epochs=1, batch_size=16)
+    _, key, settings = training._build(run, dataset, 1, (3, 5))
+    assert settings["threads"] == {"intra_op": 3, "inter_op": 5}
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(0)  # the same initial weights as _build's
+    assert (
+        key
+        == training.run_key(baseline(), dataset, epochs=1, batch_size=16, seed=0, threads=(3, 5))[0]
+    )
+
+
+@pytest.mark.usefixtures("no_cache")
+def test_a_run_is_keyed_with_the_thread_counts_in_effect(
+    dataset: data.Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A stand-in for a process where TensorFlow already runs with 3 and 5 threads.
+    threading_api = training.tf.config.threading
+
+    def refuse(count: int) -> None:
+        raise RuntimeError("TensorFlow is already initialized")
+
+    monkeypatch.setattr(threading_api, "get_intra_op_parallelism_threads", lambda: 3)
+    monkeypatch.setattr(threading_api, "get_inter_op_parallelism_threads", lambda: 5)
+    monkeypatch.setattr(threading_api, "set_intra_op_parallelism_threads", refuse)
+    monkeypatch.setattr(threading_api, "set_inter_op_parallelism_threads", refuse)
+    fitted: list[dict[str, object]] = []
+
+    def fake_fit(
+        model: object, chosen: object, key: str, settings: dict[str, object], *rest: object
+    ) -> training.RunRecord:
+        fitted.append(settings)
+        return _handmade_record(key=key, settings=settings)
+
+    monkeypatch.setattr(training, "_fit", fake_fit)
+    run = training.RunConfig(baseline, epochs=1, batch_size=16)
+    record = training._train_task(
+        run, dataset, epochs=1, root=None, threads=(1, 2), scratch=None, progress=False
+    )
+    assert fitted[0]["threads"] == {"intra_op": 3, "inter_op": 5}
+    assert record.settings is fitted[0]
+
+
+# -- What train and train_many hand on ----------------------------------------
+
+
+def test_train_trains_the_homeworks_fit_by_default(
+    dataset: data.Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[list[training.RunConfig], dict[str, object]]] = []
+
+    def fake_train_many(
+        runs: list[training.RunConfig], chosen: object, **options: object
+    ) -> list[training.RunRecord]:
+        calls.append((runs, options))
+        return [_handmade_record()]
+
+    monkeypatch.setattr(training, "train_many", fake_train_many)
+    record = training.train(baseline, dataset)
+    [(runs, options)] = calls
+    assert runs == [training.RunConfig(baseline, epochs=10, batch_size=32, seed=0)]
+    assert options == {"log": True, "emit": None}
+    assert record == _handmade_record()
+
+
+@pytest.mark.parametrize("draft", [False, True])
+def test_train_many_caps_epochs_only_in_draft_mode(
+    dataset: data.Dataset, monkeypatch: pytest.MonkeyPatch, draft: bool
+) -> None:
+    monkeypatch.setenv(config.ENV_DRAFT, "1" if draft else "0")
+    given: list[int] = []
+
+    def fake_task(
+        run: training.RunConfig, chosen: object, *, epochs: int, **options: object
+    ) -> training.RunRecord:
+        given.append(epochs)
+        return _handmade_record(log_lines=[])
+
+    monkeypatch.setattr(training, "_train_task", fake_task)
+    runs = [training.RunConfig(baseline, epochs=count) for count in (1, config.DRAFT_EPOCHS + 3)]
+    training.train_many(runs, dataset, emit=quiet, n_jobs=1)
+    assert given == ([1, config.DRAFT_EPOCHS] if draft else [1, config.DRAFT_EPOCHS + 3])
+
+
+@pytest.mark.parametrize(("n_jobs", "workers", "expected"), [(3, "1", 3), (None, "2", 2)])
+def test_train_many_gives_the_workers_their_number(
+    dataset: data.Dataset,
+    monkeypatch: pytest.MonkeyPatch,
+    n_jobs: int | None,
+    workers: str,
+    expected: int,
+) -> None:
+    monkeypatch.setenv(config.ENV_WORKERS, workers)
+    given: list[int] = []
+
+    def fake_workers(
+        runs: list[object], chosen: object, epochs: list[int], jobs: int, options: object
+    ) -> list[training.RunRecord]:
+        given.append(jobs)
+        return [_handmade_record(log_lines=[]) for _ in runs]
+
+    monkeypatch.setattr(training, "_train_in_workers", fake_workers)
+    training.train_many([training.RunConfig(baseline)], dataset, emit=quiet, n_jobs=n_jobs)
+    assert given == [expected]
