@@ -386,18 +386,25 @@ def test_an_unbuilt_optimizer_is_built_first_so_its_slots_are_restored() -> None
 
 
 @pytest.fixture
-def counted_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+def received() -> list[tuple[object, object]]:
+    """The (model, dataset) each stand-in run of ``counted_runs`` was given."""
+    return []
+
+
+@pytest.fixture
+def counted_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, received: list[tuple[object, object]]
+) -> list[dict[str, Any]]:
     """Cache range tests under tmp_path; replace the loop by a stand-in that logs its inputs."""
     monkeypatch.setenv("MNIST_TUTORIAL_RUN_CACHE", str(tmp_path / "runs"))
     monkeypatch.delenv("MNIST_TUTORIAL_DRAFT", raising=False)
     calls: list[dict[str, Any]] = []
-    _RECEIVED.clear()
 
     def run(
         model: object, dataset: object, batch_size: int, seed: int, **parameters: float
     ) -> lr_range.RangeTestResult:
         calls.append({"batch_size": batch_size, "seed": seed, **parameters})
-        _RECEIVED.append((model, dataset))
+        received.append((model, dataset))
         rate = float(parameters["min_lr"])
         return lr_range.RangeTestResult(
             learning_rates=[rate, rate * 10],
@@ -411,9 +418,6 @@ def counted_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[s
     return calls
 
 
-# The (model, dataset) each stand-in run was given, for counted_runs' tests.
-_RECEIVED: list[tuple[object, object]] = []
-
 _DEFAULTS: dict[str, float] = {
     "min_lr": 1e-6,
     "max_lr": 10.0,
@@ -424,7 +428,9 @@ _DEFAULTS: dict[str, float] = {
 }
 
 
-def test_a_repeated_range_test_is_replayed(counted_runs: list[dict[str, Any]]) -> None:
+def test_a_repeated_range_test_is_replayed(
+    counted_runs: list[dict[str, Any]], received: list[tuple[object, object]]
+) -> None:
     dataset = make_dataset(n_train=8)
     keras.utils.set_random_seed(0)
     model = models.build_model()
@@ -433,9 +439,9 @@ def test_a_repeated_range_test_is_replayed(counted_runs: list[dict[str, Any]]) -
     again = lr_range.lr_range_test(models.build_model(), dataset)
 
     assert counted_runs == [_DEFAULTS]  # computed once, with the defaults
-    assert len(_RECEIVED) == 1
-    assert _RECEIVED[0][0] is model
-    assert _RECEIVED[0][1] is dataset
+    assert len(received) == 1
+    assert received[0][0] is model
+    assert received[0][1] is dataset
     assert (first.replayed, again.replayed) == (False, True)
     assert dataclasses.replace(again, replayed=False) == first
 
