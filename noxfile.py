@@ -8,25 +8,31 @@
 Every session installs the exact versions of ``uv.lock`` into its own
 environment, so each command works from a fresh clone with only Python and
 nox installed (``uv run noxfile.py`` or ``pipx run noxfile.py`` also works).
-Update the lock with ``uv lock --upgrade``.
+The README's quick start installs nox into ``.venv`` first, which works with
+a distribution's externally managed Python (PEP 668). Update the lock with
+``uv lock --upgrade``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import sys
 from pathlib import Path
 
 import nox
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv"
-nox.options.sessions = ["lint", "tests"]
 
 ROOT = Path(__file__).parent
 DOCS_BUILD = ROOT / "docs" / "_build"
 # The browser tests drive the system Chromium, not a Playwright download.
 CHROMIUM = Path("/usr/bin/chromium")
+#: What a build writes into docs/ (all ignored by git); ``nox -s clean`` removes it.
+GENERATED = ("_build", "auto_examples", "gen_modules", "_generated", "_stamp")
+GENERATED_FILES = ("sg_execution_times.rst",)
 
 # TensorFlow's C++ logging stays quiet below errors. Its start-up lines
 # (absl's "All log messages before absl::InitializeLog()", "E0000 ... failed
@@ -60,26 +66,6 @@ def _install(
     )
 
 
-def _install_mathjax(session: nox.Session) -> None:
-    """Install the locked MathJax (docs/_mathjax/package-lock.json), which the site serves itself."""
-    folder = ROOT / "docs" / "_mathjax"
-    installed = folder / "node_modules" / ".package-lock.json"
-    lock = folder / "package-lock.json"
-    # Skipped when node_modules already matches the lock: a rebuild stays quick.
-    if installed.is_file() and installed.stat().st_mtime >= lock.stat().st_mtime:
-        return
-    session.run(
-        "npm",
-        "ci",
-        "--prefix",
-        str(folder),
-        "--no-audit",
-        "--no-fund",
-        "--ignore-scripts",
-        external=True,
-    )
-
-
 def _run(session: nox.Session, *args: str, env: dict[str, str] | None = None) -> None:
     """Run a command in the session without TensorFlow's C++ start-up lines on stderr."""
     session.run("python", str(QUIET), *args, env={**ENV, **(env or {})})
@@ -96,7 +82,6 @@ def tests(session: nox.Session) -> None:
 def docs_tests(session: nox.Session) -> None:
     """Build the site in scratch folders: determinism, false claims, clean pages."""
     _install(session, "test", "docs")
-    _install_mathjax(session)
     _run(session, "pytest", "-m", "docs", *session.posargs)
 
 
@@ -109,45 +94,88 @@ def lint(session: nox.Session) -> None:
     session.run("mypy")
     # The workflow's security audit; offline, so it needs no GitHub token.
     session.run("zizmor", "--offline", "--min-severity=low", ".github")
+    session.run("codespell")
 
 
-def _docs_arguments(session: nox.Session) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="nox -s docs --")
+def _docs_arguments(session: nox.Session) -> tuple[argparse.Namespace, list[str]]:
+    """Split ``nox -s docs -- ...`` into this session's options and sphinx-build's."""
+    parser = argparse.ArgumentParser(
+        prog="nox -s docs --",
+        description="Options not listed here (-v, -E, -D name=value, ...) go to sphinx-build.",
+    )
     parser.add_argument(
         "--draft",
         action="store_true",
         help="train on a small subset for a few epochs: a quick preview, not the real numbers",
     )
     parser.add_argument("--builder", default="html", help="Sphinx builder (default: html)")
-    return parser.parse_args(session.posargs)
+    parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="rebuild on every edit of docs/, examples/ or mnist_tutorial/ and serve the site "
+        "on http://127.0.0.1:8000 (sphinx-autobuild)",
+    )
+    return parser.parse_known_args(session.posargs)
 
 
 # Reused: a rebuild syncs the environment in well under a second instead of
 # making it anew.
 @nox.session(default=False, reuse_venv=True)
 def docs(session: nox.Session) -> None:
-    """Build the course site into docs/_build/html (``-- --draft`` for a quick preview)."""
-    arguments = _docs_arguments(session)
+    """Build the course site into docs/_build/html (``-- --draft`` for a quick preview).
+
+    Options it does not know go to sphinx-build: ``nox -s docs -- -E -v``, or
+    ``nox -s docs -- -D sphinx_gallery_conf.filename_pattern=plot_03`` to run
+    only the examples whose path matches.
+    """
+    arguments, sphinx_options = _docs_arguments(session)
     _install(session, "docs")
-    _install_mathjax(session)
     env = {"MNIST_TUTORIAL_DRAFT": "1" if arguments.draft else "0"}
     output = DOCS_BUILD / arguments.builder
-    _run(
-        session,
-        "sphinx-build",
-        "-b",
-        arguments.builder,
-        "-W",
-        "--keep-going",
-        "-n",
-        "-j",
-        "1",
-        "docs",
-        str(output),
-        env=env,
-    )
+    options = ["-b", arguments.builder, "-W", "--keep-going", "-n", "-j", "1", *sphinx_options]
+    if arguments.serve:
+        # Generated folders are written by the build itself; watching them would loop.
+        ignored = [f"--ignore=*/docs/{name}/*" for name in GENERATED]
+        ignored += [f"--ignore=*/docs/{name}" for name in GENERATED_FILES]
+        _run(
+            session,
+            "sphinx-autobuild",
+            *options,
+            "--watch",
+            str(ROOT / "examples"),
+            "--watch",
+            str(ROOT / "mnist_tutorial"),
+            *ignored,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "8000",
+            "docs",
+            str(output),
+            env=env,
+        )
+        return
+    _run(session, "sphinx-build", *options, "docs", str(output), env=env)
     mode = "DRAFT build (numbers are not the real ones)" if arguments.draft else "full build"
     session.log(f"{mode}: open {output / 'index.html'}")
+
+
+@nox.session(default=False, venv_backend="none")
+def clean(session: nox.Session) -> None:
+    """Remove the built site and everything else a docs build writes into docs/.
+
+    The run cache is kept: ``python -m mnist_tutorial.runcache --help`` shows
+    how to inspect and prune it.
+    """
+    docs_folder = ROOT / "docs"
+    for name in GENERATED:
+        if (docs_folder / name).exists():
+            session.log(f"removing docs/{name}")
+            shutil.rmtree(docs_folder / name)
+    for name in GENERATED_FILES:
+        if (docs_folder / name).exists():
+            session.log(f"removing docs/{name}")
+            (docs_folder / name).unlink()
 
 
 @nox.session(default=False)
@@ -158,14 +186,32 @@ def downloads(session: nox.Session) -> None:
     _run(session, "python", "tools/run_downloads.py", *session.posargs)
 
 
+def _chromium(posargs: list[str]) -> list[str] | None:
+    """Return the ``--chromium`` option to add ([] if none is needed), or None if none is found."""
+    if any(arg.startswith("--chromium") for arg in posargs) or CHROMIUM.is_file():
+        return []
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return [f"--chromium={found}"]
+    return None
+
+
 @nox.session(default=False)
 def browser(session: nox.Session) -> None:
     """Test every page of the built site in headless Chromium: requests, axe, phone size, themes."""
-    if not CHROMIUM.is_file() and not any(arg.startswith("--chromium") for arg in session.posargs):
-        session.error(f"{CHROMIUM} not found: install Chromium with `apt-get install chromium`")
+    chromium = _chromium(session.posargs)
+    if chromium is None:
+        session.error(
+            "no Chromium found (looked for /usr/bin/chromium, `chromium` and `chromium-browser`). "
+            "On Debian or Ubuntu: `sudo apt-get install chromium`. Elsewhere, name any "
+            "Chromium or Chrome: `nox -s browser -- --chromium=PATH`, for example "
+            '--chromium="/Applications/Google Chrome.app/Contents/MacOS/Google Chrome" on macOS, '
+            "or the one `python -m playwright install chromium` downloads."
+        )
     # The tests need nothing from the project, only their own locked group.
     _install(session, "browser", project=False)
-    session.run("pytest", "-p", "no:cacheprovider", "tools/site_tests", *session.posargs)
+    session.run("pytest", "-p", "no:cacheprovider", "tools/site_tests", *chromium, *session.posargs)
 
 
 @nox.session(default=False)
@@ -253,7 +299,8 @@ def mutants(session: nox.Session) -> None:
 @nox.session(default=False, venv_backend="none")
 def bench_docs(session: nox.Session) -> None:
     """Time cold, unchanged and prose-edit docs builds (run ``nox -s docs`` once first)."""
-    session.run("python", "benchmarks/bench_docs.py", *session.posargs)
+    # The interpreter nox runs on: Debian, for one, has no `python` command.
+    session.run(sys.executable, "benchmarks/bench_docs.py", *session.posargs)
 
 
 @nox.session(default=False, venv_backend="none")
@@ -263,7 +310,14 @@ def serve(session: nox.Session) -> None:
     if not (site / "index.html").exists():
         session.error(f"{site} has no site yet: run `nox -s docs` (or `nox -s docs -- --draft`)")
     session.run(
-        "python", "-m", "http.server", "--bind", "127.0.0.1", "--directory", str(site), "8000"
+        sys.executable,
+        "-m",
+        "http.server",
+        "--bind",
+        "127.0.0.1",
+        "--directory",
+        str(site),
+        "8000",
     )
 
 

@@ -32,7 +32,8 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx.ext.intersphinx",
-    "sphinx.ext.mathjax",
+    # Formulas become MathML at build time: no script, no Node (docs/_ext/mathml_math.py).
+    "mathml_math",
     "sphinx.ext.viewcode",
     "sphinx_copybutton",
     # Folds the exercises' answers away: ``.. admonition::`` with ``:class: dropdown``.
@@ -41,7 +42,7 @@ extensions = [
     "course_site",
 ]
 
-exclude_patterns = ["_build", "_generated", "_mathjax", "Thumbs.db", ".DS_Store"]
+exclude_patterns = ["_build", "_generated", "Thumbs.db", ".DS_Store"]
 root_doc = "index"
 
 # -- The course_site extension --------------------------------------------------
@@ -49,6 +50,8 @@ root_doc = "index"
 # GitHub Actions' GITHUB_REPOSITORY; with none, no page links to one.
 course_repository = None
 course_branch = "main"
+# Notebooks install the package at the commit that built their page.
+course_commit = os.environ.get("GITHUB_SHA") or None
 course_draft = mnist_config.draft_mode()
 # Examples re-run when any of these change, not only their own file.
 course_stamp_sources = ["mnist_tutorial"]
@@ -68,8 +71,6 @@ course_environment_distributions = [
     "sphinx-gallery",
     "furo",
 ]
-# MathJax is served by the site itself (installed by `npm ci --prefix docs/_mathjax`).
-course_mathjax_package = str(HERE / "_mathjax" / "node_modules" / "mathjax")
 
 # -- Cross-references ---------------------------------------------------------
 # Offline, each project falls back to a small local inventory (course_site).

@@ -16,16 +16,23 @@ any other cached result (:func:`cached_result`):
 Every lookup appends one line to ``events.jsonl`` (:func:`read_events`),
 so that a site build can count its hits and misses.
 
-The cache lives in :func:`mnist_tutorial.config.run_cache_dir`.
+The cache lives in :func:`mnist_tutorial.config.run_cache_dir`. From a
+terminal, ``python -m mnist_tutorial.runcache`` says where it is and what it
+holds, and ``python -m mnist_tutorial.runcache --prune DAYS`` removes the
+entries and log lines that no lookup has used for that many days
+(:func:`summarize`, :func:`prune`).
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import shutil
+import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -36,10 +43,14 @@ from mnist_tutorial import config
 __all__ = [
     "EVENTS_FILE",
     "FORMAT_VERSION",
+    "CacheSummary",
     "cached_result",
     "commit_entry",
     "get_or_compute",
+    "main",
+    "prune",
     "read_events",
+    "summarize",
 ]
 
 #: Name of the lookup log in the cache directory (see :func:`read_events`).
@@ -218,3 +229,150 @@ def cached_result(key: str, compute: Callable[[], dict[str, Any]]) -> tuple[dict
     return get_or_compute(
         key, compute, read=_read_result(key), write=write, root=config.run_cache_dir()
     )
+
+
+@dataclass(frozen=True)
+class CacheSummary:
+    """What a cache directory holds (see :func:`summarize`).
+
+    Attributes
+    ----------
+    root : pathlib.Path
+        The cache directory.
+    entries : int
+        The number of entries (one folder per key).
+    total_bytes : int
+        The size of every file under ``root``, the log included.
+    events : int
+        The number of lines in the lookup log.
+    """
+
+    root: Path
+    entries: int
+    total_bytes: int
+    events: int
+
+    def __str__(self) -> str:
+        megabytes = self.total_bytes / 1e6
+        return (
+            f"run cache {self.root}: {self.entries} entries, {megabytes:.1f} MB, "
+            f"{self.events} lookups logged in {EVENTS_FILE}"
+        )
+
+
+def _entries(root: Path) -> list[Path]:
+    # Staging folders (.tmp-...) and lock files are not entries.
+    return sorted(
+        path for path in root.iterdir() if path.is_dir() and not path.name.startswith(".")
+    )
+
+
+def summarize(root: Path) -> CacheSummary:
+    """Return what the cache directory ``root`` holds.
+
+    Parameters
+    ----------
+    root : Path
+        The cache directory; one that does not exist holds nothing.
+    """
+    if not root.is_dir():
+        return CacheSummary(root, 0, 0, 0)
+    size = sum(path.stat().st_size for path in root.rglob("*") if path.is_file())
+    return CacheSummary(root, len(_entries(root)), size, len(read_events(root)))
+
+
+def prune(root: Path, *, unused_for: dt.timedelta, now: dt.datetime | None = None) -> list[str]:
+    """Remove the entries and log lines that no lookup has used for ``unused_for``.
+
+    An entry's last use is its newest line in the lookup log, or else the
+    time its folder was written. Run it between builds: a build that is
+    running may be using an entry.
+
+    Parameters
+    ----------
+    root : Path
+        The cache directory.
+    unused_for : datetime.timedelta
+        How long an entry may go unused; zero or more.
+    now : datetime.datetime, optional
+        The present time (UTC by default); for tests.
+
+    Returns
+    -------
+    list of str
+        The keys of the removed entries, sorted.
+    """
+    if not isinstance(unused_for, dt.timedelta):
+        raise TypeError(f"unused_for must be a datetime.timedelta, got {unused_for!r}")
+    if unused_for < dt.timedelta(0):
+        raise ValueError(f"unused_for must be zero or more, got {unused_for}")
+    if not root.is_dir():
+        return []
+    cutoff = (now if now is not None else dt.datetime.now(dt.UTC)) - unused_for
+    events = read_events(root)
+    last_used: dict[str, dt.datetime] = {}
+    for event in events:
+        used = dt.datetime.fromisoformat(event["time"])
+        last_used[event["key"]] = max(used, last_used.get(event["key"], used))
+    removed = []
+    for entry in _entries(root):
+        written = dt.datetime.fromtimestamp(entry.stat().st_mtime, dt.UTC)
+        if last_used.get(entry.name, written) < cutoff:
+            shutil.rmtree(entry)
+            (root / f"{entry.name}.lock").unlink(missing_ok=True)
+            removed.append(entry.name)
+    kept = [event for event in events if dt.datetime.fromisoformat(event["time"]) >= cutoff]
+    if len(kept) != len(events):
+        staging = root / f".{EVENTS_FILE}.tmp"
+        staging.write_text("".join(json.dumps(event) + "\n" for event in kept))
+        staging.replace(root / EVENTS_FILE)
+    return removed
+
+
+def main(arguments: Sequence[str] | None = None) -> int:
+    """Say where the run cache is and what it holds; prune it on request.
+
+    ``python -m mnist_tutorial.runcache [--root DIR] [--prune DAYS]``.
+
+    Parameters
+    ----------
+    arguments : sequence of str, optional
+        The command-line arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit status.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m mnist_tutorial.runcache",
+        description="Inspect the run cache; with --prune, remove what has not been used.",
+    )
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=None,
+        help="the cache directory (default: the configured one, see MNIST_TUTORIAL_RUN_CACHE)",
+    )
+    parser.add_argument(
+        "--prune",
+        type=float,
+        metavar="DAYS",
+        help="remove the entries and log lines that no lookup has used for DAYS days",
+    )
+    options = parser.parse_args(arguments)
+    root = options.root if options.root is not None else config.run_cache_dir()
+    if root is None:
+        print("the run cache is turned off (MNIST_TUTORIAL_RUN_CACHE=off)")
+        return 0
+    if options.prune is not None:
+        if options.prune < 0:
+            parser.error(f"--prune takes zero or more days, got {options.prune:g}")
+        removed = prune(root, unused_for=dt.timedelta(days=options.prune))
+        print(f"removed {len(removed)} entries unused for {options.prune:g} days")
+    print(summarize(root))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

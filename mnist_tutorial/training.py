@@ -533,16 +533,19 @@ def _train_task(
     threads: tuple[int, int],
     scratch: Path | None,
     progress: bool,
+    position: str = "",
 ) -> RunRecord:
     """Train (or replay) one run in this process; the unit of work of :func:`train_many`.
 
     ``scratch`` is set when the record goes back to another process: the
     model is then left on disk (in the cache entry, or in ``scratch`` when
-    the cache is off) rather than sent back.
+    the cache is off) rather than sent back. ``position`` (such as
+    ``run 3/6``) starts the run's progress lines.
     """
     in_effect = _pin_threads(threads)
     model, key, settings = _build(run, dataset, epochs, in_effect)
-    label = describe(settings)
+    prefix = f"{position} " if position else ""
+    label = prefix + describe(settings)
 
     def fit() -> RunRecord:
         callbacks = [TerminalProgress(label, epochs)] if progress else []
@@ -550,7 +553,7 @@ def _train_task(
 
     record, replayed = _cached(key, fit, root)
     if replayed:
-        progress_line(f"replayed {label} from the run cache")
+        progress_line(f"{prefix}replayed {describe(settings)} from the run cache")
     elif root is not None:
         record.directory = root / key
     if scratch is not None and record.directory is None:
@@ -624,8 +627,10 @@ def train_many(
     epochs = [min(run.epochs, cap) if cap is not None else run.epochs for run in runs]
     if jobs == 1:
         records = [
-            _train_task(run, dataset, epochs=count, scratch=None, **options)
-            for run, count in zip(runs, epochs, strict=True)
+            _train_task(
+                run, dataset, epochs=count, scratch=None, position=_position(index, runs), **options
+            )
+            for index, (run, count) in enumerate(zip(runs, epochs, strict=True))
         ]
     else:
         records = _train_in_workers(runs, dataset, epochs, jobs, options)
@@ -651,20 +656,38 @@ def _train_in_workers(
         _lookup(run, dataset, count, root, options["threads"])
         for run, count in zip(runs, epochs, strict=True)
     ]
-    for record in records:
+    for index, record in enumerate(records):
         if record is not None:
-            progress_line(f"replayed {describe(record.settings)} from the run cache")
+            progress_line(
+                f"{_position(index, runs)} replayed {describe(record.settings)} from the run cache"
+            )
     pending = [index for index, record in enumerate(records) if record is None]
+    if pending:
+        # Where the batch stands: each worker's lines then name their run's position.
+        progress_line(
+            f"{len(runs)} runs: {len(runs) - len(pending)} replayed, {len(pending)} to train "
+            f"({sum(epochs[index] for index in pending)} epochs) in up to {jobs} processes"
+        )
     scratch = _scratch_dir() if root is None else root
     trained = joblib.Parallel(n_jobs=jobs)(
         joblib.delayed(_train_task)(
-            runs[index], dataset, epochs=epochs[index], scratch=scratch, **options
+            runs[index],
+            dataset,
+            epochs=epochs[index],
+            scratch=scratch,
+            position=_position(index, runs),
+            **options,
         )
         for index in pending
     )
     for index, record in zip(pending, trained, strict=True):
         records[index] = record
     return [record for record in records if record is not None]
+
+
+def _position(index: int, runs: Sequence[object]) -> str:
+    """Name a run's place in its batch for the progress lines: ``run 3/6``."""
+    return f"run {index + 1}/{len(runs)}"
 
 
 def _lookup(

@@ -14,8 +14,6 @@ import pytest
 
 pytest.importorskip("sphinx")
 
-from sphinx.errors import ExtensionError
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "docs" / "_ext"))
 
 import course_site
@@ -170,6 +168,17 @@ def test_first_cell_installs_from_the_repository(monkeypatch: pytest.MonkeyPatch
     assert calls == [[sys.executable, "-m", "pip", "install", f"mnist-tutorial @ git+{REPOSITORY}"]]
 
 
+def test_first_cell_installs_the_commit_that_built_the_page(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    cell = course_site.first_notebook_cell(REPOSITORY, commit)
+    calls = run_first_cell(cell, monkeypatch, ModuleNotFoundError)
+    assert calls == [
+        [sys.executable, "-m", "pip", "install", f"mnist-tutorial @ git+{REPOSITORY}@{commit}"]
+    ]
+
+
 def test_first_cell_installs_nothing_when_the_package_is_there(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -270,29 +279,6 @@ def test_environment_page_lists_the_locked_versions(tmp_path: Path) -> None:
     assert "Every package of this build, as locked in uv.lock" in text
     assert "draft (subset, few epochs)" in text
     assert unlocked == [f"sphinx=={importlib.metadata.version('sphinx')}"]
-
-
-def test_mathjax_is_staged_once(tmp_path: Path) -> None:
-    package = tmp_path / "mathjax"
-    (package / "es5" / "output").mkdir(parents=True)
-    (package / "package.json").write_text('{"version": "3.2.2"}')
-    (package / "LICENSE").write_text("Apache-2.0")
-    for name in ("tex-mml-chtml.js", "tex-svg.js", "core.js", "output/font.woff"):
-        (package / "es5" / name).write_text(name)
-    staging = course_site.stage_mathjax(package, tmp_path / "static")
-    copied = staging / "mathjax"
-    assert (copied / "tex-mml-chtml.js").read_text() == "tex-mml-chtml.js"
-    assert (copied / "output" / "font.woff").is_file()
-    assert (copied / "LICENSE").is_file()
-    assert not (copied / "tex-svg.js").exists()
-    (copied / "core.js").write_text("kept")
-    course_site.stage_mathjax(package, tmp_path / "static")
-    assert (copied / "core.js").read_text() == "kept"
-
-
-def test_missing_mathjax_names_the_install_command(tmp_path: Path) -> None:
-    with pytest.raises(ExtensionError, match="npm ci --prefix docs/_mathjax"):
-        course_site.stage_mathjax(tmp_path / "absent", tmp_path / "static")
 
 
 def record(message: str, *args: object) -> logging.LogRecord:

@@ -42,12 +42,8 @@ def copy_sources(destination: Path, examples: list[Path] | None = None) -> Path:
     shutil.copytree(
         ROOT / "docs",
         docs,
-        ignore=shutil.ignore_patterns(
-            "_build", "auto_examples", "gen_modules", "_generated", "node_modules"
-        ),
+        ignore=shutil.ignore_patterns("_build", "auto_examples", "gen_modules", "_generated"),
     )
-    # MathJax (installed by `npm ci --prefix docs/_mathjax`) is linked, not copied.
-    (docs / "_mathjax" / "node_modules").symlink_to(ROOT / "docs" / "_mathjax" / "node_modules")
     (docs / "sg_execution_times.rst").unlink(missing_ok=True)
     shutil.copy(ROOT / "pyproject.toml", destination / "pyproject.toml")
     shutil.copy(ROOT / "uv.lock", destination / "uv.lock")

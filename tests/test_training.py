@@ -548,9 +548,36 @@ def test_a_cached_batch_is_replayed_here_without_starting_workers(
     assert [record.history for record in again] == [record.history for record in first]
     progress = [line for line in capfd.readouterr().err.splitlines() if "mnist_tutorial:" in line]
     assert progress == [
-        f"mnist_tutorial: replayed {training.describe(record.settings)} from the run cache"
-        for record in again
+        f"mnist_tutorial: run {number}/2 replayed {training.describe(record.settings)} "
+        "from the run cache"
+        for number, record in enumerate(again, start=1)
     ]
+
+
+@pytest.mark.training
+def test_progress_says_where_the_batch_stands(
+    dataset: data.Dataset,
+    run_cache: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    runs = [training.RunConfig(baseline, epochs=1, batch_size=16, seed=seed) for seed in (0, 1)]
+    # In a worker process, so that its key has the configured thread counts.
+    training.train_many(runs[:1], dataset, n_jobs=2, emit=quiet)
+    monkeypatch.setattr(sys, "__stderr__", sys.stderr)  # let capfd see the real stderr
+    monkeypatch.setenv(config.ENV_PROGRESS, "1")
+    capfd.readouterr()
+    with joblib.parallel_config(backend="sequential"):
+        records = training.train_many(runs, dataset, n_jobs=2, emit=quiet)
+
+    progress = [line for line in capfd.readouterr().err.splitlines() if "mnist_tutorial:" in line]
+    names = [training.describe(record.settings) for record in records]
+    assert progress[:3] == [
+        f"mnist_tutorial: run 1/2 replayed {names[0]} from the run cache",
+        "mnist_tutorial: 2 runs: 1 replayed, 1 to train (1 epochs) in up to 2 processes",
+        f"mnist_tutorial: training run 2/2 {names[1]}: 1 epochs",
+    ]
+    assert progress[3].startswith(f"mnist_tutorial:   run 2/2 {names[1]}: epoch 1/1 in ")
 
 
 def test_the_scratch_folder_is_made_once_and_removed_at_exit(
@@ -892,7 +919,7 @@ def test_a_worker_replays_a_run_that_another_process_finished_meanwhile(
     assert again.history == first.history
     assert again.directory == run_cache / first.key
     label = training.describe(first.settings)
-    assert f"mnist_tutorial: replayed {label} from the run cache" in capfd.readouterr().err
+    assert f"mnist_tutorial: run 1/1 replayed {label} from the run cache" in capfd.readouterr().err
 
 
 def test_pin_threads_sets_both_counts_in_a_fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,8 +5,8 @@ It acts on Sphinx events only:
 ``config-inited``
     Finds the GitHub repository (``[project.urls]``, else GitHub Actions'
     ``GITHUB_REPOSITORY``), sets furo's source links and the notebooks'
-    first cell from it, adds the offline fallback inventories to
-    ``intersphinx_mapping``, and serves MathJax from the site itself.
+    first cell from it, and adds the offline fallback inventories to
+    ``intersphinx_mapping``.
 ``builder-inited``
     Drops sphinx-gallery's records of pages whose shared inputs changed (the
     stale-page stamp), and writes the reproducibility page's tables.
@@ -23,7 +23,7 @@ It acts on Sphinx events only:
 
 Settings (in ``conf.py``): ``course_draft``, ``course_stamp_sources``,
 ``course_stamp_distributions``, ``course_environment_distributions``,
-``course_branch``, ``course_mathjax_package``.
+``course_branch``, ``course_commit``.
 """
 
 from __future__ import annotations
@@ -42,7 +42,6 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
-from sphinx.errors import ExtensionError
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging as sphinx_logging
 
@@ -53,9 +52,6 @@ LOGGER = sphinx_logging.getLogger(__name__)
 NOTEBOOK_DIR = "notebooks"
 #: The gallery's output folder, relative to the Sphinx source folder.
 GALLERY_DIR = "auto_examples"
-#: Where MathJax lands in the site's ``_static`` folder.
-MATHJAX_DIR = "mathjax"
-MATHJAX_SCRIPT = "tex-mml-chtml.js"
 
 _GITHUB = re.compile(
     r"^(?P<server>https://[\w.-]+)/(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+?)(?:\.git)?/?$"
@@ -74,6 +70,7 @@ _TIMES_SCRIPTS = re.compile(
 FALLBACK_INVENTORIES: dict[str, dict[str, tuple[str, str]]] = {
     "python": {
         "callable": ("py:function", "library/functions.html#callable"),
+        "pathlib.Path": ("py:class", "library/pathlib.html#pathlib.Path"),
         "pickle.Unpickler": ("py:class", "library/pickle.html#pickle.Unpickler"),
         "pickle.UnpicklingError": ("py:exception", "library/pickle.html#pickle.UnpicklingError"),
         "UserWarning": ("py:exception", "library/exceptions.html#UserWarning"),
@@ -186,7 +183,7 @@ def example_links(example: str, repository: str | None, *, branch: str = "main")
     return f".. container:: example-links\n\n   {' | '.join(links)}\n\n"
 
 
-def first_notebook_cell(repository: str | None) -> str:
+def first_notebook_cell(repository: str | None, commit: str | None = None) -> str:
     """Return the first cell of every downloaded notebook.
 
     It turns on inline plots and installs ``mnist_tutorial`` from the
@@ -199,6 +196,10 @@ def first_notebook_cell(repository: str | None) -> str:
     ----------
     repository : str or None
         The repository URL from :func:`repository_url`.
+    commit : str or None
+        The commit the site is built from (GitHub Actions' ``GITHUB_SHA``):
+        the notebook installs the package as it was at that commit, so that
+        it runs the code its page ran. None installs the default branch.
 
     Returns
     -------
@@ -211,11 +212,12 @@ def first_notebook_cell(repository: str | None) -> str:
             'run `python -m pip install .` in a clone of the course repository.") from None'
         )
     else:
+        target = repository if commit is None else f"{repository}@{commit}"
         install = (
             "    import subprocess\n"
             "    import sys\n\n"
             "    subprocess.check_call(\n"
-            f'        [sys.executable, "-m", "pip", "install", "mnist-tutorial @ git+{repository}"]\n'
+            f'        [sys.executable, "-m", "pip", "install", "mnist-tutorial @ git+{target}"]\n'
             "    )"
         )
     return (
@@ -399,46 +401,6 @@ def environment_page(distributions: list[str], lock: Path, *, draft: bool) -> tu
     return "\n".join(lines) + "\n", unlocked
 
 
-# -- MathJax from the site itself ----------------------------------------------
-def stage_mathjax(package: Path, staging: Path) -> Path:
-    """Copy MathJax's browser files into ``staging/mathjax`` (once per version).
-
-    Parameters
-    ----------
-    package : Path
-        The npm package folder (``node_modules/mathjax``).
-    staging : Path
-        A folder to add to ``html_static_path``.
-
-    Returns
-    -------
-    Path
-        ``staging``.
-    """
-    manifest = package / "package.json"
-    if not manifest.is_file():
-        raise ExtensionError(
-            f"MathJax is not installed at {package}: run `npm ci --prefix docs/_mathjax` "
-            "(nox -s docs does), so that the site serves it itself."
-        )
-    target = staging / MATHJAX_DIR
-    marker = target / ".package.json"
-    if marker.is_file() and marker.read_bytes() == manifest.read_bytes():
-        return staging
-    shutil.rmtree(target, ignore_errors=True)
-    # The other ready-made bundles are not loaded by the site.
-    bundles = {path.name for path in (package / "es5").glob("*.js")} - {
-        MATHJAX_SCRIPT,
-        "core.js",
-        "loader.js",
-        "startup.js",
-    }
-    shutil.copytree(package / "es5", target, ignore=lambda _folder, names: bundles & set(names))
-    shutil.copy2(package / "LICENSE", target / "LICENSE")
-    marker.write_bytes(manifest.read_bytes())
-    return staging
-
-
 # -- Offline intersphinx, in one line ---------------------------------------------
 class _IntersphinxDigest(logging.Filter):
     """Swallow intersphinx's per-inventory lines, noting the projects that fell back."""
@@ -531,7 +493,9 @@ def _config_inited(app: Any, config: Any) -> None:
         config.course_repository = repository_url(root / "pyproject.toml")
     repository = config.course_repository
     # Before sphinx-gallery fills in its defaults (priority 10).
-    config.sphinx_gallery_conf["first_notebook_cell"] = first_notebook_cell(repository)
+    config.sphinx_gallery_conf["first_notebook_cell"] = first_notebook_cell(
+        repository, config.course_commit
+    )
     if repository is not None:
         config.html_theme_options = {
             "source_repository": f"{repository}/",
@@ -548,10 +512,6 @@ def _config_inited(app: Any, config: Any) -> None:
             inventory = (None, fallback)
         mapping[name] = (url, inventory)
     config.intersphinx_mapping = mapping
-    if config.course_mathjax_package:
-        staging = stage_mathjax(Path(config.course_mathjax_package), build / "mathjax-static")
-        config.html_static_path = [*config.html_static_path, str(staging)]
-        config.mathjax_path = f"{MATHJAX_DIR}/{MATHJAX_SCRIPT}"
 
 
 def _builder_inited(app: Any) -> None:
@@ -662,12 +622,12 @@ def setup(app: Any) -> dict[str, Any]:
     """Register the settings and connect the handlers."""
     app.add_config_value("course_repository", None, "env", types=(str, type(None)))
     app.add_config_value("course_branch", "main", "env", types=(str,))
+    app.add_config_value("course_commit", None, "env", types=(str, type(None)))
     app.add_config_value("course_draft", False, "env", types=(bool,))
     app.add_config_value("course_stamp_sources", [], "env", types=(list, tuple))
     app.add_config_value("course_stamp_distributions", [], "env", types=(list, tuple))
     app.add_config_value("course_stamp_settings", {}, "env", types=(dict,))
     app.add_config_value("course_environment_distributions", [], "env", types=(list, tuple))
-    app.add_config_value("course_mathjax_package", "", "html", types=(str,))
     app.add_post_transform(UniqueWrapperIds)
     app.connect("config-inited", _config_inited, priority=5)
     app.connect("builder-inited", _install_intersphinx_digest, priority=1)

@@ -1,0 +1,66 @@
+"""The CI script, the GitHub workflow and the README agree (``.ci/run``)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import shlex
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CI_RUN = (ROOT / ".ci" / "run").read_text()
+WORKFLOW = (ROOT / ".github" / "workflows" / "docs.yml").read_text()
+README = (ROOT / "README.md").read_text()
+
+
+def ci_stages() -> list[str]:
+    match = re.search(r"^STAGES=\(([^)]*)\)$", CI_RUN, re.MULTILINE)
+    assert match is not None, ".ci/run lists no STAGES"
+    return match[1].split()
+
+
+def ci_command(name: str) -> str:
+    match = re.search(rf"^{name}='([^']*)'$", CI_RUN, re.MULTILINE)
+    assert match is not None, f".ci/run defines no {name}"
+    return match[1]
+
+
+def test_every_stage_has_a_function() -> None:
+    for stage in ci_stages():
+        assert re.search(rf"^stage_{stage}\(\) \{{", CI_RUN, re.MULTILINE), stage
+
+
+def test_the_workflow_runs_every_stage_in_order() -> None:
+    steps = re.findall(r"^\s+run: bash \.ci/run (\S+)$", WORKFLOW, re.MULTILINE)
+    assert steps == ci_stages()
+
+
+def test_the_workflow_saves_the_run_cache_even_when_a_stage_fails() -> None:
+    save = WORKFLOW[WORKFLOW.index("uses: actions/cache/save@") :]
+    step = WORKFLOW[: WORKFLOW.index("uses: actions/cache/save@")].rsplit("- name:", 1)[1]
+    assert "if: always()" in step
+    assert "key: ${{ steps.restore.outputs.cache-primary-key }}" in save.split("- uses:")[0]
+    restore = WORKFLOW.index("uses: actions/cache/restore@")
+    assert restore < WORKFLOW.index("run: bash .ci/run tests")
+
+
+def test_only_pull_requests_cancel_a_running_build() -> None:
+    assert "cancel-in-progress: ${{ github.event_name == 'pull_request' }}" in WORKFLOW
+
+
+def test_the_readme_shows_the_commands_ci_runs() -> None:
+    quick_start = README[README.index("## Quick start") : README.index("### Locked versions")]
+    shown = [line for line in quick_start.splitlines() if line.startswith("python3 ")]
+    assert shown == [ci_command("README_TESTS"), ci_command("README_DOCS")]
+    # The tests stage runs the first exactly; the docs stage adds only --draft.
+    assert 'stage_tests() { as_a_user "$README_TESTS"; }' in CI_RUN
+    assert 'stage_readme_docs() { as_a_user "$README_DOCS -- --draft"; }' in CI_RUN
+
+
+def test_the_readme_commands_need_no_pip_outside_a_virtual_environment() -> None:
+    # PEP 668: a distribution's python3 refuses `python3 -m pip install`.
+    for name in ("README_TESTS", "README_DOCS"):
+        words = shlex.split(ci_command(name))
+        assert words[:4] == ["python3", "-m", "venv", ".venv"]
+        assert "pip" not in words[: words.index("&&")]
+        assert ("-m", "pip") not in set(itertools.pairwise(words))
