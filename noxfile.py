@@ -135,8 +135,7 @@ def docs(session: nox.Session) -> None:
     options = ["-b", arguments.builder, "-W", "--keep-going", "-n", "-j", "1", *sphinx_options]
     if arguments.serve:
         # Generated folders are written by the build itself; watching them would loop.
-        ignored = [f"--ignore=*/docs/{name}/*" for name in GENERATED]
-        ignored += [f"--ignore=*/docs/{name}" for name in GENERATED_FILES]
+        ignored = [f"--ignore={ROOT / 'docs' / name}" for name in GENERATED + GENERATED_FILES]
         _run(
             session,
             "sphinx-autobuild",

@@ -1,9 +1,10 @@
-// A code or output block that scrolls (sideways, or down when a fallback
-// font's glyphs are taller than a line) gets keyboard focus, so that keyboard
-// users can scroll it too (axe-core's scrollable-region-focusable).
+// A code or output block, or a displayed formula, that scrolls (sideways, or
+// down when a fallback font's glyphs are taller than a line) gets keyboard
+// focus, so that keyboard users can scroll it too (axe-core's
+// scrollable-region-focusable).
 (() => {
   const focusScrollable = () => {
-    for (const block of document.querySelectorAll("pre")) {
+    for (const block of document.querySelectorAll("pre, .math-wrapper")) {
       const scrolls =
         block.scrollWidth > block.clientWidth || block.scrollHeight > block.clientHeight;
       if (scrolls) block.tabIndex = 0;
