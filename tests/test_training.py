@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import inspect
 import json
 import os
 import re
@@ -12,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import filelock
@@ -1128,3 +1130,97 @@ def test_train_many_gives_the_workers_their_number(
     monkeypatch.setattr(training, "_train_in_workers", fake_workers)
     training.train_many([training.RunConfig(baseline)], dataset, emit=quiet, n_jobs=n_jobs)
     assert given == [expected]
+
+
+# --------------------------------------------------------------------------- issue 19: hand-made bugs
+# Each test below fails with a bug a maintainer could plausibly write; the bugs
+# themselves are kept in tools/semantic_mutants.py (`nox -s mutants -- --semantic`).
+
+
+def _key_when_compiled_with(loss: str, metrics: list[str]) -> str:
+    """The key of one small model with fixed initial weights, compiled as given."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10)]
+    )
+    model.compile(optimizer="sgd", loss=loss, metrics=metrics)
+    return training.run_key(model, _small_dataset(), epochs=1, batch_size=4, seed=0)[0]
+
+
+@pytest.mark.parametrize(
+    ("loss", "metrics"),
+    [
+        ("mean_squared_error", ["accuracy"]),
+        ("categorical_crossentropy", []),
+        ("categorical_crossentropy", ["categorical_accuracy"]),
+        ("categorical_crossentropy", ["accuracy", "mean_squared_error"]),
+    ],
+    ids=["other-loss", "no-metrics", "other-metric", "one-more-metric"],
+)
+def test_the_key_covers_the_loss_and_the_metrics(loss: str, metrics: list[str]) -> None:
+    # Same architecture, same initial weights, same optimizer: only the compile differs.
+    reference = _key_when_compiled_with("categorical_crossentropy", ["accuracy"])
+    assert _key_when_compiled_with("categorical_crossentropy", ["accuracy"]) == reference
+    assert _key_when_compiled_with(loss, metrics) != reference
+
+
+@pytest.fixture
+def fresh_trainer_sha256() -> Iterator[None]:
+    """Compute the fitting code's digest anew in the test, and again after it."""
+    training._trainer_sha256.cache_clear()
+    yield
+    training._trainer_sha256.cache_clear()
+
+
+@pytest.mark.usefixtures("fresh_trainer_sha256")
+@pytest.mark.parametrize("piece", ["fit_model", "FixedPipelineAdapter", "_pin_threads"])
+def test_an_edit_to_any_piece_of_the_fitting_path_changes_its_digest(
+    piece: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The batches (the adapter) and the thread counts (the pinning) decide the
+    # numbers as much as fit_model does: a change to either must retrain every run.
+    unedited = training._trainer_sha256()
+    target = getattr(training, piece)
+    real_getsource = inspect.getsource
+
+    def getsource_after_an_edit(item: object) -> str:
+        source = real_getsource(item)  # type: ignore[arg-type]
+        return f"{source}# edited\n" if item is target else source
+
+    training._trainer_sha256.cache_clear()
+    monkeypatch.setattr(inspect, "getsource", getsource_after_an_edit)
+    assert training._trainer_sha256() != unedited
+
+
+class _FitRecorder:
+    """Stands in for a compiled model: records what fit_model hands to Keras's ``fit``."""
+
+    def __init__(self) -> None:
+        self.steps_per_execution = 1  # Keras's default
+        self.calls: list[tuple[int, object, dict[str, object]]] = []
+
+    def fit(self, data: object, **options: object) -> str:
+        self.calls.append((self.steps_per_execution, data, options))
+        return "history"
+
+
+def test_fit_model_runs_many_steps_per_call_on_pipelines_without_autotuning(
+    dataset: data.Dataset,
+) -> None:
+    # Both settings only change speed, so no result shows when one is lost:
+    # they are checked here directly.
+    model = _FitRecorder()
+    assert training.fit_model(model, dataset, epochs=3, batch_size=16) == "history"
+
+    [(steps, training_data, options)] = model.calls
+    assert steps == training.STEPS_PER_EXECUTION > 1
+    assert options["epochs"] == 3
+    validation_data = options["validation_data"]
+    for adapter in (training_data, validation_data):
+        assert isinstance(adapter, training.FixedPipelineAdapter)
+        assert adapter.get_tf_dataset().options().autotune.enabled is False
+    # tf.data autotunes unless told not to: the check above can fail.
+    plain = training.tf.data.Dataset.from_tensor_slices(dataset.y_train)
+    assert plain.options().autotune.enabled is not False
