@@ -8,6 +8,7 @@ import functools
 import inspect
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -1224,3 +1225,33 @@ def test_fit_model_runs_many_steps_per_call_on_pipelines_without_autotuning(
     # tf.data autotunes unless told not to: the check above can fail.
     plain = training.tf.data.Dataset.from_tensor_slices(dataset.y_train)
     assert plain.options().autotune.enabled is not False
+
+
+# --------------------------------------------------------------------------- seeding
+
+
+def test_a_build_gets_its_weights_however_other_threads_draw_from_random(
+    dataset: data.Dataset,
+) -> None:
+    # A Dask worker's event loop draws from Python's global random (dask.sizeof)
+    # while a task builds its model; Keras seeds its initializers from it too.
+    run = training.RunConfig(baseline, epochs=1, batch_size=16, seed=1)
+    _, undisturbed, _ = training._build(run, dataset, 1, (1, 2))
+    after_undisturbed = random.getstate()
+    stop = threading.Event()
+
+    def draw() -> None:
+        while not stop.is_set():
+            random.random()  # noqa: S311
+
+    thread = threading.Thread(target=draw)
+    thread.start()
+    try:
+        keys = [training._build(run, dataset, 1, (1, 2))[1] for _ in range(3)]
+    finally:
+        stop.set()
+        thread.join()
+    assert keys == [undisturbed] * 3
+    # Afterwards Python's generator goes on as it would after an undisturbed build.
+    training._build(run, dataset, 1, (1, 2))
+    assert random.getstate() == after_undisturbed

@@ -89,6 +89,13 @@ MUTANTS = (
         (f"{TRAINING}::test_fit_model_runs_many_steps_per_call_on_pipelines_without_autotuning",),
     ),
     Mutant(
+        "initializer seeds drawn from Python's shared random, which other threads use",
+        "mnist_tutorial/training.py",
+        "        random.randint = private.randint\n",
+        "",
+        (f"{TRAINING}::test_a_build_gets_its_weights_however_other_threads_draw_from_random",),
+    ),
+    Mutant(
         "range test suggestion from the raw losses",
         "mnist_tutorial/lr_range.py",
         "suggestion=suggest_learning_rate(learning_rates, smoothed),",
