@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import hashlib
 import inspect
 import json
 import os
@@ -1227,7 +1228,7 @@ def test_fit_model_runs_many_steps_per_call_on_pipelines_without_autotuning(
     assert plain.options().autotune.enabled is not False
 
 
-# --------------------------------------------------------------------------- seeding
+# --------------------------------------------------------------------------- seeding and scale-out on Dask
 
 
 def test_a_build_gets_its_weights_however_other_threads_draw_from_random(
@@ -1255,3 +1256,67 @@ def test_a_build_gets_its_weights_however_other_threads_draw_from_random(
     # Afterwards Python's generator goes on as it would after an undisturbed build.
     training._build(run, dataset, 1, (1, 2))
     assert random.getstate() == after_undisturbed
+
+
+def _weights_digest(record: training.RunRecord) -> str:
+    digest = hashlib.sha256()
+    for weight in record.load_model().get_weights():
+        digest.update(np.ascontiguousarray(weight).tobytes())
+    return digest.hexdigest()
+
+
+@pytest.mark.training
+@pytest.mark.timeout(300)
+def test_a_dask_cluster_trains_the_records_of_the_local_backend(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The README's claim, on a real dask.distributed cluster (two worker
+    # processes on this machine): joblib's Dask backend trains the runs, with
+    # the same keys, histories and weights as joblib's local process pool.
+    from distributed import Client, LocalCluster, get_task_stream
+
+    dataset = make_dataset()
+    build = functools.partial(models.build_model, learning_rate=0.01)  # importable by the workers
+    runs = [training.RunConfig(build, epochs=1, batch_size=16, seed=seed) for seed in (0, 1, 2)]
+    monkeypatch.setenv(config.ENV_PROGRESS, "0")
+
+    monkeypatch.setenv(config.ENV_RUN_CACHE, str(tmp_path / "local"))
+    local = training.train_many(runs, dataset, n_jobs=2, emit=quiet)  # loky, joblib's default
+
+    cache = tmp_path / "dask"
+    monkeypatch.setenv(config.ENV_RUN_CACHE, str(cache))
+    with (
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            memory_limit="3GiB",
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as client,
+        get_task_stream(client) as tasks,
+        joblib.parallel_config(backend="dask"),
+    ):
+        remote = training.train_many(runs, dataset, n_jobs=2, emit=quiet)
+        workers = set(cluster.scheduler_info["workers"])
+
+    # The runs went to the cluster's workers, not to this process.
+    assert tasks.data
+    assert {task["worker"] for task in tasks.data} <= workers
+    assert [record.replayed for record in remote] == [False] * 3
+    # Bit for bit the local backend's records, with the threads pinned on the workers.
+    for theirs, ours in zip(remote, local, strict=True):
+        assert theirs.key == ours.key
+        assert theirs.settings == ours.settings
+        assert theirs.history == ours.history
+        assert theirs.n_params == ours.n_params
+        assert _weights_digest(theirs) == _weights_digest(ours)
+    assert len({record.key for record in remote}) == 3
+    # The cluster's cache holds each run once: one entry and one training (miss) each.
+    assert sorted(path.name for path in cache.iterdir() if path.is_dir()) == sorted(
+        record.key for record in remote
+    )
+    events = runcache.read_events(cache)
+    assert sorted((event["event"], event["key"]) for event in events) == sorted(
+        ("miss", record.key) for record in remote
+    )
