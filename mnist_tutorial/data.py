@@ -31,6 +31,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from mnist_tutorial import _mirror
+from mnist_tutorial._errors import MNISTUnavailableError, MNISTVerificationError
 from mnist_tutorial.config import cache_dir, subset_sizes
 
 __all__ = [
@@ -67,14 +69,6 @@ ENV_DATA = "MNIST_TUTORIAL_DATA"
 
 UInt8Array = npt.NDArray[np.uint8]
 Arrays = tuple[tuple[UInt8Array, UInt8Array], tuple[UInt8Array, UInt8Array]]
-
-
-class MNISTVerificationError(ValueError):
-    """A file or array did not match the expected MNIST checksums."""
-
-
-class MNISTUnavailableError(RuntimeError):
-    """No source could provide verified MNIST arrays."""
 
 
 def _report(message: str) -> None:
@@ -235,9 +229,6 @@ def load_mnist(path: str | os.PathLike[str] | None = None) -> Arrays:
             return _as_tuple(arrays)
     else:
         attempts.append(f"cache {cached}: not present")
-
-    # Imported here, not at the top: the mirror module imports this one.
-    from mnist_tutorial import _mirror  # noqa: PLC0415
 
     sources = (
         ("keras.datasets.mnist.load_data()", _load_from_keras),

@@ -19,17 +19,20 @@ Keras's own.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import datetime as dt
 import functools
 import hashlib
 import inspect
 import json
 import math
+import random
 import shutil
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -711,14 +714,41 @@ def _build(
 ) -> tuple[keras.Model, str, dict[str, Any]]:
     """Seed, build the run's model, and return it with its cache key and settings."""
     keras.backend.clear_session()
-    keras.utils.set_random_seed(run.seed)
-    model = run.build()
+    with _seeded(run.seed):
+        model = run.build()
     if not isinstance(model, keras.Model):
         raise TypeError(f"build must return a keras.Model, got {type(model).__name__}")
     key, settings = run_key(
         model, dataset, epochs=epochs, batch_size=run.batch_size, seed=run.seed, threads=threads
     )
     return model, key, settings
+
+
+_SEEDING = threading.Lock()
+
+
+@contextlib.contextmanager
+def _seeded(seed: int) -> Iterator[None]:
+    """Seed Python, NumPy and the backend, and keep Keras's seed draws to this block.
+
+    Keras draws the seed of each weight initializer from Python's global
+    ``random``, with ``random.randint``. Other threads of the process may draw
+    from it too (a Dask worker's event loop does, in ``dask.sizeof``) and
+    would change the initial weights. In this block Keras draws from a private
+    generator with the same seed, so the weights are those of an undisturbed
+    process; afterwards the global generator continues from where that one
+    stopped. Builds in other threads of the process wait for the block.
+    """
+    with _SEEDING:
+        keras.utils.set_random_seed(seed)
+        private = random.Random(seed)  # noqa: S311  (Keras's seeds, not secrets)
+        shared = random.randint
+        random.randint = private.randint
+        try:
+            yield
+        finally:
+            random.randint = shared
+            random.setstate(private.getstate())
 
 
 def _cached(

@@ -332,6 +332,40 @@ def test_stops_once_the_loss_diverges(losses: list[float], divergence: float, st
     assert result.suggestion == lr_range.suggest_learning_rate([best], [1.0])
 
 
+# The tests above use smoothing=0, where the raw and the smoothed curve are one.
+# These two hold the two rules to the smoothed curve (issue 19).
+
+
+@pytest.mark.parametrize(
+    ("losses", "smoothing", "divergence", "steps"),
+    [
+        # One raw spike, 5 > 4 x 1, stops nothing: smoothed, 2.38 < 4 x 1.30.
+        ([2.0, 1.0, 1.0, 5.0, 1.0, 1.0, 1.0, 1.0], 0.9, 4.0, 8),
+        # Raw, 5 > 3 x 1 at step 4; smoothed, 3.20 < 3 x 1.14 there and 4.13 > 3 x 1.14 at 5.
+        ([2.0, 1.0, 1.0, 5.0, 5.0, 5.0, 5.0, 5.0], 0.5, 3.0, 5),
+    ],
+)
+def test_divergence_is_judged_on_the_smoothed_loss(
+    losses: list[float], smoothing: float, divergence: float, steps: int
+) -> None:
+    model = _Model(losses)
+    result = _run(model, 32, batch_size=4, smoothing=smoothing, divergence=divergence)
+    assert len(model.batches) == steps
+    assert result.stopped_early == (steps < len(losses))
+
+
+def test_the_suggestion_comes_from_the_smoothed_curve() -> None:
+    # One lucky batch (0.5 at step 2, rate 2.7e-3) is the raw minimum; smoothed
+    # (1.67 there), the curve is lowest at the last step, rate 1.0, where the loss
+    # has stayed low.
+    losses = [4.0, 0.5, 3.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+    result = _run(_Model(losses), 32, batch_size=4, min_lr=1e-3, max_lr=1.0, smoothing=0.5)
+    assert not result.stopped_early
+    assert result.learning_rates[-1] == pytest.approx(1.0)
+    assert result.lowest_loss_learning_rate == pytest.approx(1.0)
+    assert result.suggestion == pytest.approx(0.1)  # the raw minimum would give 1e-4
+
+
 def test_a_loss_not_finite_at_the_first_step_is_an_error() -> None:
     model = _Model([math.nan, 1.0])
     with pytest.raises(ValueError, match=r"not finite from the first step \(lower min_lr\)$"):

@@ -170,6 +170,24 @@ def test_plot_confusion_matrix_annotates_every_cell() -> None:
         plotting.plot_confusion_matrix(np.zeros((2, 3), dtype=int))
 
 
+def test_each_count_is_written_in_its_own_cell() -> None:
+    # Not symmetric: a count drawn at (row, column) would land in another cell.
+    matrix = np.array([[50, 1, 2], [3, 40, 4], [5, 6, 30]])
+    figure = plotting.plot_confusion_matrix(matrix)
+    axes = figure.axes[0]
+    shown = axes.get_images()[0].get_array()
+    assert len(axes.texts) == matrix.size
+    for text in axes.texts:
+        x, y = text.get_position()
+        # imshow draws matrix[i, j] at x = j (the predicted class), y = i (the true class).
+        row, column = round(y), round(x)
+        assert (column, row) == (x, y)
+        assert text.get_text() == str(matrix[row, column])
+        if row != column:
+            assert shown[row, column] == matrix[row, column]  # the colour is that count's too
+    assert (axes.get_xlabel(), axes.get_ylabel()) == ("predicted class", "true class")
+
+
 def test_plot_lr_range_test_marks_rates() -> None:
     figure = plotting.plot_lr_range_test(
         [1e-3, 1e-2, 1e-1, 1.0],

@@ -5,13 +5,17 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import hashlib
+import inspect
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import filelock
@@ -1155,3 +1159,191 @@ def test_train_many_gives_the_workers_their_number(
     monkeypatch.setattr(training, "_train_in_workers", fake_workers)
     training.train_many([training.RunConfig(baseline)], dataset, emit=quiet, n_jobs=n_jobs)
     assert given == [expected]
+
+
+# --------------------------------------------------------------------------- issue 19: hand-made bugs
+# Each test below fails with a bug a maintainer could plausibly write; the bugs
+# themselves are kept in tools/semantic_mutants.py (`nox -s mutants -- --semantic`).
+
+
+def _key_when_compiled_with(loss: str, metrics: list[str]) -> str:
+    """The key of one small model with fixed initial weights, compiled as given."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10)]
+    )
+    model.compile(optimizer="sgd", loss=loss, metrics=metrics)
+    return training.run_key(model, _small_dataset(), epochs=1, batch_size=4, seed=0)[0]
+
+
+@pytest.mark.parametrize(
+    ("loss", "metrics"),
+    [
+        ("mean_squared_error", ["accuracy"]),
+        ("categorical_crossentropy", []),
+        ("categorical_crossentropy", ["categorical_accuracy"]),
+        ("categorical_crossentropy", ["accuracy", "mean_squared_error"]),
+    ],
+    ids=["other-loss", "no-metrics", "other-metric", "one-more-metric"],
+)
+def test_the_key_covers_the_loss_and_the_metrics(loss: str, metrics: list[str]) -> None:
+    # Same architecture, same initial weights, same optimizer: only the compile differs.
+    reference = _key_when_compiled_with("categorical_crossentropy", ["accuracy"])
+    assert _key_when_compiled_with("categorical_crossentropy", ["accuracy"]) == reference
+    assert _key_when_compiled_with(loss, metrics) != reference
+
+
+@pytest.fixture
+def fresh_trainer_sha256() -> Iterator[None]:
+    """Compute the fitting code's digest anew in the test, and again after it."""
+    training._trainer_sha256.cache_clear()
+    yield
+    training._trainer_sha256.cache_clear()
+
+
+@pytest.mark.usefixtures("fresh_trainer_sha256")
+@pytest.mark.parametrize("piece", ["fit_model", "FixedPipelineAdapter", "_pin_threads"])
+def test_an_edit_to_any_piece_of_the_fitting_path_changes_its_digest(
+    piece: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The batches (the adapter) and the thread counts (the pinning) decide the
+    # numbers as much as fit_model does: a change to either must retrain every run.
+    unedited = training._trainer_sha256()
+    target = getattr(training, piece)
+    real_getsource = inspect.getsource
+
+    def getsource_after_an_edit(item: object) -> str:
+        source = real_getsource(item)  # type: ignore[arg-type]
+        return f"{source}# edited\n" if item is target else source
+
+    training._trainer_sha256.cache_clear()
+    monkeypatch.setattr(inspect, "getsource", getsource_after_an_edit)
+    assert training._trainer_sha256() != unedited
+
+
+class _FitRecorder:
+    """Stands in for a compiled model: records what fit_model hands to Keras's ``fit``."""
+
+    def __init__(self) -> None:
+        self.steps_per_execution = 1  # Keras's default
+        self.calls: list[tuple[int, object, dict[str, object]]] = []
+
+    def fit(self, data: object, **options: object) -> str:
+        self.calls.append((self.steps_per_execution, data, options))
+        return "history"
+
+
+def test_fit_model_runs_many_steps_per_call_on_pipelines_without_autotuning(
+    dataset: data.Dataset,
+) -> None:
+    # Both settings only change speed, so no result shows when one is lost:
+    # they are checked here directly.
+    model = _FitRecorder()
+    assert training.fit_model(model, dataset, epochs=3, batch_size=16) == "history"
+
+    [(steps, training_data, options)] = model.calls
+    assert steps == training.STEPS_PER_EXECUTION > 1
+    assert options["epochs"] == 3
+    validation_data = options["validation_data"]
+    for adapter in (training_data, validation_data):
+        assert isinstance(adapter, training.FixedPipelineAdapter)
+        assert adapter.get_tf_dataset().options().autotune.enabled is False
+    # tf.data autotunes unless told not to: the check above can fail.
+    plain = training.tf.data.Dataset.from_tensor_slices(dataset.y_train)
+    assert plain.options().autotune.enabled is not False
+
+
+# --------------------------------------------------------------------------- seeding and scale-out on Dask
+
+
+def test_a_build_gets_its_weights_however_other_threads_draw_from_random(
+    dataset: data.Dataset,
+) -> None:
+    # A Dask worker's event loop draws from Python's global random (dask.sizeof)
+    # while a task builds its model; Keras seeds its initializers from it too.
+    run = training.RunConfig(baseline, epochs=1, batch_size=16, seed=1)
+    _, undisturbed, _ = training._build(run, dataset, 1, (1, 2))
+    after_undisturbed = random.getstate()
+    stop = threading.Event()
+
+    def draw() -> None:
+        while not stop.is_set():
+            random.random()  # noqa: S311
+
+    thread = threading.Thread(target=draw)
+    thread.start()
+    try:
+        keys = [training._build(run, dataset, 1, (1, 2))[1] for _ in range(3)]
+    finally:
+        stop.set()
+        thread.join()
+    assert keys == [undisturbed] * 3
+    # Afterwards Python's generator goes on as it would after an undisturbed build.
+    training._build(run, dataset, 1, (1, 2))
+    assert random.getstate() == after_undisturbed
+
+
+def _weights_digest(record: training.RunRecord) -> str:
+    digest = hashlib.sha256()
+    for weight in record.load_model().get_weights():
+        digest.update(np.ascontiguousarray(weight).tobytes())
+    return digest.hexdigest()
+
+
+@pytest.mark.training
+@pytest.mark.timeout(300)
+def test_a_dask_cluster_trains_the_records_of_the_local_backend(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The README's claim, on a real dask.distributed cluster (two worker
+    # processes on this machine): joblib's Dask backend trains the runs, with
+    # the same keys, histories and weights as joblib's local process pool.
+    from distributed import Client, LocalCluster, get_task_stream
+
+    dataset = make_dataset()
+    build = functools.partial(models.build_model, learning_rate=0.01)  # importable by the workers
+    runs = [training.RunConfig(build, epochs=1, batch_size=16, seed=seed) for seed in (0, 1, 2)]
+    monkeypatch.setenv(config.ENV_PROGRESS, "0")
+
+    monkeypatch.setenv(config.ENV_RUN_CACHE, str(tmp_path / "local"))
+    local = training.train_many(runs, dataset, n_jobs=2, emit=quiet)  # loky, joblib's default
+
+    cache = tmp_path / "dask"
+    monkeypatch.setenv(config.ENV_RUN_CACHE, str(cache))
+    with (
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            memory_limit="3GiB",
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as client,
+        get_task_stream(client) as tasks,
+        joblib.parallel_config(backend="dask"),
+    ):
+        remote = training.train_many(runs, dataset, n_jobs=2, emit=quiet)
+        workers = set(cluster.scheduler_info["workers"])
+
+    # The runs went to the cluster's workers, not to this process.
+    assert tasks.data
+    assert {task["worker"] for task in tasks.data} <= workers
+    assert [record.replayed for record in remote] == [False] * 3
+    # Bit for bit the local backend's records, with the threads pinned on the workers.
+    for theirs, ours in zip(remote, local, strict=True):
+        assert theirs.key == ours.key
+        assert theirs.settings == ours.settings
+        assert theirs.history == ours.history
+        assert theirs.n_params == ours.n_params
+        assert _weights_digest(theirs) == _weights_digest(ours)
+    assert len({record.key for record in remote}) == 3
+    # The cluster's cache holds each run once: one entry and one training (miss) each.
+    assert sorted(path.name for path in cache.iterdir() if path.is_dir()) == sorted(
+        record.key for record in remote
+    )
+    events = runcache.read_events(cache)
+    assert sorted((event["event"], event["key"]) for event in events) == sorted(
+        ("miss", record.key) for record in remote
+    )
