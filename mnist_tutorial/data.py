@@ -72,8 +72,11 @@ Arrays = tuple[tuple[UInt8Array, UInt8Array], tuple[UInt8Array, UInt8Array]]
 
 
 def _report(message: str) -> None:
-    # stderr, so that a gallery page (which captures stdout) stays clean.
-    print(f"mnist_tutorial: {message}", file=sys.stderr, flush=True)
+    # The terminal's stderr, not sys.stderr, which a gallery page captures:
+    # where the data came from (a cache path, say) is a fact about the
+    # machine, not part of the lesson, and a page must not depend on it.
+    stream = sys.__stderr__ if sys.__stderr__ is not None else sys.stderr
+    print(f"mnist_tutorial: {message}", file=stream, flush=True)
 
 
 def array_sha256(array: npt.NDArray[Any]) -> str:

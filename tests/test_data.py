@@ -23,6 +23,13 @@ from hypothesis import strategies as st
 
 from mnist_tutorial import _mirror, config, data
 
+
+@pytest.fixture(autouse=True)
+def _terminal_is_stderr(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let capsys see data's source lines, which go to the terminal (sys.__stderr__)."""
+    monkeypatch.setattr(sys, "__stderr__", None)
+
+
 # Facts from the issue: sha256 of the C-contiguous bytes of Keras's mnist.npz arrays.
 REAL_SHA256 = {
     "x_train": "741c988805d008ac6e4c904b69001ba184c24b2c540a4ef403f4c71b676cf757",
@@ -948,3 +955,22 @@ def test_fingerprint_changes_when_any_one_value_changes(
     flat[position] = flat[position] + 1
     arrays[which] = changed
     assert data.fingerprint(*arrays) != before
+
+
+def test_source_lines_go_to_the_terminal_not_to_a_captured_stderr(
+    sources: _Sources,
+    mnist_isolated_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A gallery page captures sys.stderr; the terminal is sys.__stderr__.
+    terminal = io.StringIO()
+    monkeypatch.setattr(sys, "__stderr__", terminal)
+    sources.keras_result = {key: value.copy() for key, value in sources.arrays.items()}
+    data.load_mnist()
+    assert capsys.readouterr().err == ""
+    cached = mnist_isolated_env / "mnist.npz"
+    assert terminal.getvalue() == (
+        "mnist_tutorial: MNIST loaded from keras.datasets.mnist.load_data(), verified; "
+        f"cached at {cached}\n"
+    )

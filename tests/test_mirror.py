@@ -28,6 +28,13 @@ import pytest
 
 from mnist_tutorial import _mirror, data
 
+
+@pytest.fixture(autouse=True)
+def _terminal_is_stderr(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let capsys see data's source lines, which go to the terminal (sys.__stderr__)."""
+    monkeypatch.setattr(sys, "__stderr__", None)
+
+
 MIRROR_MEMBER = "mnist/data/mnist.pkl.gz"
 # The mirror stores train as two splits, a and b; a has this many rows.
 N_A = 5
