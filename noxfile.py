@@ -178,6 +178,17 @@ def clean(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def verify(session: nox.Session) -> None:
+    """Retrain published runs from scratch and compare them with the site's records.
+
+    ``nox -s verify -- [PAGE | RUN-ID ...] [--sample N] [--site SITE-OR-URL]``
+    (``-- --help`` says more).
+    """
+    _install(session, "test")
+    _run(session, "python", "-m", "mnist_tutorial.verification", *session.posargs)
+
+
+@nox.session(default=False)
 def downloads(session: nox.Session) -> None:
     """Run every script and notebook the built site offers, as a reader would."""
     # Not editable: the downloads must work with the project as installed.

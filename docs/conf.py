@@ -40,6 +40,8 @@ extensions = [
     "sphinx_togglebutton",
     "sphinx_gallery.gen_gallery",
     "course_site",
+    # Publishes the records of every run the site shows (docs/_ext/run_records.py).
+    "run_records",
 ]
 
 exclude_patterns = ["_build", "_generated", "Thumbs.db", ".DS_Store"]
@@ -120,7 +122,7 @@ sphinx_gallery_conf = {
     "filename_pattern": r"/plot_",
     "within_subsection_order": "FileNameSortKey",
     "abort_on_example_error": True,
-    "reset_modules": ("matplotlib", "course_site.reset_keras"),
+    "reset_modules": ("matplotlib", "course_site.reset_keras", "run_records.start_page"),
     "reset_modules_order": "before",
     "download_all_examples": True,
     "doc_module": ("mnist_tutorial",),

@@ -29,6 +29,10 @@
 ``MNIST_TUTORIAL_PROGRESS``
     ``0`` silences the per-epoch progress lines that training writes to
     the terminal (standard error). They never appear on the site's pages.
+``MNIST_TUTORIAL_PUBLISH_RUNS``
+    A file that the site build names for each page as it runs: the records
+    of the runs the page shows are written there, to be published with the
+    site (see :func:`published_runs_file` and :mod:`mnist_tutorial.published`).
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ __all__ = [
     "ENV_DRAFT",
     "ENV_INTER_OP_THREADS",
     "ENV_PROGRESS",
+    "ENV_PUBLISH_RUNS",
     "ENV_RUN_CACHE",
     "ENV_SEED_OFFSET",
     "ENV_STRICT_CLAIMS",
@@ -54,6 +59,7 @@ __all__ = [
     "cache_dir",
     "draft_mode",
     "progress",
+    "published_runs_file",
     "run_cache_dir",
     "seeds",
     "strict_claims",
@@ -72,6 +78,7 @@ ENV_INTER_OP_THREADS = "MNIST_TUTORIAL_INTER_OP_THREADS"
 ENV_PROGRESS = "MNIST_TUTORIAL_PROGRESS"
 ENV_SEED_OFFSET = "MNIST_TUTORIAL_SEED_OFFSET"
 ENV_STRICT_CLAIMS = "MNIST_TUTORIAL_STRICT_CLAIMS"
+ENV_PUBLISH_RUNS = "MNIST_TUTORIAL_PUBLISH_RUNS"
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -153,6 +160,16 @@ def run_cache_dir() -> Path | None:
     if value:
         return Path(value).expanduser()
     return cache_dir() / ("runs-draft" if draft_mode() else "runs")
+
+
+def published_runs_file() -> Path | None:
+    """Return the file the runs of the page being built are published to, or None.
+
+    ``MNIST_TUTORIAL_PUBLISH_RUNS`` is set by the site build, for each page
+    as it runs; elsewhere nothing is published.
+    """
+    value = os.environ.get(ENV_PUBLISH_RUNS, "").strip()
+    return Path(value) if value else None
 
 
 def usable_cores() -> int:

@@ -18,7 +18,7 @@ import keras
 import numpy as np
 import numpy.typing as npt
 
-from mnist_tutorial import config, training
+from mnist_tutorial import config, published, training
 from mnist_tutorial.data import Dataset
 from mnist_tutorial.training import METRICS, RunRecord
 
@@ -210,4 +210,7 @@ def train_replicates(
                     output(line)
             else:
                 output(_seed_line(run))
+    # Only where the site's records are known: a downloaded notebook.
+    for line in published.compare_with_site(records):
+        output(line)
     return result

@@ -43,7 +43,7 @@ import numpy as np
 import tensorflow as tf
 from keras.src.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
 
-from mnist_tutorial import config, runcache
+from mnist_tutorial import config, published, runcache
 from mnist_tutorial.data import Dataset, file_sha256
 
 __all__ = [
@@ -96,6 +96,9 @@ class RunRecord:
         The lines printed while training.
     created : str
         When the run was trained, as an ISO 8601 UTC timestamp.
+    final_weights_sha256 : str
+        sha256 of the trained weights (empty in records stored before it
+        was recorded).
     replayed : bool
         True when this record came from the cache.
     """
@@ -108,6 +111,7 @@ class RunRecord:
     n_params: int
     log_lines: list[str]
     created: str
+    final_weights_sha256: str = ""
     replayed: bool = False
     directory: Path | None = field(default=None, repr=False, compare=False)
     _model: keras.Model | None = field(default=None, repr=False, compare=False)
@@ -643,6 +647,19 @@ def train_many(
                 output(line)
         if record.replayed or not log:
             output(_summary(record))
+    if config.published_runs_file() is not None:
+        published.publish(_with_final_weights(records))
+    # Only where the site's records are known: a downloaded notebook.
+    for line in published.compare_with_site(records):
+        output(line)
+    return records
+
+
+def _with_final_weights(records: list[RunRecord]) -> list[RunRecord]:
+    """Fill in the final weights' sha256 of records stored before it was recorded."""
+    for record in records:
+        if not record.final_weights_sha256:
+            record.final_weights_sha256 = _weights_sha256(record.load_model())
     return records
 
 
@@ -886,5 +903,6 @@ def _fit(
         n_params=int(model.count_params()),
         log_lines=logger.lines,
         created=created,
+        final_weights_sha256=_weights_sha256(model),
         _model=model,
     )

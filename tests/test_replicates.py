@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+import json
 
 import numpy as np
 import pytest
 
-from mnist_tutorial import data, models, replicates, training
+from mnist_tutorial import data, models, published, replicates, training
 from mnist_tutorial.replicates import Replicates, separation
 
 
@@ -129,6 +130,35 @@ def test_train_replicates_trains_everything_in_one_call(monkeypatch: pytest.Monk
     replicates.train_replicates(builds, tiny_dataset(), epochs=3, log=False, emit=lines.append)
     assert lines[0] == "x:"
     assert all(line.startswith("seed 1") for line in lines[1:4])
+
+
+def test_train_replicates_ends_with_the_comparison_with_the_site(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def fake_train_many(runs: list[training.RunConfig], dataset: object, **kwargs: object) -> list:
+        made = [record(run.seed, [0.5, 0.97]) for run in runs]
+        for run in made:
+            run.settings = {"seed": run.settings["seed"], "epochs": 2, "validation_examples": 100}
+        return made
+
+    monkeypatch.setattr(training, "train_many", fake_train_many)
+    monkeypatch.setattr(published, "_SITE_RECORDS", [])
+    site = fake_train_many([training.RunConfig(models.build_model, seed=0)], None)
+    site[0].history["val_accuracy"][-1] = 0.96
+    published.use_site_records(
+        json.dumps({"format": 1, "records": [published.record_of(run) for run in site]})
+    )
+    lines: list[str] = []
+    replicates.train_replicates(
+        {"x": models.build_model}, tiny_dataset(), seeds=(0, 1), emit=lines.append
+    )
+    # Seed 1 has no site record; seed 0's line comes after the logs.
+    assert lines[-1] == (
+        "Compared with the site: your seed 0 differs by 0.0100 in final validation accuracy "
+        "(1 test image), the site ran one seed of this configuration, so it has no spread "
+        "to compare."
+    )
+    assert lines[-2].startswith("seed 1: 2 epochs")
 
 
 def test_train_replicates_rejects_bad_arguments() -> None:

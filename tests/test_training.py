@@ -791,6 +791,7 @@ def test_a_record_round_trips_through_json_without_its_place_or_origin(tmp_path:
         "n_params",
         "log_lines",
         "created",
+        "final_weights_sha256",
     }
     again = training.RunRecord.from_json(text)
     assert again == dataclasses.replace(record, replayed=False)
@@ -798,6 +799,9 @@ def test_a_record_round_trips_through_json_without_its_place_or_origin(tmp_path:
     # A cache entry's record.json adds its format and the model's sha256.
     stored = {**content, "format": runcache.FORMAT_VERSION, "model_sha256": "0" * 64}
     assert training.RunRecord.from_json(json.dumps(stored)) == again
+    # An entry stored before the final weights were hashed still reads.
+    del stored["final_weights_sha256"]
+    assert training.RunRecord.from_json(json.dumps(stored)).final_weights_sha256 == ""
 
 
 def test_the_summary_line_gives_the_time_and_the_final_accuracies() -> None:

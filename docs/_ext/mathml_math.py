@@ -52,7 +52,9 @@ def to_mathml(latex: str, *, display: bool) -> str:
         return convert(latex, display="block" if display else "inline")
     except Exception as error:
         # latex2mathml raises several of its own types; the author needs the formula.
-        raise ExtensionError(f"mathml_math: cannot render {latex!r} as MathML: {error}") from error
+        raise ExtensionError(
+            f"mathml_math: cannot render {latex!r} as MathML: {type(error).__name__} {error}"
+        ) from error
 
 
 def _visit_inline(translator: Any, node: nodes.Element) -> None:

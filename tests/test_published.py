@@ -1,0 +1,246 @@
+"""Tests for mnist_tutorial.published."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from mnist_tutorial import config, published
+
+SETTINGS: dict[str, Any] = {
+    "architecture": {"layers": ["conv", "dense"]},
+    "compile": {"optimizer": {"learning_rate": 0.1}},
+    "epochs": 3,
+    "batch_size": 32,
+    "seed": 0,
+    "train_examples": 60000,
+    "validation_examples": 10000,
+    "data_fingerprint": "abc",
+    "initial_weights_sha256": "w0",
+    "threads": {"intra_op": 1, "inter_op": 2},
+    "steps_per_execution": 64,
+    "trainer_sha256": "t",
+    "versions": {"tensorflow": "2.21.0"},
+    "format": 2,
+}
+
+
+def history(final_val_accuracy: float = 0.9762) -> dict[str, list[float]]:
+    return {
+        "loss": [0.5, 0.25, 0.125],
+        "accuracy": [0.9, 0.95, 0.97],
+        "val_loss": [0.3, 0.2, 0.1],
+        "val_accuracy": [0.95, 0.97, final_val_accuracy],
+    }
+
+
+@dataclass
+class Run:
+    """A stand-in RunRecord."""
+
+    key: str
+    settings: dict[str, Any] = field(default_factory=lambda: dict(SETTINGS))
+    history: dict[str, list[float]] = field(default_factory=history)
+    final_weights_sha256: str = "final"
+
+
+def run(seed: int, final_val_accuracy: float = 0.9762, **changes: Any) -> Run:
+    return Run(
+        key=f"key-{seed}-{final_val_accuracy}-{sorted(changes.items())}",
+        settings={**SETTINGS, "seed": seed, **changes},
+        history=history(final_val_accuracy),
+    )
+
+
+@pytest.fixture(autouse=True)
+def no_site_records(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(published, "_SITE_RECORDS", [])
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "seed",
+        "initial_weights_sha256",
+        "threads",
+        "versions",
+        "trainer_sha256",
+        "steps_per_execution",
+        "format",
+    ],
+)
+def test_a_configuration_is_the_same_whatever_the_seed_machine_or_versions(name: str) -> None:
+    other = {**SETTINGS, name: "something else"}
+    assert published.configuration_id(other) == published.configuration_id(SETTINGS)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "architecture",
+        "compile",
+        "epochs",
+        "batch_size",
+        "train_examples",
+        "validation_examples",
+        "data_fingerprint",
+    ],
+)
+def test_a_configuration_changes_with_the_experiment(name: str) -> None:
+    other = {**SETTINGS, name: "something else"}
+    assert published.configuration_id(other) != published.configuration_id(SETTINGS)
+
+
+def test_a_published_record_holds_identity_history_and_final_weights() -> None:
+    record = published.record_of(run(1))
+    assert record == {
+        "format": published.FORMAT_VERSION,
+        "key": run(1).key,
+        "configuration": published.configuration_id(SETTINGS),
+        "settings": {**SETTINGS, "seed": 1},
+        "history": history(),
+        "final_weights_sha256": "final",
+    }
+
+
+def test_publish_appends_each_run_once_and_reads_back_exactly(tmp_path: Path) -> None:
+    target = tmp_path / "runs" / "plot_01.json"
+    # A value whose shortest repr has 17 digits must come back bit for bit.
+    precise = run(0, final_val_accuracy=0.1 + 0.2)
+    assert published.publish([precise, run(1)], target) == target
+    published.publish([run(1), run(2)], target)
+    records = published.read_page(target)
+    assert [record["settings"]["seed"] for record in records] == [0, 1, 2]
+    assert records[0]["history"]["val_accuracy"][-1] == 0.1 + 0.2
+
+
+def test_publish_outside_a_site_build_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(config.ENV_PUBLISH_RUNS, raising=False)
+    assert published.publish([run(0)]) is None
+    monkeypatch.setenv(config.ENV_PUBLISH_RUNS, str(tmp_path / "page.json"))
+    assert published.publish([run(0)]) == tmp_path / "page.json"
+    assert len(published.read_page(tmp_path / "page.json")) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["not json", "[]", '{"format": 99, "records": []}', '{"format": 1, "records": {}}'],
+)
+def test_a_file_that_is_not_a_record_file_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="here: not"):
+        published.parse_page(text, origin="here")
+
+
+def test_identical_histories_are_identical() -> None:
+    difference = published.compare_histories(history(), history())
+    assert difference.identical
+    assert (difference.largest, difference.metric, difference.epoch) == (0.0, None, None)
+    assert str(difference) == "identical"
+
+
+def test_one_unit_in_the_last_place_is_a_difference() -> None:
+    changed = history()
+    changed["val_loss"][1] = float(np.nextafter(changed["val_loss"][1], 1.0))
+    difference = published.compare_histories(history(), changed)
+    assert not difference.identical
+    assert (difference.metric, difference.epoch) == ("val_loss", 2)
+    assert difference.largest == pytest.approx(2.7755575615628914e-17)
+    assert str(difference) == "largest difference 2.78e-17 in val_loss at epoch 2"
+
+
+def test_the_largest_difference_is_reported() -> None:
+    changed = history()
+    changed["loss"][0] += 0.01
+    changed["accuracy"][2] -= 0.02
+    difference = published.compare_histories(history(), changed)
+    assert (difference.metric, difference.epoch) == ("accuracy", 3)
+    assert difference.largest == pytest.approx(0.02)
+
+
+def test_nan_matches_only_nan() -> None:
+    with_nan = history()
+    with_nan["loss"][2] = math.nan
+    assert published.compare_histories(with_nan, with_nan).identical
+    difference = published.compare_histories(history(), with_nan)
+    assert (difference.metric, difference.epoch) == ("loss", 3)
+
+
+def test_a_shorter_history_differs_where_it_stops() -> None:
+    shorter = {name: values[:2] for name, values in history().items()}
+    difference = published.compare_histories(history(), shorter)
+    assert (difference.largest, difference.metric, difference.epoch) == (math.inf, "loss", 3)
+
+
+def site(*runs: Run) -> str:
+    content = {
+        "format": published.FORMAT_VERSION,
+        "records": [published.record_of(each) for each in runs],
+    }
+    return json.dumps(content)
+
+
+def test_site_records_are_remembered_once_and_bad_text_is_ignored() -> None:
+    assert published.use_site_records(site(run(0), run(1))) == 2
+    assert published.use_site_records(site(run(1))) == 2
+    assert published.use_site_records("not json") == 2
+    assert [record["settings"]["seed"] for record in published.site_records()] == [0, 1]
+
+
+def test_a_run_that_matches_the_site_says_so() -> None:
+    published.use_site_records(site(run(0), run(1, 0.9747)))
+    assert published.compare_with_site([run(0)]) == [
+        "Compared with the site: your seed 0 matches the site's exactly."
+    ]
+
+
+def test_a_difference_inside_the_spread_over_seeds_is_called_so() -> None:
+    records = [published.record_of(each) for each in (run(0), run(1, 0.9747), run(2, 0.9770))]
+    [line] = published.compare_with_site([run(0, 0.9766)], records)
+    assert line == (
+        "Compared with the site: your seed 0 differs by 0.0004 in final validation accuracy "
+        "(4 test images), well inside the site's spread over seeds (0.0023)."
+    )
+
+
+def test_a_difference_beyond_the_spread_points_at_the_versions() -> None:
+    records = [published.record_of(each) for each in (run(0), run(1, 0.9760))]
+    [line] = published.compare_with_site([run(0, 0.9700)], records)
+    assert line == (
+        "Compared with the site: your seed 0 differs by 0.0062 in final validation accuracy "
+        "(62 test images), more than the site's spread over seeds (0.0002): check your "
+        "library versions against the site's Reproducibility page."
+    )
+
+
+def test_a_difference_in_the_last_digits_only_keeps_the_accuracy() -> None:
+    records = [published.record_of(run(0))]
+    mine = run(0)
+    mine.history["loss"][0] = 0.5000001
+    [line] = published.compare_with_site([mine], records)
+    assert line.startswith("Compared with the site: your seed 0 differs from the site's only in")
+    assert "in loss at epoch 1" in line
+    assert line.endswith("its final validation accuracy is the same.")
+
+
+def test_one_seed_on_the_site_gives_no_spread() -> None:
+    records = [published.record_of(run(0))]
+    [line] = published.compare_with_site([run(0, 0.9700)], records)
+    assert line.endswith(
+        "the site ran one seed of this configuration, so it has no spread to compare."
+    )
+
+
+def test_runs_the_site_did_not_make_get_no_line() -> None:
+    published.use_site_records(site(run(0)))
+    # Another seed, and a draft build's few epochs.
+    assert published.compare_with_site([run(5), run(0, epochs=2)]) == []
+    published._SITE_RECORDS.clear()
+    assert published.compare_with_site([run(0)]) == []

@@ -1,0 +1,151 @@
+"""Tests for mnist_tutorial.verification (``nox -s verify``)."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from mnist_tutorial import config, data, models, published, training, verification
+
+
+def make_dataset(n_train: int = 64, n_test: int = 32) -> data.Dataset:
+    rng = np.random.default_rng(0)
+    return data.preprocess(
+        rng.integers(0, 256, size=(n_train, 28, 28), dtype=np.uint8),
+        rng.integers(0, 10, size=n_train),
+        rng.integers(0, 256, size=(n_test, 28, 28), dtype=np.uint8),
+        rng.integers(0, 10, size=n_test),
+    )
+
+
+def record(key: str) -> dict[str, Any]:
+    return {"key": key, "settings": {"seed": 0}}
+
+
+PAGES = {
+    "plot_01_baseline": [record("aaa1"), record("aaa2")],
+    "plot_02_learning_rates": [record("bbb1"), record("abc9")],
+}
+
+
+def keys(records: list[dict[str, Any]]) -> list[str]:
+    return [each["key"] for each in records]
+
+
+def test_choose_every_run_by_default() -> None:
+    assert keys(verification.choose(PAGES)) == ["aaa1", "aaa2", "bbb1", "abc9"]
+
+
+def test_choose_pages_and_key_prefixes() -> None:
+    assert keys(verification.choose(PAGES, ["plot_02_learning_rates"])) == ["bbb1", "abc9"]
+    assert keys(verification.choose(PAGES, ["aaa"])) == ["aaa1", "aaa2"]
+    assert keys(verification.choose(PAGES, ["ab", "aaa2"])) == ["abc9", "aaa2"]
+
+
+def test_choose_a_seeded_sample() -> None:
+    first = keys(verification.choose(PAGES, sample=2, seed=3))
+    assert len(first) == len(set(first)) == 2
+    assert keys(verification.choose(PAGES, sample=2, seed=3)) == first
+    assert len(verification.choose(PAGES, sample=10)) == 4
+
+
+@pytest.mark.parametrize(
+    ("names", "sample", "message"),
+    [
+        (["plot_99"], None, r"'plot_99' is neither a page \(plot_01_baseline, plot_02_learning"),
+        ([], 0, "sample must be at least 1, got 0"),
+    ],
+)
+def test_choose_rejects_what_it_cannot_find(
+    names: list[str], sample: int | None, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        verification.choose(PAGES, names, sample=sample)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        functools.partial(models.build_model, learning_rate=0.1, momentum=0.9),
+        functools.partial(models.build_model, conv_filters=(32, 64)),
+    ],
+)
+def test_a_model_rebuilt_from_its_settings_has_the_same_key(build: Any) -> None:
+    dataset = make_dataset()
+    original = training.RunConfig(build, epochs=1, batch_size=16, seed=3)
+    _, key, settings = training._build(original, dataset, 1, (1, 2))
+    again = training.RunConfig(
+        functools.partial(verification.rebuild, settings), epochs=1, batch_size=16, seed=3
+    )
+    assert training._build(again, dataset, 1, (1, 2))[1] == key
+
+
+def test_a_site_without_records_says_how_to_make_them(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="build the site first"):
+        verification.load_site(tmp_path)
+
+
+def test_the_machine_is_described() -> None:
+    described = verification.machine()
+    assert described["threads"] == "{} intra-op, {} inter-op".format(*config.training_threads())
+    assert set(described) >= {"instruction sets", "oneDNN", "GPUs", "TensorFlow", "Keras"}
+
+
+def write_site(folder: Path, records: list[dict[str, Any]]) -> Path:
+    runs = folder / published.SITE_DIR
+    runs.mkdir(parents=True)
+    (runs / "page.json").write_text(json.dumps({"format": 1, "records": records}))
+    (runs / "index.json").write_text(json.dumps({"format": 1, "pages": {"page": "page.json"}}))
+    return folder
+
+
+@pytest.mark.training
+def test_verify_retrains_published_runs_and_fails_on_one_unit_in_the_last_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dataset = make_dataset()
+    page = tmp_path / "published.json"
+    monkeypatch.setenv(config.ENV_RUN_CACHE, str(tmp_path / "cache"))
+    monkeypatch.setenv(config.ENV_PUBLISH_RUNS, str(page))
+    monkeypatch.delenv(config.ENV_DRAFT, raising=False)
+    runs = [
+        training.RunConfig(models.build_model, epochs=2, batch_size=16, seed=seed)
+        for seed in (0, 1)
+    ]
+    trained = training.train_many(runs, dataset, emit=lambda line: None)
+    monkeypatch.delenv(config.ENV_PUBLISH_RUNS)
+    records = published.read_page(page)
+    # The hash is of the trained weights, not the initial ones.
+    final = training._weights_sha256(trained[0].load_model())
+    assert final == trained[0].final_weights_sha256 != trained[0].settings["initial_weights_sha256"]
+    assert [each["final_weights_sha256"] for each in records] == [
+        run.final_weights_sha256 for run in trained
+    ]
+
+    verdicts = verification.verify(records, dataset)
+    assert [verdict.passes(0) for verdict in verdicts] == [True, True]
+    assert str(verdicts[0]).endswith(
+        "conv (32,), SGD lr=0.01, seed 0: identical, same final weights"
+    )
+
+    monkeypatch.setattr(verification, "_dataset", lambda settings: dataset)
+    assert verification.main(["--site", str(write_site(tmp_path / "good", records))]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "2 of 2 runs match their records"
+
+    altered = json.loads(json.dumps(records))
+    value = altered[1]["history"]["val_loss"][1]
+    altered[1]["history"]["val_loss"][1] = float(np.nextafter(value, np.inf))
+    site = write_site(tmp_path / "altered", altered)
+    assert verification.main(["--site", str(site)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == "1 of 2 runs match their records"
+    assert any(
+        line.startswith(f"  FAIL {records[1]['key'][:12]} ")
+        and "in val_loss at epoch 2, same final weights" in line
+        for line in out
+    )
