@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import http.server
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +96,26 @@ def test_the_machine_is_described() -> None:
     described = verification.machine()
     assert described["threads"] == "{} intra-op, {} inter-op".format(*config.training_threads())
     assert set(described) >= {"instruction sets", "oneDNN", "GPUs", "TensorFlow", "Keras"}
+
+
+def test_a_hosted_site_is_read_like_a_local_one(tmp_path: Path) -> None:
+    records = [{"key": "k1", "settings": {"seed": 0}}]
+    site = write_site(tmp_path / "site", records)
+    handler = functools.partial(QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        assert verification.load_site(url) == verification.load_site(site) == {"page": records}
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        del format, args
 
 
 def write_site(folder: Path, records: list[dict[str, Any]]) -> Path:
