@@ -39,6 +39,8 @@ GENERATED_FILES = ("sg_execution_times.rst",)
 # call to cuInit") ignore that setting, so _run filters them out.
 ENV = {"TF_CPP_MIN_LOG_LEVEL": "3"}
 QUIET = ROOT / "tools" / "quiet_tensorflow.py"
+#: The checks of the built site: build, links, browser, downloads.
+SITE_CHECKS = "site_checks"
 
 
 def _install(
@@ -80,9 +82,15 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def docs_tests(session: nox.Session) -> None:
-    """Build the site in scratch folders: determinism, false claims, clean pages."""
+    """Build the site in scratch folders: determinism, false claims, clean pages.
+
+    Also runs the tests of the site's extensions (marker ``docs`` in tests/).
+    Naming test files narrows the run: ``-- tests/test_course_site.py``.
+    """
     _install(session, "test", "docs")
-    _run(session, "pytest", "-m", "docs", *session.posargs)
+    named = any(Path(argument.split("::")[0]).suffix == ".py" for argument in session.posargs)
+    paths = [] if named else ["tests", f"{SITE_CHECKS}/test_build.py"]
+    _run(session, "pytest", "-m", "docs", *paths, *session.posargs)
 
 
 @nox.session(default=True)
@@ -193,7 +201,7 @@ def downloads(session: nox.Session) -> None:
     """Run every script and notebook the built site offers, as a reader would."""
     # Not editable: the downloads must work with the project as installed.
     _install(session, "downloads", editable=False)
-    _run(session, "python", "tools/run_downloads.py", *session.posargs)
+    _run(session, "python", f"{SITE_CHECKS}/run_downloads.py", *session.posargs)
 
 
 def _chromium(posargs: list[str]) -> list[str] | None:
@@ -221,30 +229,21 @@ def browser(session: nox.Session) -> None:
         )
     # The tests need nothing from the project, only their own locked group.
     _install(session, "browser", project=False)
-    session.run("pytest", "-p", "no:cacheprovider", "tools/site_tests", *chromium, *session.posargs)
+    session.run(
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        f"{SITE_CHECKS}/test_browser.py",
+        *chromium,
+        *session.posargs,
+    )
 
 
 @nox.session(default=False)
 def linkcheck(session: nox.Session) -> None:
     """Check every internal link and anchor of the built site, offline (pytest-check-links)."""
     _install(session, "linkcheck", project=False)
-    pages = session.run("python", "tools/site_tests/site_pages.py", silent=True)
-    if not isinstance(pages, str) or not pages.split():
-        session.error("no pages found: build the site with `nox -s docs`")
-    session.run(
-        "pytest",
-        "-p",
-        "no:cacheprovider",
-        "--check-links",
-        "--check-anchors",
-        "--links-ext=html",
-        # Other hosts cannot be reached offline; `nox -s docs -- --builder linkcheck`
-        # checks them where there is a network.
-        "--check-links-ignore=^(https?|mailto|tel|data|javascript):",
-        "-q",
-        *session.posargs,
-        *pages.split(),
-    )
+    session.run("python", f"{SITE_CHECKS}/check_links.py", *session.posargs)
 
 
 @nox.session(default=False)

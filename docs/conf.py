@@ -1,7 +1,7 @@
 """Sphinx configuration for the mnist-tutorial course site.
 
 Settings only: what the build does in code lives in the ``course_site``
-extension (``docs/_ext/course_site.py``).
+extension, one module per job (``docs/_ext/course_site/``).
 """
 
 from __future__ import annotations
@@ -75,7 +75,8 @@ course_environment_distributions = [
 ]
 
 # -- Cross-references ---------------------------------------------------------
-# Offline, each project falls back to a small local inventory (course_site).
+# Offline, each project falls back to a small local inventory
+# (course_site.offline_intersphinx).
 intersphinx_mapping = {
     "python": ("https://docs.python.org/3", None),
     "numpy": ("https://numpy.org/doc/stable", None),
@@ -122,7 +123,11 @@ sphinx_gallery_conf = {
     "filename_pattern": r"/plot_",
     "within_subsection_order": "FileNameSortKey",
     "abort_on_example_error": True,
-    "reset_modules": ("matplotlib", "course_site.reset_keras", "run_records.start_page"),
+    "reset_modules": (
+        "matplotlib",
+        "course_site.keras_reset.reset_keras",
+        "run_records.start_page",
+    ),
     "reset_modules_order": "before",
     "download_all_examples": True,
     "doc_module": ("mnist_tutorial",),

@@ -1,4 +1,4 @@
-"""The CI script, the GitHub workflow and the README agree (``.ci/run``)."""
+"""The CI script, the GitHub workflow and the README agree (``.ci/run``, the table of paths)."""
 
 from __future__ import annotations
 
@@ -64,3 +64,16 @@ def test_the_readme_commands_need_no_pip_outside_a_virtual_environment() -> None
         assert words[:4] == ["python3", "-m", "venv", ".venv"]
         assert "pip" not in words[: words.index("&&")]
         assert ("-m", "pip") not in set(itertools.pairwise(words))
+
+
+def test_the_readme_table_of_paths_names_what_is_there() -> None:
+    start = README.index("| path | what it is |")
+    table = README[start : README.index("\n\n", start)]
+    rows = dict(re.findall(r"^\| `([^`]+)` \| (.*) \|$", table, re.MULTILINE))
+    assert {"tests/", "tools/", "site_checks/"} <= set(rows)
+    for path, description in rows.items():
+        assert (ROOT / path).exists(), path
+        # These rows name each Python file of their folder, and no other.
+        if path in {"tools/", "site_checks/"}:
+            named = set(re.findall(r"`([\w.]+\.py)`", description))
+            assert named == {file.name for file in (ROOT / path).glob("*.py")}, path

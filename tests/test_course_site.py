@@ -1,10 +1,15 @@
-"""Tests for docs/_ext/course_site.py, the site's Sphinx extension (marker ``docs``)."""
+"""Tests for docs/_ext/course_site/, the site's Sphinx extension (marker ``docs``).
+
+One section per module of the package, in the package's order.
+"""
 
 from __future__ import annotations
 
 import builtins
+import importlib
 import importlib.metadata
 import logging
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,10 +22,78 @@ pytest.importorskip("sphinx")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "docs" / "_ext"))
 
 import course_site
+from course_site import (
+    execution_times,
+    offline_intersphinx,
+    repository_links,
+    reproducibility_page,
+    stale_pages,
+    unique_ids,
+)
 
 pytestmark = pytest.mark.docs
 
 REPOSITORY = "https://github.com/course/mnist-tutorial"
+
+
+# -- the package -------------------------------------------------------------------
+
+
+def setup_calls() -> tuple[list[str], list[str]]:
+    """Run the package's ``setup`` on a recorder; return the modules it loaded and the settings."""
+    loaded: list[str] = []
+    settings: list[str] = []
+
+    class Recorder:
+        def setup_extension(self, name: str) -> None:
+            if name not in loaded:
+                loaded.append(name)
+                importlib.import_module(name).setup(self)
+
+        def add_config_value(self, name: str, *args: object, **kwargs: object) -> None:
+            settings.append(name)
+
+        def connect(self, *args: object, **kwargs: object) -> None:
+            pass
+
+        def add_post_transform(self, transform: object) -> None:
+            pass
+
+    course_site.setup(Recorder())
+    return loaded, settings
+
+
+def test_the_package_loads_every_module_that_connects_handlers() -> None:
+    folder = Path(course_site.__file__).parent
+    with_setup = {
+        f"course_site.{path.stem}"
+        for path in folder.glob("*.py")
+        if path.stem != "__init__"
+        and hasattr(importlib.import_module(f"course_site.{path.stem}"), "setup")
+    }
+    loaded, _ = setup_calls()
+    assert sorted(loaded) == sorted(with_setup)
+    assert len(loaded) >= 8
+
+
+def test_every_course_setting_of_conf_py_is_registered_once() -> None:
+    conf = (Path(course_site.__file__).parents[2] / "conf.py").read_text()
+    # Sphinx silently ignores a conf.py value that no extension registers.
+    in_conf = set(re.findall(r"^(course_\w+) =", conf, re.MULTILINE))
+    _, settings = setup_calls()
+    assert len(settings) == len(set(settings))
+    assert in_conf <= set(settings)
+    assert "course_stamp_settings" in in_conf
+
+
+def test_the_keras_reset_named_in_conf_py_exists() -> None:
+    conf = (Path(course_site.__file__).parents[2] / "conf.py").read_text()
+    (name,) = re.findall(r'"(course_site\.[\w.]+)"', conf)
+    module, function = name.rsplit(".", 1)
+    assert callable(getattr(importlib.import_module(module), function))
+
+
+# -- repository_links --------------------------------------------------------------
 
 
 def write_pyproject(tmp_path: Path, urls: dict[str, str] | None) -> Path:
@@ -50,7 +123,7 @@ def write_pyproject(tmp_path: Path, urls: dict[str, str] | None) -> Path:
 def test_repository_url_from_pyproject(
     tmp_path: Path, urls: dict[str, str] | None, expected: str | None
 ) -> None:
-    assert course_site.repository_url(write_pyproject(tmp_path, urls), {}) == expected
+    assert repository_links.repository_url(write_pyproject(tmp_path, urls), {}) == expected
 
 
 @pytest.mark.parametrize(
@@ -71,16 +144,18 @@ def test_repository_url_from_github_actions(
     tmp_path: Path, environ: dict[str, str], expected: str | None
 ) -> None:
     pyproject = write_pyproject(tmp_path, {"Source": ""})
-    assert course_site.repository_url(pyproject, environ) == expected
+    assert repository_links.repository_url(pyproject, environ) == expected
 
 
 def test_pyproject_wins_over_github_actions(tmp_path: Path) -> None:
     pyproject = write_pyproject(tmp_path, {"Source": REPOSITORY})
-    assert course_site.repository_url(pyproject, {"GITHUB_REPOSITORY": "fork/copy"}) == REPOSITORY
+    assert (
+        repository_links.repository_url(pyproject, {"GITHUB_REPOSITORY": "fork/copy"}) == REPOSITORY
+    )
 
 
 def test_example_links_from_a_configured_url() -> None:
-    block = course_site.example_links("plot_03_momentum.py", REPOSITORY)
+    block = repository_links.example_links("plot_03_momentum.py", REPOSITORY)
     assert block.startswith(".. container:: example-links\n")
     assert (
         f"`View source on GitHub <{REPOSITORY}/blob/main/examples/plot_03_momentum.py>`__"
@@ -92,18 +167,18 @@ def test_example_links_from_a_configured_url() -> None:
 
 
 def test_example_links_off_github_have_no_colab_link() -> None:
-    block = course_site.example_links("plot_01.py", "https://git.example.org/a/b")
+    block = repository_links.example_links("plot_01.py", "https://git.example.org/a/b")
     assert "https://git.example.org/a/b/blob/main/examples/plot_01.py" in block
     assert "colab" not in block
 
 
 def test_no_links_without_a_url() -> None:
-    assert course_site.example_links("plot_03_momentum.py", None) == ""
+    assert repository_links.example_links("plot_03_momentum.py", None) == ""
 
 
 def test_example_links_reject_a_malformed_url() -> None:
     with pytest.raises(ValueError, match="repository must be"):
-        course_site.example_links("plot_01.py", "github.com/x")
+        repository_links.example_links("plot_01.py", "github.com/x")
 
 
 EXAMPLE_SOURCE = (
@@ -114,7 +189,7 @@ EXAMPLE_SOURCE = (
 
 def test_link_injection_with_a_repository() -> None:
     source = [EXAMPLE_SOURCE]
-    course_site.add_example_links("auto_examples/plot_01_baseline", source, REPOSITORY)
+    repository_links.add_example_links("auto_examples/plot_01_baseline", source, REPOSITORY)
     assert source[0].index("Part 1\n======\n") < source[0].index("example-links")
     assert "Open in Colab" in source[0]
     assert source[0].endswith("Text.\n")
@@ -122,7 +197,7 @@ def test_link_injection_with_a_repository() -> None:
 
 def test_link_injection_in_a_subfolder() -> None:
     source = [EXAMPLE_SOURCE]
-    course_site.add_example_links(
+    repository_links.add_example_links(
         "auto_examples/beyond_the_homework/plot_05_lr_range_test", source, REPOSITORY
     )
     assert "examples/beyond_the_homework/plot_05_lr_range_test.py" in source[0]
@@ -138,7 +213,7 @@ def test_link_injection_in_a_subfolder() -> None:
 )
 def test_no_link_injection(docname: str, repository: str | None) -> None:
     source = [EXAMPLE_SOURCE]
-    course_site.add_example_links(docname, source, repository)
+    repository_links.add_example_links(docname, source, repository)
     assert source == [EXAMPLE_SOURCE]
 
 
@@ -163,7 +238,7 @@ def run_first_cell(
 
 
 def test_first_cell_installs_from_the_repository(monkeypatch: pytest.MonkeyPatch) -> None:
-    cell = course_site.first_notebook_cell(REPOSITORY)
+    cell = repository_links.first_notebook_cell(REPOSITORY)
     calls = run_first_cell(cell, monkeypatch, ModuleNotFoundError)
     assert calls == [[sys.executable, "-m", "pip", "install", f"mnist-tutorial @ git+{REPOSITORY}"]]
 
@@ -172,7 +247,7 @@ def test_first_cell_installs_the_commit_that_built_the_page(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     commit = "0123456789abcdef0123456789abcdef01234567"
-    cell = course_site.first_notebook_cell(REPOSITORY, commit)
+    cell = repository_links.first_notebook_cell(REPOSITORY, commit)
     calls = run_first_cell(cell, monkeypatch, ModuleNotFoundError)
     assert calls == [
         [sys.executable, "-m", "pip", "install", f"mnist-tutorial @ git+{REPOSITORY}@{commit}"]
@@ -182,7 +257,7 @@ def test_first_cell_installs_the_commit_that_built_the_page(
 def test_first_cell_installs_nothing_when_the_package_is_there(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert run_first_cell(course_site.first_notebook_cell(REPOSITORY), monkeypatch, None) == []
+    assert run_first_cell(repository_links.first_notebook_cell(REPOSITORY), monkeypatch, None) == []
 
 
 @pytest.mark.parametrize("repository", [REPOSITORY, None])
@@ -190,133 +265,16 @@ def test_first_cell_catches_only_import_errors(
     monkeypatch: pytest.MonkeyPatch, repository: str | None
 ) -> None:
     with pytest.raises(RuntimeError, match="no mnist_tutorial here"):
-        run_first_cell(course_site.first_notebook_cell(repository), monkeypatch, RuntimeError)
+        run_first_cell(repository_links.first_notebook_cell(repository), monkeypatch, RuntimeError)
 
 
 def test_first_cell_without_a_repository_explains_the_install(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    cell = course_site.first_notebook_cell(None)
+    cell = repository_links.first_notebook_cell(None)
     assert "git+" not in cell
     with pytest.raises(ImportError, match=r"python -m pip install \."):
         run_first_cell(cell, monkeypatch, ModuleNotFoundError)
-
-
-@pytest.fixture
-def package(tmp_path: Path) -> Path:
-    source = tmp_path / "mnist_tutorial"
-    source.mkdir()
-    (source / "data.py").write_text("CHECKSUM = 'a'\n")
-    return source
-
-
-def test_stamp_covers_the_package_source(package: Path) -> None:
-    before = course_site.inputs_stamp([package], ["numpy"], draft=False)
-    assert course_site.inputs_stamp([package], ["numpy"], draft=False) == before
-    (package / "data.py").write_text("CHECKSUM = 'b'\n")
-    assert course_site.inputs_stamp([package], ["numpy"], draft=False) != before
-    (package / "data.py").write_text("CHECKSUM = 'a'\n")
-    (package / "new.py").write_text("")
-    assert course_site.inputs_stamp([package], ["numpy"], draft=False) != before
-
-
-def test_stamp_covers_library_versions(package: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    before = course_site.inputs_stamp([package], ["numpy"], draft=False)
-    real_version = importlib.metadata.version
-    monkeypatch.setattr(
-        importlib.metadata,
-        "version",
-        lambda name: "0.0.1" if name == "numpy" else real_version(name),
-    )
-    assert course_site.inputs_stamp([package], ["numpy"], draft=False) != before
-
-
-def test_stamp_covers_draft_mode(package: Path) -> None:
-    assert course_site.inputs_stamp([package], [], draft=True) != course_site.inputs_stamp(
-        [package], [], draft=False
-    )
-
-
-def test_a_changed_stamp_drops_the_gallery_records(tmp_path: Path) -> None:
-    gallery = tmp_path / "auto_examples"
-    (gallery / "sub").mkdir(parents=True)
-    records = [gallery / "plot_01.py.md5", gallery / "sub" / "plot_05.py.md5"]
-    for record in records:
-        record.write_text("md5")
-    assert course_site.invalidate_stale_examples(gallery, "one")
-    assert not any(record.exists() for record in records)
-    records[0].write_text("md5")
-    assert not course_site.invalidate_stale_examples(gallery, "one")
-    assert records[0].exists()
-    assert course_site.invalidate_stale_examples(gallery, "two")
-    assert not records[0].exists()
-
-
-def test_locked_versions(tmp_path: Path) -> None:
-    lock = tmp_path / "uv.lock"
-    lock.write_text(
-        'version = 1\n[[package]]\nname = "Sphinx_Gallery"\nversion = "0.22.1"\n'
-        '[[package]]\nname = "sphinx"\nversion = "9.0.4"\n'
-        '[[package]]\nname = "sphinx"\nversion = "9.2.0"\n'
-        '[[package]]\nname = "mnist-tutorial"\nsource = { editable = "." }\n'
-    )
-    assert course_site.locked_versions(lock) == {
-        "sphinx-gallery": ["0.22.1"],
-        "sphinx": ["9.0.4", "9.2.0"],
-    }
-
-
-def test_environment_page_lists_the_locked_versions(tmp_path: Path) -> None:
-    pytest.importorskip("tensorflow")
-    lock = tmp_path / "uv.lock"
-    pytest_version = importlib.metadata.version("pytest")
-    lock.write_text(
-        f'version = 1\n[[package]]\nname = "pytest"\nversion = "{pytest_version}"\n'
-        '[[package]]\nname = "sphinx"\nversion = "0.0.0"\n'
-    )
-    text, unlocked = course_site.environment_page(["numpy"], lock, draft=True)
-    assert f"   * - pytest\n     - {pytest_version}" in text
-    assert "Every package of this build, as locked in uv.lock" in text
-    assert "draft (subset, few epochs)" in text
-    assert unlocked == [f"sphinx=={importlib.metadata.version('sphinx')}"]
-
-
-def record(message: str, *args: object) -> logging.LogRecord:
-    return logging.LogRecord(
-        "sphinx.sphinx.ext.intersphinx", logging.INFO, "", 0, message, args, None
-    )
-
-
-def test_offline_intersphinx_lines_fold_into_one() -> None:
-    digest = course_site._IntersphinxDigest()
-    lines = [
-        record("loading intersphinx inventory '%s' from %s ...", "python", "https://x/objects.inv"),
-        record("loading intersphinx inventory '%s' from %s ...", "numpy", "https://y/objects.inv"),
-        record("encountered some issues with some of the inventories, but they had working"),
-        record("intersphinx inventory %r not fetchable due to %s: %s", "https://x/objects.inv"),
-        record("loading intersphinx inventory '%s' from %s ...", "python", "/build/python.inv"),
-    ]
-    assert not any(digest.filter(line) for line in lines)
-    assert digest.loaded == {"python", "numpy"}
-    assert digest.fell_back == {"python"}
-    assert digest.filter(record("failed to reach any of the inventories"))
-
-
-def test_wrappers_lose_the_ids_of_what_they_wrap() -> None:
-    from docutils import nodes
-    from docutils.utils import new_document
-
-    document = new_document("page")
-    table = nodes.table(ids=["id1"])
-    wrapper = nodes.container(classes=["table-wrapper"], ids=["id1", "own"])
-    wrapper.append(table)
-    other = nodes.container(classes=["other"], ids=["id2"])
-    other.append(nodes.paragraph(ids=["id2"]))
-    document.extend([wrapper, other])
-    course_site.UniqueWrapperIds(document).run()
-    assert wrapper["ids"] == ["own"]
-    assert table["ids"] == ["id1"]
-    assert other["ids"] == ["id2"]
 
 
 class FakeConfig:
@@ -345,15 +303,70 @@ class FakeApp:
 )
 def test_gallery_edit_links_point_at_the_examples(pagename: str, path: str) -> None:
     context: dict[str, Any] = {}
-    course_site._html_page_context(FakeApp(), pagename, "page.html", context, None)
+    repository_links._html_page_context(FakeApp(), pagename, "page.html", context, None)
     assert context["theme_source_edit_link"] == f"{REPOSITORY}/edit/main/{path}"
     assert context["theme_source_view_link"] == f"{REPOSITORY}/blob/main/{path}"
 
 
 def test_generated_pages_get_no_edit_link() -> None:
     context: dict[str, Any] = {"theme_source_repository": f"{REPOSITORY}/"}
-    course_site._html_page_context(FakeApp(), "auto_examples/sg_execution_times", "", context, None)
+    repository_links._html_page_context(
+        FakeApp(), "auto_examples/sg_execution_times", "", context, None
+    )
     assert context["theme_source_repository"] == ""
+
+
+# -- stale_pages -------------------------------------------------------------------
+
+
+@pytest.fixture
+def package(tmp_path: Path) -> Path:
+    source = tmp_path / "mnist_tutorial"
+    source.mkdir()
+    (source / "data.py").write_text("CHECKSUM = 'a'\n")
+    return source
+
+
+def test_stamp_covers_the_package_source(package: Path) -> None:
+    before = stale_pages.inputs_stamp([package], ["numpy"], draft=False)
+    assert stale_pages.inputs_stamp([package], ["numpy"], draft=False) == before
+    (package / "data.py").write_text("CHECKSUM = 'b'\n")
+    assert stale_pages.inputs_stamp([package], ["numpy"], draft=False) != before
+    (package / "data.py").write_text("CHECKSUM = 'a'\n")
+    (package / "new.py").write_text("")
+    assert stale_pages.inputs_stamp([package], ["numpy"], draft=False) != before
+
+
+def test_stamp_covers_library_versions(package: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = stale_pages.inputs_stamp([package], ["numpy"], draft=False)
+    real_version = importlib.metadata.version
+    monkeypatch.setattr(
+        importlib.metadata,
+        "version",
+        lambda name: "0.0.1" if name == "numpy" else real_version(name),
+    )
+    assert stale_pages.inputs_stamp([package], ["numpy"], draft=False) != before
+
+
+def test_stamp_covers_draft_mode(package: Path) -> None:
+    assert stale_pages.inputs_stamp([package], [], draft=True) != stale_pages.inputs_stamp(
+        [package], [], draft=False
+    )
+
+
+def test_a_changed_stamp_drops_the_gallery_records(tmp_path: Path) -> None:
+    gallery = tmp_path / "auto_examples"
+    (gallery / "sub").mkdir(parents=True)
+    records = [gallery / "plot_01.py.md5", gallery / "sub" / "plot_05.py.md5"]
+    for record in records:
+        record.write_text("md5")
+    assert stale_pages.invalidate_stale_examples(gallery, "one")
+    assert not any(record.exists() for record in records)
+    records[0].write_text("md5")
+    assert not stale_pages.invalidate_stale_examples(gallery, "one")
+    assert records[0].exists()
+    assert stale_pages.invalidate_stale_examples(gallery, "two")
+    assert not records[0].exists()
 
 
 def test_stamp_covers_the_settings_that_change_results(tmp_path: Path) -> None:
@@ -361,8 +374,98 @@ def test_stamp_covers_the_settings_that_change_results(tmp_path: Path) -> None:
     package.mkdir()
     (package / "module.py").write_text("x = 1\n")
     seeds = {"seeds": "(0, 1, 2)", "threads": "(1, 2)"}
-    before = course_site.inputs_stamp([package], [], draft=False, settings=seeds)
-    assert course_site.inputs_stamp([package], [], draft=False, settings=dict(seeds)) == before
+    before = stale_pages.inputs_stamp([package], [], draft=False, settings=seeds)
+    assert stale_pages.inputs_stamp([package], [], draft=False, settings=dict(seeds)) == before
     for name, value in (("seeds", "(100, 101, 102)"), ("threads", "(2, 2)")):
         changed = {**seeds, name: value}
-        assert course_site.inputs_stamp([package], [], draft=False, settings=changed) != before
+        assert stale_pages.inputs_stamp([package], [], draft=False, settings=changed) != before
+
+
+# -- reproducibility_page ----------------------------------------------------------
+
+
+def test_locked_versions(tmp_path: Path) -> None:
+    lock = tmp_path / "uv.lock"
+    lock.write_text(
+        'version = 1\n[[package]]\nname = "Sphinx_Gallery"\nversion = "0.22.1"\n'
+        '[[package]]\nname = "sphinx"\nversion = "9.0.4"\n'
+        '[[package]]\nname = "sphinx"\nversion = "9.2.0"\n'
+        '[[package]]\nname = "mnist-tutorial"\nsource = { editable = "." }\n'
+    )
+    assert reproducibility_page.locked_versions(lock) == {
+        "sphinx-gallery": ["0.22.1"],
+        "sphinx": ["9.0.4", "9.2.0"],
+    }
+
+
+def test_environment_page_lists_the_locked_versions(tmp_path: Path) -> None:
+    pytest.importorskip("tensorflow")
+    lock = tmp_path / "uv.lock"
+    pytest_version = importlib.metadata.version("pytest")
+    lock.write_text(
+        f'version = 1\n[[package]]\nname = "pytest"\nversion = "{pytest_version}"\n'
+        '[[package]]\nname = "sphinx"\nversion = "0.0.0"\n'
+    )
+    text, unlocked = reproducibility_page.environment_page(["numpy"], lock, draft=True)
+    assert f"   * - pytest\n     - {pytest_version}" in text
+    assert "Every package of this build, as locked in uv.lock" in text
+    assert "draft (subset, few epochs)" in text
+    assert unlocked == [f"sphinx=={importlib.metadata.version('sphinx')}"]
+
+
+# -- offline_intersphinx -----------------------------------------------------------
+
+
+def record(message: str, *args: object) -> logging.LogRecord:
+    return logging.LogRecord(
+        "sphinx.sphinx.ext.intersphinx", logging.INFO, "", 0, message, args, None
+    )
+
+
+def test_offline_intersphinx_lines_fold_into_one() -> None:
+    digest = offline_intersphinx._IntersphinxDigest()
+    lines = [
+        record("loading intersphinx inventory '%s' from %s ...", "python", "https://x/objects.inv"),
+        record("loading intersphinx inventory '%s' from %s ...", "numpy", "https://y/objects.inv"),
+        record("encountered some issues with some of the inventories, but they had working"),
+        record("intersphinx inventory %r not fetchable due to %s: %s", "https://x/objects.inv"),
+        record("loading intersphinx inventory '%s' from %s ...", "python", "/build/python.inv"),
+    ]
+    assert not any(digest.filter(line) for line in lines)
+    assert digest.loaded == {"python", "numpy"}
+    assert digest.fell_back == {"python"}
+    assert digest.filter(record("failed to reach any of the inventories"))
+
+
+# -- unique_ids --------------------------------------------------------------------
+
+
+def test_wrappers_lose_the_ids_of_what_they_wrap() -> None:
+    from docutils import nodes
+    from docutils.utils import new_document
+
+    document = new_document("page")
+    table = nodes.table(ids=["id1"])
+    wrapper = nodes.container(classes=["table-wrapper"], ids=["id1", "own"])
+    wrapper.append(table)
+    other = nodes.container(classes=["other"], ids=["id2"])
+    other.append(nodes.paragraph(ids=["id2"]))
+    document.extend([wrapper, other])
+    unique_ids.UniqueWrapperIds(document).run()
+    assert wrapper["ids"] == ["own"]
+    assert table["ids"] == ["id1"]
+    assert other["ids"] == ["id2"]
+
+
+# -- execution_times ---------------------------------------------------------------
+
+
+def test_execution_times_load_no_third_party_script() -> None:
+    table = "  .. list-table::\n   :header-rows: 1\n\n   * - Example\n"
+    script = '  .. raw:: html\n\n    <script src="https://code.jquery.com/jquery.js"></script>\n\n'
+    source = [f"Computation times\n=================\n\n.. container::\n\n{script}{table}"]
+    execution_times._source_read(None, "sg_execution_times", source)
+    assert source == ["Computation times\n=================\n\n.. container::\n\n" + table]
+    page = ["  .. raw:: html\n\n    <p>kept</p>\n\n  .. list-table::\n"]
+    execution_times._source_read(None, "auto_examples/plot_01", page)
+    assert "kept" in page[0]

@@ -1,16 +1,11 @@
-"""The pages of the built site: found once, for the browser tests and the link check.
-
-``python tools/site_tests/site_pages.py [SITE]`` prints one path per line,
-which ``nox -s linkcheck`` hands to pytest-check-links.
-"""
+"""The pages of the built site: found once, for the browser tests and the link check."""
 
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SITE = ROOT / "docs" / "_build" / "html"
 # Copies of sources, images, downloads and theme files are not pages.
 SKIPPED_DIRECTORIES = frozenset({"_static", "_sources", "_images", "_downloads"})
@@ -40,8 +35,3 @@ def site_pages(site: Path) -> list[str]:
         for path in site.rglob("*.html")
         if path.relative_to(site).parts[0] not in SKIPPED_DIRECTORIES
     )
-
-
-if __name__ == "__main__":
-    site = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SITE
-    print("\n".join(str(site / page) for page in site_pages(site)))

@@ -1,0 +1,118 @@
+"""No stale pages: every example runs again when an input it shares with the others changes.
+
+sphinx-gallery re-runs an example only when its own file's md5 changes. At
+``builder-inited`` this module hashes the other inputs into a stamp and
+drops sphinx-gallery's records when the stamp differs.
+
+Settings (in ``conf.py``): ``course_stamp_sources``,
+``course_stamp_distributions``, ``course_stamp_settings``, and the
+package's ``course_draft``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+from pathlib import Path
+from typing import Any
+
+from sphinx.util import logging as sphinx_logging
+
+from course_site import GALLERY_DIR
+
+LOGGER = sphinx_logging.getLogger(__name__)
+
+
+def inputs_stamp(
+    sources: list[Path],
+    distributions: list[str],
+    *,
+    draft: bool,
+    settings: dict[str, str] | None = None,
+) -> str:
+    """Hash everything besides an example's own file that its page depends on.
+
+    Parameters
+    ----------
+    sources : list of Path
+        Folders whose ``*.py`` files are hashed (the helper package; its
+        data checksums live in its source).
+    distributions : list of str
+        Installed distributions whose versions are hashed.
+    draft : bool
+        The build mode.
+    settings : dict of str to str, optional
+        Other settings that change the pages' results, such as the seed
+        offset and the training threads.
+
+    Returns
+    -------
+    str
+        A sha256 hex digest.
+    """
+    digest = hashlib.sha256()
+    for folder in sources:
+        for path in sorted(folder.rglob("*.py")):
+            digest.update(path.relative_to(folder.parent).as_posix().encode())
+            digest.update(path.read_bytes())
+    for distribution in distributions:
+        digest.update(f"{distribution}=={importlib.metadata.version(distribution)}".encode())
+    digest.update(f"draft={draft}".encode())
+    for name, value in sorted((settings or {}).items()):
+        digest.update(f"{name}={value}".encode())
+    return digest.hexdigest()
+
+
+def invalidate_stale_examples(gallery_dir: Path, stamp: str) -> bool:
+    """Make sphinx-gallery re-run every example when a shared input changed.
+
+    sphinx-gallery re-runs an example only when its own file's md5 changes.
+    A change to the helper package, the library versions, the data checksums
+    or draft mode must also re-run it, so those are hashed into a stamp and
+    the md5 records are dropped when the stamp differs. An unchanged tree
+    rebuilds without running anything; a prose edit re-runs one example,
+    which replays its training from the run cache.
+
+    Parameters
+    ----------
+    gallery_dir : Path
+        sphinx-gallery's output folder.
+    stamp : str
+        The current :func:`inputs_stamp`.
+
+    Returns
+    -------
+    bool
+        Whether the records were dropped.
+    """
+    stamp_file = gallery_dir / ".inputs-stamp"
+    if stamp_file.exists() and stamp_file.read_text() == stamp:
+        return False
+    for record in gallery_dir.rglob("*.md5"):
+        record.unlink()
+    gallery_dir.mkdir(parents=True, exist_ok=True)
+    stamp_file.write_text(stamp)
+    return True
+
+
+def _builder_inited(app: Any) -> None:
+    config = app.config
+    root = Path(app.confdir).parent
+    stamp = inputs_stamp(
+        [root / source for source in config.course_stamp_sources],
+        list(config.course_stamp_distributions),
+        draft=config.course_draft,
+        settings=dict(config.course_stamp_settings),
+    )
+    if invalidate_stale_examples(Path(app.srcdir) / GALLERY_DIR, stamp):
+        LOGGER.info("course_site: shared inputs changed; every example will run again")
+
+
+def setup(app: Any) -> dict[str, Any]:
+    """Register the stamp's settings; check the stamp before sphinx-gallery runs anything."""
+    app.add_config_value("course_stamp_sources", [], "env", types=(list, tuple))
+    app.add_config_value("course_stamp_distributions", [], "env", types=(list, tuple))
+    app.add_config_value("course_stamp_settings", {}, "env", types=(dict,))
+    # sphinx-gallery runs the examples at builder-inited, priority 500.
+    app.connect("builder-inited", _builder_inited, priority=100)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
