@@ -19,11 +19,10 @@ which direction; on the logarithmic loss axis, how many decades apart the
 runs end; in the search, whether the seeds of two candidates overlap (then
 the search cannot tell them apart) or not.
 
-**Cost:** the longest page of the course: two new configurations for ten
-epochs and three candidates for two epochs, each with three seeds, plus a
-10-epoch confirmation of the best candidate; runs train side by side in
-worker processes. The baseline is replayed from Part 1. The last cell
-prints what it cost.
+**Cost:** the longest page of the course: two new configurations and the
+baseline for ten epochs and three candidates for two epochs, each with
+three seeds, plus a 10-epoch confirmation of the best candidate; runs train
+side by side in worker processes.
 """
 
 # License: BSD-3-Clause
@@ -35,31 +34,44 @@ import functools
 import itertools
 import math
 
-from mnist_tutorial import data, display, models, plotting, reporting
-from mnist_tutorial.replicates import separation, train_replicates
+import keras
+import numpy as np
+
+from mnist_tutorial import data, models, plotting, reporting
+from mnist_tutorial.replicates import highest_mean, train_replicates
 
 dataset = data.load_dataset()
 print(dataset)
 
 # %%
-# The learning rate is the optimizer's first argument. This is the code that
-# creates the optimizer for every model on this site; the homework's
-# ``define_model(1)`` becomes ``build_model(learning_rate=1)``. Keras 3's
-# ``SGD`` rejects the integer ``1``, so the helper converts it to a float.
-display.show_source(models.make_optimizer)
+# The learning rate is the optimizer's first argument, and the only line
+# that changes. We take Part 1's network
+# (:func:`mnist_tutorial.models.build_model`) and compile it again with
+# another learning rate; the homework's ``define_model(1)`` becomes
+# ``build_model_with_learning_rate(1.0)``. Keras 3's ``SGD`` rejects the
+# integer ``1``, so we write ``1.0``.
+
+
+def build_model_with_learning_rate(learning_rate):
+    model = models.build_model()
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=learning_rate),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
 
 # %%
 # Train with :math:`\eta = 1` and :math:`\eta = 10^{-5}`
 # -------------------------------------------------------
-# Both new rates, with three seeds each, in one call, so that they train
-# side by side. The baseline, :math:`\eta = 0.01`, is the run Part 1
-# trained: the same call finds its three seeds in the run cache and replays
-# them.
+# Both new rates and the baseline, :math:`\eta = 0.01`, with three seeds
+# each, in one call, so that they train side by side.
 runs = train_replicates(
     {
-        "lr = 1": functools.partial(models.build_model, learning_rate=1),
-        "lr = 1e-5": functools.partial(models.build_model, learning_rate=1e-5),
-        "lr = 0.01 (baseline)": functools.partial(models.build_model, learning_rate=0.01),
+        "lr = 1": functools.partial(build_model_with_learning_rate, 1.0),
+        "lr = 1e-5": functools.partial(build_model_with_learning_rate, 1e-5),
+        "lr = 0.01 (baseline)": functools.partial(build_model_with_learning_rate, 0.01),
     },
     dataset,
     epochs=10,
@@ -92,20 +104,24 @@ print(reporting.results_table(runs))
 # gives every image the same probabilities, the best it can do is to give
 # each digit its share of the training labels; its loss is then the entropy
 # of those shares. And at :math:`\eta = 10^{-5}`, ten epochs of 1,875
-# updates add up to as much "learning rate" as a handful of baseline steps.
+# updates add up to as much "learning rate" (the sum of the step sizes) as
+# 19 baseline steps.
 label_shares = dataset.y_train.mean(axis=0)
 label_entropy = float(-(label_shares * [math.log(share) for share in label_shares]).sum())
 steps_per_epoch = math.ceil(dataset.x_train.shape[0] / 32)
 equivalent_steps = 10 * steps_per_epoch * 1e-5 / 0.01
 print(f"Entropy of the training labels: {label_entropy:.4f} (ln 10 = {math.log(10):.4f})")
 print(f"Final training loss with lr = 1, by seed: {large.at('loss').round(4).tolist()}")
-print(f"Ten epochs at lr = 1e-5 move the weights as far as {equivalent_steps:.0f} steps at 0.01")
+epochs_for_one_baseline_epoch = 0.01 / 1e-5  # each step is a thousand times smaller
+print(f"Ten epochs at lr = 1e-5 add up to {equivalent_steps:.0f} steps at 0.01")
+print(f"Epochs at lr = 1e-5 that add up to one baseline epoch: {epochs_for_one_baseline_epoch:,.0f}")
 
 # %%
 # Question 2: are the other two models learning?
 # ----------------------------------------------
 # **With** :math:`\eta = 1` **the network does not learn at all,** for any
-# seed. Its accuracy stays near 10 %, chance for ten digits. The first
+# seed. Its training accuracy stays between 9 and 12 % in every epoch, near
+# chance for ten digits. The first
 # updates are so large that they push every unit of the 100-unit ReLU layer
 # into a state where it outputs zero for every input. A "dead" ReLU passes
 # no gradient back, so the layers below it can no longer learn, and the
@@ -130,8 +146,9 @@ print(f"Ten epochs at lr = 1e-5 move the weights as far as {equivalent_steps:.0f
 # downhill; but the steps are a thousand times smaller than the baseline's.
 # Ten epochs of them add up, as printed above, to about as far as 19
 # baseline steps: one percent of the baseline's first epoch. After ten
-# epochs its validation accuracy is still below what the baseline reached
-# after one, on every seed. It would need hundreds of epochs to catch up.
+# epochs its validation accuracy is still more than 30 points below what
+# the baseline reached after one, seed by seed. By the same arithmetic, adding up to
+# the baseline's first epoch alone would take 1,000 epochs at this rate.
 #
 # The homework's laptop run shows the same pattern: its :math:`\eta = 1`
 # run stayed near 10 % accuracy in every epoch (0.1048 at the end), and its
@@ -139,50 +156,71 @@ print(f"Ten epochs at lr = 1e-5 move the weights as far as {equivalent_steps:.0f
 # 0.3352 training accuracy after ten.
 
 # sphinx_gallery_start_ignore
-import keras
-
 from mnist_tutorial import claims, homework
 
-claims.check(
-    large.high("accuracy") < 0.2 and large.curves("accuracy").max() < 0.2,
-    "lr = 1 stays near chance (accuracy < 0.2) in every epoch, for every seed",
+for rate in (1.0, 1e-5, 0.01):
+    claims.check(
+        build_model_with_learning_rate(rate).get_compile_config()
+        == models.build_model(learning_rate=rate).get_compile_config(),
+        f"the page's model at lr = {rate} compiles as models.build_model's (Parts 3 to 4)",
+    )
+claims.within(
+    large.curves("accuracy").ravel(),
+    0.09,
+    0.12,
+    "lr = 1: training accuracy between 9 and 12 % in every epoch, on every seed",
 )
+test_digits = dataset.y_test.argmax(axis=1)
 for seed, record in zip(large.seeds, large.records, strict=True):
     model = record.load_model()
-    activations = dataset.x_test[:1000]
-    for layer in model.layers[:4]:  # up to the 100-unit ReLU layer
-        activations = layer(activations)
+    largest_activation = 0.0
+    for start in range(0, len(dataset.x_test), 1000):  # every test image, in batches
+        activations = dataset.x_test[start : start + 1000]
+        for layer in model.layers[:4]:  # up to the 100-unit ReLU layer
+            activations = layer(activations)
+        largest_activation = max(largest_activation, float(keras.ops.max(activations)))
     claims.check(
-        float(keras.ops.max(activations)) == 0.0,
-        f"seed {seed}: every unit of the 100-unit ReLU layer outputs zero for every input",
+        largest_activation == 0.0,
+        f"seed {seed}: every unit of the 100-unit ReLU layer outputs zero for every test image",
     )
     answers = model.predict(dataset.x_test, verbose=0).argmax(axis=1)
     claims.check(
         len(set(answers.tolist())) == 1, f"seed {seed}: lr = 1 gives the same answer to every image"
     )
-    share = float((dataset.y_test.argmax(axis=1) == answers[0]).mean())
-    claims.check(
-        abs(share - record.final("val_accuracy")) < 1e-4,
+    share = float((test_digits == answers[0]).mean())
+    claims.at_most(
+        abs(share - record.final("val_accuracy")),
+        1e-6,
         f"seed {seed}: lr = 1's validation accuracy is exactly the share of the digit it answers",
     )
-claims.check(
-    all(0 < loss - label_entropy < 0.01 for loss in large.at("loss")),
-    "lr = 1's final loss is a little above the label entropy (by less than 0.01), every seed",
+claims.within(
+    large.at("loss") - label_entropy,
+    0.0,
+    0.01,
+    "lr = 1's final loss is above the label entropy by less than 0.01, on every seed",
 )
-claims.check(label_entropy < math.log(10), "the label entropy is just under ln 10")
+claims.at_least(
+    math.log(10) - label_entropy, 0.0, "the label entropy is just under ln 10"
+)
 claims.check(
     all(
         later < earlier
         for row in small.curves("loss")
         for earlier, later in itertools.pairwise(row)
     ),
-    "lr = 1e-5 lowers its training loss in every epoch, for every seed",
+    "lr = 1e-5 lowers its training loss in every epoch, on every seed",
 )
+claims.at_least(
+    baseline.at("val_accuracy", epoch=0) - small.at("val_accuracy"),
+    0.3,
+    "after ten epochs lr = 1e-5 is far (over 30 points) below the baseline's first epoch, "
+    "seed by seed",
+)
+claims.check(round(equivalent_steps) == 19, "ten epochs at 1e-5 add up to 19 steps at 0.01")
 claims.check(
-    small.high("val_accuracy") < baseline.low("val_accuracy", epoch=0),
-    "after ten epochs lr = 1e-5 is below the baseline's first-epoch validation accuracy",
+    round(epochs_for_one_baseline_epoch) == 1000,
+    "adding up to one baseline epoch takes 1,000 epochs at 1e-5",
 )
-claims.check(round(equivalent_steps) == 19, "ten epochs at 1e-5 are about 19 steps at 0.01")
 claims.check(
     max(homework.LEARNING_RATE_1["accuracy"]) < 0.2
     and homework.LEARNING_RATE_1["accuracy"][-1] == 0.1048,
@@ -201,11 +239,11 @@ claims.check(
 # Between "far too small" and "far too large" lies a range of useful
 # learning rates. We try three rates above the baseline's, each for two
 # epochs to keep the cost down, with three seeds each.
-candidates = (0.03, 0.1, 0.3)
+candidates = {"lr = 0.03": 0.03, "lr = 0.1": 0.1, "lr = 0.3": 0.3}
 search = train_replicates(
     {
-        f"lr = {rate}": functools.partial(models.build_model, learning_rate=rate)
-        for rate in candidates
+        label: functools.partial(build_model_with_learning_rate, rate)
+        for label, rate in candidates.items()
     },
     dataset,
     epochs=2,
@@ -216,9 +254,8 @@ search = train_replicates(
 # With a constant learning rate and the same seed, the first two epochs of
 # a 10-epoch run are exactly a 2-epoch run, so the baseline's epoch-2 values
 # are a fair reference. Each dot is one seed; the labels give the means.
-validation_after_two = {rate: search[f"lr = {rate}"].at("val_accuracy") for rate in candidates}
 figure = plotting.plot_sweep(
-    {rate: values.tolist() for rate, values in validation_after_two.items()},
+    {rate: search[label].at("val_accuracy").tolist() for label, rate in candidates.items()},
     xlabel="learning rate",
     ylabel="validation accuracy after 2 epochs",
     reference=(
@@ -230,60 +267,61 @@ figure = plotting.plot_sweep(
 
 # %%
 # The decision rule, stated before looking: **pick the candidate with the
-# highest mean validation accuracy after two epochs.** Whether that choice
-# is clear-cut or a coin toss depends on the seeds, so we also say, for
-# every pair, whether one candidate's worst seed beats the other's best.
-means = {rate: float(values.mean()) for rate, values in validation_after_two.items()}
-best_rate = max(means, key=means.__getitem__)
-for rate in candidates:
-    values = validation_after_two[rate]
+# highest mean validation accuracy after two epochs**
+# (:func:`~mnist_tutorial.replicates.highest_mean`). Whether that choice is
+# clear-cut or a coin toss depends on the seeds. The seeds are paired (the
+# same seed gives every candidate the same initial weights and the same
+# shuffling), so we also print, for every pair, the per-seed differences.
+best_label = highest_mean(search, "val_accuracy")
+best_rate = candidates[best_label]
+for label, group in search.items():
+    values = group.at("val_accuracy")
     print(
-        f"lr = {rate:<5} after 2 epochs: mean {means[rate]:.4f}, "
+        f"{label:<9} after 2 epochs: mean {values.mean():.4f}, "
         f"range {values.min():.4f}-{values.max():.4f}"
     )
-print(f"Chosen by the rule: lr = {best_rate}")
-for first, second in itertools.combinations(candidates, 2):
-    verdict = separation(search[f"lr = {first}"], search[f"lr = {second}"], "val_accuracy")
-    words = {
-        "above": "ahead of",
-        "below": "behind",
-        "tie": "within noise of (the seeds overlap)",
-    }[verdict]
-    print(f"lr = {first} is {words} lr = {second}")
+print(f"Chosen by the rule: {best_label}")
+for first, second in itertools.combinations(search, 2):
+    differences = search[first].at("val_accuracy") - search[second].at("val_accuracy")
+    print(
+        f"{first} minus {second}, by seed: "
+        + ", ".join(f"{100 * value:+.2f}" for value in differences)
+        + " points"
+    )
 
 # %%
 # Two epochs can flatter a rate that is fast at first and unstable later, so
 # we confirm the chosen rate with full 10-epoch runs.
-confirmation_label = f"lr = {best_rate}"
 confirmation = train_replicates(
-    {confirmation_label: functools.partial(models.build_model, learning_rate=best_rate)},
+    {best_label: functools.partial(build_model_with_learning_rate, best_rate)},
     dataset,
     epochs=10,
-)[confirmation_label]
+)[best_label]
 
 # %%
 figure = plotting.plot_curves(
-    {"lr = 0.01 (baseline)": baseline.histories, confirmation_label: confirmation.histories},
+    {"lr = 0.01 (baseline)": baseline.histories, best_label: confirmation.histories},
     metric="val_accuracy",
     title="Validation accuracy: the chosen rate against the baseline",
 )
 
 # %%
 figure = plotting.plot_curves(
-    {"lr = 0.01 (baseline)": baseline.histories, confirmation_label: confirmation.histories},
+    {"lr = 0.01 (baseline)": baseline.histories, best_label: confirmation.histories},
     metric="val_loss",
     title="Validation loss: the chosen rate against the baseline",
 )
 
 # %%
-print(reporting.results_table({"lr = 0.01 (baseline)": baseline, confirmation_label: confirmation}))
-epochs = confirmation.first.epochs
-ahead = sum(
-    separation(confirmation, baseline, "val_accuracy", epoch) == "above" for epoch in range(epochs)
-)
+print(reporting.results_table({"lr = 0.01 (baseline)": baseline, best_label: confirmation}))
+lead = confirmation.curves("val_accuracy") - baseline.curves("val_accuracy")
 print(
-    f"Epochs in which every seed of {confirmation_label} beats every baseline seed: {ahead} of {epochs}"
+    f"Smallest per-seed lead of {best_label} over the baseline, epoch by epoch: "
+    + ", ".join(f"{100 * value:+.2f}" for value in lead.min(axis=0))
+    + " points"
 )
+lowest = confirmation.curves("val_loss").argmin(axis=1)
+print(f"Epoch of the lowest validation loss, by seed: {(lowest + 1).tolist()}")
 
 # %%
 # **Yes: a larger learning rate beats 0.01 for this network.** The rule's
@@ -293,17 +331,18 @@ print(
 # A step ten or more times larger gets further along in the same number of
 # updates and is still small enough to stay stable.
 #
-# Which of the larger rates is best, the search cannot say: the pairwise
-# verdicts above show that the chosen candidate's seeds overlap with those
-# of at least one other candidate, so their order would change with other
-# seeds or another machine. A rule that picks the
-# highest mean still picks one of them; the point is that any of them is a
-# clear improvement over 0.01, not which is first.
+# Which of the two largest rates is best, the search cannot say. After two
+# epochs, 0.1 and 0.3 are both ahead of 0.03 on every seed, but they end
+# within one point of each other on every seed. Three seeds cannot rank two
+# rates that close (the last page of this course says why). A rule that
+# picks the highest mean still picks one of them; the point is that either
+# is a clear improvement over 0.01, not which is first.
 #
 # The confirmation run also shows the first sign of over-confidence: its
-# training accuracy approaches 100 %, and its validation loss stops
-# improving well before the last epoch, while its validation accuracy stays
-# where it is. Part 3 looks at this more closely.
+# training accuracy ends above 99.5 %, and its validation loss is lowest by
+# the seventh epoch at the latest, on every seed, while its validation
+# accuracy at the end is within 0.3 points (30 test images) of its value at
+# that lowest point. Part 3 looks at this more closely.
 #
 # This search is cheap but rough. It chooses by the test set, which then no
 # longer gives an unbiased final score. A quicker way to find the useful
@@ -314,39 +353,37 @@ print(
 # as :class:`keras.optimizers.Adam`, are the usual next step.
 
 # sphinx_gallery_start_ignore
-claims.check(
-    all(
-        search[f"lr = {rate}"].low("val_accuracy") > baseline.high("val_accuracy", epoch=1)
-        for rate in candidates
-    ),
-    "every candidate was ahead of the baseline after two epochs, on every seed",
+for label, group in search.items():
+    claims.at_least(
+        group.at("val_accuracy") - baseline.at("val_accuracy", epoch=1),
+        0.0,
+        f"{label} is ahead of the baseline after two epochs, seed by seed",
+    )
+claims.at_least(
+    lead.min(), 0.0, "the chosen rate leads the baseline at every epoch, seed by seed"
 )
-claims.check(
-    ahead == epochs == 10,
-    "the chosen rate leads the baseline on validation accuracy at every epoch",
+for label in ("lr = 0.1", "lr = 0.3"):
+    claims.at_least(
+        search[label].at("val_accuracy") - search["lr = 0.03"].at("val_accuracy"),
+        0.0,
+        f"after two epochs {label} is ahead of 0.03, seed by seed",
+    )
+claims.at_most(
+    np.abs(search["lr = 0.1"].at("val_accuracy") - search["lr = 0.3"].at("val_accuracy")),
+    0.01,
+    "after two epochs 0.1 and 0.3 end within one point of each other, seed by seed",
 )
-claims.check(
-    any(
-        separation(search[f"lr = {best_rate}"], search[f"lr = {rate}"], "val_accuracy") == "tie"
-        for rate in candidates
-        if rate != best_rate
-    ),
-    "the chosen candidate's seeds overlap with another candidate's: no clear winner",
+claims.at_least(
+    confirmation.at("accuracy"), 0.995, "the chosen rate's training accuracy ends above 99.5 %"
 )
-claims.check(
-    confirmation.low("accuracy") > 0.995, "the chosen rate's training accuracy approaches 100 %"
+claims.at_most(
+    lowest + 1, 7, "the chosen rate's validation loss is lowest by the seventh epoch, every seed"
 )
-lowest = confirmation.curves("val_loss").argmin(axis=1)
-claims.check(
-    all(index <= 6 for index in lowest),
-    "the chosen rate's validation loss stops improving well before the last epoch",
-)
-claims.check(
-    all(
-        abs(row[-1] - row[lowest_index]) < 0.005
-        for row, lowest_index in zip(confirmation.curves("val_accuracy"), lowest, strict=True)
-    ),
-    "while its validation accuracy stays where it is (within half a point)",
+at_lowest = confirmation.curves("val_accuracy")[np.arange(len(lowest)), lowest]
+claims.at_most(
+    np.abs(confirmation.at("val_accuracy") - at_lowest),
+    0.003,
+    "its final validation accuracy is within 0.3 points of its value at the lowest loss",
 )
 # sphinx_gallery_end_ignore
 
@@ -355,14 +392,15 @@ claims.check(
 # ---------------
 # 1. **The other large rate for ten epochs.** Train whichever of 0.1 and 0.3
 #    the rule did not choose for ten epochs, with the three seeds:
-#    ``train_replicates({"lr = 0.1": functools.partial(models.build_model,
-#    learning_rate=0.1)}, dataset, epochs=10)``.
+#    ``train_replicates({"lr = 0.1": functools.partial(build_model_with_learning_rate,
+#    0.1)}, dataset, epochs=10)``.
 #
 #    .. admonition:: What you should see
 #       :class: dropdown
 #
 #       Much the same as the chosen rate: near 100 % training accuracy and
-#       a validation accuracy whose seeds overlap with the chosen rate's.
+#       a validation accuracy within a few tenths of a point of the chosen
+#       rate's.
 #       (Part 3 trains 0.1 for ten epochs; compare with its table.)
 #
 # 2. **Even larger.** Try ``learning_rate=3``.
@@ -374,9 +412,9 @@ claims.check(
 #       loss near the label entropy, or a loss of ``nan`` if a step
 #       overflows.
 #
-# 3. **An adaptive optimizer.** Build the same network with
+# 3. **An adaptive optimizer.** Compile the same network with
 #    ``optimizer=keras.optimizers.Adam()`` (its default learning rate is
-#    0.001) in your own copy of :func:`~mnist_tutorial.models.build_model`.
+#    0.001) instead of SGD, in a copy of ``build_model_with_learning_rate``.
 #
 #    .. admonition:: What you should see
 #       :class: dropdown
@@ -395,6 +433,5 @@ claims.check(
 # works better here, and three seeds show that this holds, while the order
 # among the larger rates does not. Part 3 keeps :math:`\eta = 0.01` and
 # changes how the steps are taken instead, with momentum.
-print(reporting.cost_summary({**runs, **search, confirmation_label: confirmation}))
 
 # sphinx_gallery_thumbnail_number = 2

@@ -5,7 +5,8 @@ Part 3: SGD with momentum
 Plain SGD takes each step along the current gradient alone. Where the loss
 surface is a narrow valley, steep across and shallow along, it bounces
 between the walls and makes slow progress down the valley. Momentum keeps a
-running sum :math:`z` of past gradients and steps along that instead:
+exponentially weighted sum :math:`z` of past gradients and steps along
+that instead:
 
 .. math::
 
@@ -23,8 +24,7 @@ learning rate, the fair comparison explained below; and the validation
 loss, which does not fall all the way to the end.
 
 **Cost:** three 10-epoch runs (three seeds) of the momentum model, trained
-side by side; the baseline and the :math:`\eta = 0.1` runs are replayed from
-Parts 1 and 2. The last cell prints what it cost.
+side by side, plus the baseline and Part 2's :math:`\eta = 0.1` runs.
 """
 
 # License: BSD-3-Clause
@@ -34,8 +34,10 @@ Parts 1 and 2. The last cell prints what it cost.
 # -----
 import functools
 
-from mnist_tutorial import data, display, models, plotting, reporting
-from mnist_tutorial.replicates import separation, train_replicates
+import keras
+
+from mnist_tutorial import data, models, plotting, reporting
+from mnist_tutorial.replicates import train_replicates
 
 dataset = data.load_dataset()
 
@@ -44,14 +46,25 @@ dataset = data.load_dataset()
 # -------------
 # Momentum is an argument of Keras's ``SGD`` optimizer. The homework's
 # ``SGD(lr=learning_rate, momentum=momentum)`` is written
-# ``SGD(learning_rate=..., momentum=...)`` in Keras 3. This is where the
-# site's models get their optimizer:
-display.show_source(models.make_optimizer)
+# ``SGD(learning_rate=..., momentum=...)`` in Keras 3. We take Part 1's
+# network (:func:`mnist_tutorial.models.build_model`) and compile it again
+# with that optimizer; everything else stays as in Part 1.
+
+
+def build_momentum_model():
+    model = models.build_model()
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=0.01, momentum=0.9),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
 
 # %%
 # What is a fair comparison?
 # --------------------------
-# Where the gradient keeps its direction, the running sum :math:`z` grows
+# Where the gradient keeps its direction, the weighted sum :math:`z` grows
 # to :math:`1 / (1 - \beta)` gradients: ten, for :math:`\beta = 0.9`. So
 # momentum 0.9 at :math:`\eta = 0.01` moves, along steady directions, about
 # as far per step as plain SGD at an *effective* learning rate of
@@ -64,13 +77,10 @@ display.show_source(models.make_optimizer)
 # Train
 # -----
 # Everything else is the baseline's: the architecture, the seeds (so the same
-# initial weights), the batch size and the number of epochs. The baseline
-# and :math:`\eta = 0.1` runs are replayed.
+# initial weights), the batch size and the number of epochs.
 runs = train_replicates(
     {
-        "momentum 0.9 (lr = 0.01)": functools.partial(
-            models.build_model, learning_rate=0.01, momentum=0.9
-        ),
+        "momentum 0.9 (lr = 0.01)": build_momentum_model,
         "no momentum, lr = 0.01 (baseline)": functools.partial(
             models.build_model, learning_rate=0.01
         ),
@@ -111,44 +121,60 @@ figure = plotting.plot_curves(
 
 # %%
 print(reporting.results_table(runs))
-for metric in ("accuracy", "val_accuracy"):
-    verdict = separation(momentum, larger_step, metric)
-    print(f"Momentum against lr = 0.1 on final {metric}: {verdict}")
+
+# %%
+# The seeds are paired: the same seed gives all three configurations the
+# same initial weights and the same shuffling. Per-seed differences of the
+# final accuracies, in points:
+for name in ("accuracy", "val_accuracy"):
+    for label, other in (("baseline", baseline), ("lr = 0.1", larger_step)):
+        differences = momentum.at(name) - other.at(name)
+        print(
+            f"Momentum minus {label}, final {name}: "
+            + ", ".join(f"{100 * value:+.2f}" for value in differences)
+        )
+lowest = {
+    group.label: group.curves("val_loss").argmin(axis=1) for group in (momentum, larger_step)
+}
+for label, epochs in lowest.items():
+    print(f"{label}: epoch of the lowest validation loss, by seed: {(epochs + 1).tolist()}")
 
 # %%
 # Question 3: does momentum improve training?
 # -------------------------------------------
 # **Yes, by a wide margin, against the baseline.** With momentum the network
 # is ahead from the first epoch, on every seed, and by its third epoch it is
-# more accurate on the training set than the baseline is after ten. It ends
-# with higher training and validation accuracy and a training loss more
-# than ten times lower.
+# more accurate on the training set than the baseline is after ten, seed by
+# seed. It ends with training and validation accuracies more than half a
+# point higher and a training loss more than ten times lower.
 #
 # **But most of that is the larger effective step.** Plain SGD at
 # :math:`\eta = 0.1`, the effective learning rate of momentum 0.9 at 0.01,
-# ends almost where momentum does. On the validation set, their final
-# accuracies are within the seed-to-seed spread of each other (the verdict
-# printed above says "tie"). On the training set both end above 99.9 %,
-# where the last few of 60,000 images decide the order, which is why that
-# verdict can go either way. On this problem and with these ten epochs, the
-# evidence shows no advantage of momentum over simply taking ten times
-# larger steps. Where momentum does help is on
-# problems whose valleys are so narrow that a ten times larger plain step
+# ends almost where momentum does: their final validation accuracies are
+# within half a point (50 test images) of each other on every seed, and so
+# are their training accuracies. That is about the size of the noise, so
+# three seeds cannot say which of the two is ahead. On this problem and with
+# these ten epochs, the evidence shows no advantage of momentum over simply
+# taking ten times larger steps. A likely reason: momentum helps most where
+# the valleys of the loss are so narrow that a ten times larger plain step
 # would be unstable; the steady directions then get the larger step, and
-# the unstable ones do not.
+# the unstable ones do not. This network is not such a case.
 #
 # **The validation loss stops improving, while the validation accuracy
-# stays flat.** For both fast runs, and every seed, the validation loss ends
-# above its lowest value, while the training loss keeps falling to the
-# end; the baseline's validation loss, by contrast, is still falling. The
-# validation accuracy does not drop with it: the network still gets as many
-# test digits right as at the validation-loss minimum. What grows is its
-# confidence on the ones it gets wrong, since the cross-entropy loss
-# punishes a confident mistake heavily. That is growing over-confidence,
-# the first stage of overfitting, not yet memorising the training digits at
-# the expense of the test digits. In practice one would stop around the
-# validation-loss minimum (:class:`keras.callbacks.EarlyStopping`), or add
-# regularisation.
+# stays flat.** For both fast runs, and every seed, the validation loss is
+# lowest by the seventh epoch, while the training loss keeps falling to the
+# end. The baseline's validation loss, by contrast, is still falling: lower
+# after the tenth epoch than after the ninth, on every seed. The validation
+# accuracy of the fast runs does not drop with their validation loss: at the
+# end it is within 0.3 points (30 test images) of its value at the lowest
+# validation loss. So the network gets as many test digits right as before,
+# but it is more and more sure of its answers, and the cross-entropy loss
+# punishes the confident mistakes heavily.
+# :ref:`sphx_glr_auto_examples_beyond_the_homework_plot_06_error_analysis.py`
+# measures that over-confidence directly. It is the first stage of
+# overfitting, not yet memorising the training digits at the expense of the
+# test digits. In practice one would stop around the validation-loss minimum
+# (:class:`keras.callbacks.EarlyStopping`), or add regularisation.
 #
 # The homework's laptop run had the same shape: 0.9986 training and 0.9853
 # validation accuracy with momentum, against 0.9793 and 0.9753 without, and
@@ -161,39 +187,44 @@ import numpy as np
 
 from mnist_tutorial import claims, homework
 
+claims.check(
+    build_momentum_model().get_compile_config()
+    == models.build_model(learning_rate=0.01, momentum=0.9).get_compile_config(),
+    "the page's momentum model compiles as models.build_model's (the other pages)",
+)
 for metric in ("accuracy", "val_accuracy"):
-    claims.check(
-        separation(momentum, baseline, metric) == "above",
-        f"momentum ends with higher {metric} than the baseline, on every seed",
+    claims.at_least(
+        momentum.at(metric) - baseline.at(metric),
+        0.005,
+        f"momentum ends more than half a point above the baseline on {metric}, seed by seed",
     )
-claims.check(
-    separation(momentum, baseline, "accuracy", epoch=0) == "above",
-    "momentum is ahead of the baseline from the first epoch, on every seed",
+claims.at_least(
+    momentum.at("accuracy", epoch=0) - baseline.at("accuracy", epoch=0),
+    0.0,
+    "momentum is ahead of the baseline from the first epoch, seed by seed",
 )
-third_epoch = momentum.curves("accuracy")[:, 2:3]  # empty in a 2-epoch draft build
-claims.check(
-    third_epoch.size > 0 and third_epoch.min() > baseline.high("accuracy"),
-    "by its third epoch momentum beats the baseline's tenth-epoch training accuracy",
-)
-ratio = baseline.at("loss") / momentum.at("loss")
-claims.check(
-    ratio.min() > 10,
+if momentum.first.epochs >= 3:  # a draft build trains fewer epochs
+    claims.at_least(
+        momentum.at("accuracy", epoch=2) - baseline.at("accuracy"),
+        0.0,
+        "by its third epoch momentum beats the baseline's tenth-epoch training accuracy",
+    )
+claims.at_least(
+    baseline.at("loss") / momentum.at("loss"),
+    10.0,
     "momentum ends with a training loss more than ten times lower than the baseline's",
 )
-claims.check(
-    separation(momentum, larger_step, "val_accuracy") == "tie",
-    "momentum and plain SGD at lr = 0.1 end within noise of each other on validation accuracy",
-)
-claims.check(
-    min(momentum.low("accuracy"), larger_step.low("accuracy")) > 0.999,
-    "momentum and lr = 0.1 both end above 99.9 % training accuracy",
-)
+for metric in ("accuracy", "val_accuracy"):
+    claims.at_most(
+        np.abs(momentum.at(metric) - larger_step.at(metric)),
+        0.005,
+        f"momentum and plain SGD at lr = 0.1 end within half a point on {metric}, seed by seed",
+    )
 for group in (momentum, larger_step):
-    validation_loss = group.curves("val_loss")
-    lowest = validation_loss.argmin(axis=1)
-    claims.check(
-        all(row[-1] > row.min() for row in validation_loss),
-        f"{group.label}: the validation loss ends above its lowest value, on every seed",
+    claims.at_most(
+        lowest[group.label] + 1,
+        7,
+        f"{group.label}: the validation loss is lowest by the seventh epoch, on every seed",
     )
     claims.check(
         all(
@@ -203,16 +234,17 @@ for group in (momentum, larger_step):
         ),
         f"{group.label}: the training loss keeps falling to the end, on every seed",
     )
-    claims.check(
-        all(
-            abs(row[-1] - row[index]) < 0.004
-            for row, index in zip(group.curves("val_accuracy"), lowest, strict=True)
-        ),
-        f"{group.label}: validation accuracy stays flat after the validation-loss minimum",
+    at_lowest = group.curves("val_accuracy")[np.arange(len(group.seeds)), lowest[group.label]]
+    claims.at_most(
+        np.abs(group.at("val_accuracy") - at_lowest),
+        0.003,
+        f"{group.label}: final validation accuracy within 0.3 points of its value at the "
+        "lowest validation loss",
     )
-claims.check(
-    all(row[-1] == row.min() for row in baseline.curves("val_loss")),
-    "the baseline's validation loss is still falling at the end",
+claims.at_least(
+    baseline.at("val_loss", epoch=-2) - baseline.at("val_loss"),
+    0.0,
+    "the baseline's validation loss is lower after the tenth epoch than after the ninth",
 )
 history = homework.MOMENTUM
 claims.check(
@@ -261,15 +293,20 @@ claims.check(
 #       :class: dropdown
 #
 #       Nesterov's variant looks ahead before taking the gradient. On this
-#       problem expect results within the seed spread of plain momentum.
+#       problem expect results within a few tenths of a point of plain
+#       momentum's.
 
 # %%
 # Conclusion
 # ----------
-# Momentum is a one-argument change that makes SGD converge several times
-# faster than the baseline here, about as fast as plain SGD with a ten times
-# larger learning rate. Faster convergence brings over-confidence sooner, so
-# the validation curve, not the training curve, decides when to stop.
-print(reporting.cost_summary(runs))
+# Momentum is a one-argument change. Here it reaches the baseline's
+# ten-epoch training accuracy within three epochs, and it ends where plain
+# SGD with a ten times larger learning rate ends. Faster convergence brings
+# over-confidence sooner, so the validation curve, not the training curve,
+# decides when to stop.
+print(
+    f"Final validation accuracy, momentum: mean {momentum.mean('val_accuracy'):.4f}, "
+    f"range {momentum.low('val_accuracy'):.4f}-{momentum.high('val_accuracy'):.4f}"
+)
 
 # sphinx_gallery_thumbnail_number = 1

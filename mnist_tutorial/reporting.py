@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from mnist_tutorial.replicates import Replicates
 from mnist_tutorial.training import RunRecord
 
-__all__ = ["cost_summary", "results_table", "run_settings"]
+__all__ = ["results_table", "run_settings"]
 
 _COLUMNS = (
     ("train acc", "accuracy", "{:.4f}"),
@@ -63,8 +63,10 @@ def results_table(runs: Mapping[str, RunRecord | Replicates], *, settings: bool 
     Returns
     -------
     str
-        One header line, a rule, and one line per run with epochs, final
-        training and validation accuracy and loss, and seconds per epoch.
+        One header line, a rule, and one line per run with epochs and final
+        training and validation accuracy and loss. Wall-clock times are left
+        out: they describe the machine that trained a run and its load, not
+        the run.
     """
     given: object = runs
     if not isinstance(given, Mapping) or not given:
@@ -82,7 +84,6 @@ def results_table(runs: Mapping[str, RunRecord | Replicates], *, settings: bool 
         header += f"  {'lr':>7}  {'momentum':>8}  {'conv':>4}  {'params':>7}"
     header += (f"  {'seeds':>5}" if seeds else "") + "  epochs"
     header += "".join(f"  {name:>{cell_width}}" for name, _, _ in _COLUMNS)
-    header += f"  {'s/epoch':>8}"
     lines = [header, "-" * len(header)]
     for label, group in groups.items():
         first = group[0]
@@ -96,35 +97,5 @@ def results_table(runs: Mapping[str, RunRecord | Replicates], *, settings: bool 
         if seeds:
             line += f"  {len(group):>5}"
         row = "".join(f"  {cell:>{cell_width}}" for cell in cells[label])
-        per_epoch = sum(run.seconds_per_epoch for run in group) / len(group)
-        lines.append(f"{line}  {first.epochs:>6}{row}  {per_epoch:>8.1f}")
+        lines.append(f"{line}  {first.epochs:>6}{row}")
     return "\n".join(lines)
-
-
-def cost_summary(runs: Mapping[str, RunRecord | Replicates]) -> str:
-    """Say what a set of runs cost to train, and how many were replayed.
-
-    Parameters
-    ----------
-    runs : mapping of str to RunRecord or Replicates
-        The runs a page uses.
-
-    Returns
-    -------
-    str
-        One line: number of runs and epochs, the training time recorded when
-        they were trained, and how many of them this call replayed from the
-        run cache.
-    """
-    given: object = runs
-    if not isinstance(given, Mapping) or not given:
-        raise ValueError("runs must be a non-empty mapping of labels to RunRecord")
-    unique = {run.key: run for label, value in runs.items() for run in _records(label, value)}
-    epochs = sum(run.epochs for run in unique.values())
-    seconds = sum(run.total_seconds for run in unique.values())
-    replayed = sum(run.replayed for run in unique.values())
-    return (
-        f"Training cost: {len(unique)} runs, {epochs} epochs, {seconds / 60:.1f} min "
-        f"on the machine that trained them; {replayed} of {len(unique)} replayed "
-        "from the run cache in this build."
-    )

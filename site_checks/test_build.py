@@ -25,9 +25,6 @@ ROOT = Path(__file__).resolve().parent.parent
 TIMING_PATTERNS = [
     (re.compile(r"- \d+s - \d+ms/step -"), "- Ts - Tms/step -"),
     (re.compile(r"\((?:trained|replayed) [^)]*\)"), "(timing)"),
-    (re.compile(r"Training cost: .*"), "Training cost: (timing)"),
-    (re.compile(r"(Time per epoch ratio:)\s+[\d.]+"), r"\1 T"),
-    (re.compile(r"(\d\.\d{4}|\d+)\s+[\d.]+$", re.MULTILINE), r"\1 T"),  # s/epoch column
     (re.compile(r"\*\*Total running time of the script:\*\*.*"), "(total time)"),
     (re.compile(r"\.\. only:: html.*", re.DOTALL), ""),  # download links and footers
 ]

@@ -3,17 +3,19 @@ What the network still gets wrong
 =================================
 
 Accuracy is one number. To see what the remaining errors are, we take the
-configuration with the best validation accuracy among those the parts
+configuration with the best validation accuracy among all those the parts
 trained, evaluate each of its three seeds' models on the 10,000 test
-digits, and look at the confusion matrix, the accuracy for each digit, and
-the digits it got wrong while being most sure of itself.
+digits, and look at the confusion matrix, the accuracy for each digit, the
+digits it got wrong while being most sure of itself, and whether its
+confidence can be trusted.
 
 **What to look for:** which cells of the confusion matrix light up, and
 whether they are the same for every seed; how sure the model is of its
-worst mistakes.
+worst mistakes; and whether, in the reliability diagram, the model's
+confidence matches how often it is right.
 
-**Cost:** this page trains nothing. Every run is replayed from the run
-cache and its stored model evaluated on the test set (a few seconds).
+**Cost:** this page uses the trained models of every configuration of
+Parts 1 to 4, with three seeds each. Run on its own, it trains them first.
 """
 
 # License: BSD-3-Clause
@@ -21,51 +23,75 @@ cache and its stored model evaluated on the test set (a few seconds).
 # %%
 # Pick the best configuration
 # ---------------------------
-# Every 10-epoch configuration of the four parts is replayed from the run
-# cache (``log=False`` prints one line per seed), and the one with the
-# highest mean final validation accuracy is chosen.
+# Every 10-epoch configuration of the four parts, including the learning
+# rate that Part 2's rule chose from its two-epoch search, with one line per
+# seed. The one with the highest mean final validation accuracy is chosen.
 import functools
 
 import numpy as np
+from sklearn.metrics import confusion_matrix
 
 from mnist_tutorial import data, evaluation, models, plotting
-from mnist_tutorial.replicates import separation, train_replicates
+from mnist_tutorial.replicates import highest_mean, train_replicates
 
 dataset = data.load_dataset()
-runs = train_replicates(
+candidates = {f"lr = {rate}": rate for rate in (0.03, 0.1, 0.3)}
+search = train_replicates(
     {
-        "baseline": functools.partial(models.build_model, learning_rate=0.01),
-        "lr = 1": functools.partial(models.build_model, learning_rate=1),
-        "lr = 1e-5": functools.partial(models.build_model, learning_rate=1e-5),
-        "lr = 0.1": functools.partial(models.build_model, learning_rate=0.1),
-        "momentum 0.9": functools.partial(models.build_model, learning_rate=0.01, momentum=0.9),
-        "two conv layers": functools.partial(
-            models.build_model, learning_rate=0.01, conv_filters=(32, 64)
-        ),
+        label: functools.partial(models.build_model, learning_rate=rate)
+        for label, rate in candidates.items()
     },
     dataset,
-    epochs=10,
+    epochs=2,
     log=False,
 )
-best_label = max(runs, key=lambda label: runs[label].mean("val_accuracy"))
+chosen_rate = candidates[highest_mean(search, "val_accuracy", epoch=-1)]
+builds = {
+    "baseline": functools.partial(models.build_model, learning_rate=0.01),
+    "lr = 1": functools.partial(models.build_model, learning_rate=1),
+    "lr = 1e-5": functools.partial(models.build_model, learning_rate=1e-5),
+    "lr = 0.1": functools.partial(models.build_model, learning_rate=0.1),
+    f"lr = {chosen_rate} (Part 2's choice)": functools.partial(
+        models.build_model, learning_rate=chosen_rate
+    ),
+    "momentum 0.9": functools.partial(models.build_model, learning_rate=0.01, momentum=0.9),
+    "two conv layers": functools.partial(
+        models.build_model, learning_rate=0.01, conv_filters=(32, 64)
+    ),
+}
+if chosen_rate == 0.1:  # the choice is then the lr = 0.1 configuration itself
+    del builds["lr = 0.1 (Part 2's choice)"]
+runs = train_replicates(builds, dataset, epochs=10, log=False)
+best_label = highest_mean(runs, "val_accuracy")
 best = runs[best_label]
 print(f"Best configuration: {best_label}, mean validation accuracy {best.mean('val_accuracy'):.4f}")
-for label, group in runs.items():
-    if label != best_label:
-        print(f"  against {label}: {separation(best, group, 'val_accuracy')}")
 
 # %%
-# The choice by the mean is a convenience: the verdicts above say which other
-# configurations its seeds actually beat, and which it is tied with. Any of
-# the tied ones would show the same kinds of errors.
-#
-# :meth:`~mnist_tutorial.training.RunRecord.load_model` loads each trained
-# model that was stored with its run; nothing is retrained.
+# The choice by the mean is a convenience. The seeds are paired (the same
+# seed gives the same initial weights and the same shuffling), so the
+# per-seed differences below show by how much, and how consistently, the
+# chosen configuration is ahead of each other one.
+for label, group in runs.items():
+    if label != best_label:
+        differences = best.at("val_accuracy") - group.at("val_accuracy")
+        print(
+            f"  minus {label}, by seed: "
+            + ", ".join(f"{100 * value:+.2f}" for value in differences)
+            + " points"
+        )
+
+# %%
+# Each trained model was stored with its run, so
+# :meth:`~mnist_tutorial.training.RunRecord.load_model` gives it back without
+# training again. ``sklearn.metrics.confusion_matrix`` counts, for each true
+# digit (row), how often each digit was predicted (column).
 true_labels = dataset.y_test.argmax(axis=1)
 probabilities = [
     model.predict(dataset.x_test, batch_size=256, verbose=0) for model in best.load_models()
 ]
-matrices = [evaluation.confusion_matrix(true_labels, p.argmax(axis=1)) for p in probabilities]
+matrices = [
+    confusion_matrix(true_labels, p.argmax(axis=1), labels=range(10)) for p in probabilities
+]
 for seed, matrix in zip(best.seeds, matrices, strict=True):
     errors = int(matrix.sum() - np.trace(matrix))
     print(f"Seed {seed}: test accuracy {1 - errors / matrix.sum():.4f} ({errors} errors)")
@@ -81,12 +107,17 @@ figure = plotting.plot_confusion_matrix(
 )
 
 # %%
-# The most frequent confusions, for every seed:
+# The most frequent confusions, for every seed. Confusions with equal
+# counts are all kept, so a seed can list more than six.
 top_pairs = []
 for seed, matrix in zip(best.seeds, matrices, strict=True):
     off_diagonal = matrix - np.diag(np.diag(matrix))
-    order = np.argsort(off_diagonal.ravel(), kind="stable")[::-1][:6]
-    pairs = [divmod(int(index), 10) for index in order]
+    sixth_largest = np.sort(off_diagonal.ravel())[::-1][5]
+    pairs = [
+        (int(true), int(predicted))
+        for true, predicted in zip(*np.nonzero(off_diagonal >= sixth_largest), strict=True)
+    ]
+    pairs.sort(key=lambda pair: -off_diagonal[pair])
     top_pairs.append(pairs)
     print(
         f"Seed {seed}: "
@@ -143,19 +174,59 @@ for seed, matrix in zip(best.seeds, matrices, strict=True):
     )
 
 # %%
+# Can its confidence be trusted?
+# ------------------------------
+# A single confident mistake says little: a model that is right 99 % of the
+# time when it says "99 %" still makes one such mistake in a hundred. What
+# matters is whether, over many images, the confidence matches the
+# accuracy. The reliability diagram sorts the test images by the model's
+# confidence (the probability of its answer) into ten bins and plots, for
+# each bin, how often the answer was right against how sure the model was.
+# A calibrated model lies on the diagonal. The expected calibration error
+# (ECE) is the average distance from the diagonal, weighted by the images
+# in each bin. We compare the three runs of Part 3: the baseline, whose
+# validation loss was still falling after ten epochs, and the two fast runs,
+# momentum and :math:`\eta = 0.1`, whose validation loss rose again while
+# their validation accuracy stayed flat.
+compared = ("baseline", "momentum 0.9", "lr = 0.1")
+calibrations = {}
+for label in compared:
+    calibrations[label] = [
+        evaluation.calibration(model.predict(dataset.x_test, batch_size=256, verbose=0), true_labels)
+        for model in runs[label].load_models()
+    ]
+figure = plotting.plot_reliability(calibrations, title="Reliability of the test-set answers")
+
+# %%
+for label, results in calibrations.items():
+    for seed, result in zip(runs[label].seeds, results, strict=True):
+        print(
+            f"{label}, seed {seed}: mean confidence {result.confidence:.4f}, "
+            f"accuracy {result.accuracy:.4f}, "
+            f"over-confidence {100 * result.over_confidence:+.2f} points, "
+            f"ECE {result.expected_calibration_error:.4f}"
+        )
+
+# %%
 # What the errors tell us
 # -----------------------
 # The mistakes are few and far from random. For every seed, the ten most
 # frequent confusions hold far more of the errors than they would if the
 # errors were spread at random. One pair of digits is among the most
 # frequent confusions of every seed, in one direction or the other: 4 and
-# 9, since a 4 whose top is closed looks like a 9. Other pairs that share
-# strokes, such as 3 and 5 (one stroke apart) or 2 and 7 (a 7 with a short
-# bar), are among the most frequent for some seeds: which confusions come
-# next depends on the seed. Many of the confident mistakes are digits a person would also
-# hesitate over: badly written, cut off, or arguably labelled wrong. A model
-# that is over 95 % sure about those is over-confident, which is common for
-# networks trained to a low training loss.
+# 9, since a 4 whose top is closed looks like a 9. Which confusions come
+# next depends on the seed. Many of the confident mistakes are digits a
+# person would also hesitate over: badly written, cut off, or arguably
+# labelled wrong.
+#
+# **The fast runs are over-confident; the baseline is not.** For momentum
+# and for :math:`\eta = 0.1`, the mean confidence is above the accuracy on
+# every seed, and by more than the baseline's, seed by seed. This is the
+# other side of Part 3's finding: a fast optimizer drives the training loss
+# so low that the model becomes more and more sure of its answers. Its
+# validation loss then rises, because cross-entropy punishes a confident
+# mistake heavily, while its validation accuracy stays flat, since the
+# answers themselves hardly change.
 #
 # No digit is a blind spot: every digit is recognised at over 96 % by every
 # seed. More data augmentation (small shifts and rotations) or a stronger
@@ -164,33 +235,26 @@ for seed, matrix in zip(best.seeds, matrices, strict=True):
 # sphinx_gallery_start_ignore
 from mnist_tutorial import claims
 
-claims.check(
-    all(run.replayed for group in runs.values() for run in group.records),
-    "this page trains nothing: every run it uses was replayed from the run cache",
-)
 for seed, (observed, random_limit) in concentration.items():
-    claims.check(
-        observed > random_limit,
-        f"seed {seed}: the errors are more concentrated than random errors would be",
+    claims.at_least(
+        observed - random_limit,
+        0.0,
+        f"seed {seed}: the top ten confusions hold more of the errors than random errors would",
     )
 claims.check(
     all({(4, 9), (9, 4)} & set(pairs) for pairs in top_pairs),
-    "4 and 9 are among every seed's six most frequent confusions",
+    "4 and 9 are among every seed's most frequent confusions (ties included)",
 )
-for first, second in ((3, 5), (2, 7)):
-    claims.check(
-        any({(first, second), (second, first)} & set(pairs) for pairs in top_pairs),
-        f"{first} and {second} are among the six most frequent confusions of some seed",
+baseline_over = np.array([result.over_confidence for result in calibrations["baseline"]])
+for label in ("momentum 0.9", "lr = 0.1"):
+    over = np.array([result.over_confidence for result in calibrations[label]])
+    claims.at_least(over, 0.0, f"{label}: the mean confidence is above the accuracy, every seed")
+    claims.at_least(
+        over - baseline_over,
+        0.0,
+        f"{label} is more over-confident than the baseline, seed by seed",
     )
-claims.check(
-    all(
-        evaluation.most_confident_mistakes(p, true_labels, count=1).confidences[0] > 0.95
-        for p in probabilities
-    ),
-    "every seed's model is over 95 % sure about its worst mistake",
-)
-claims.check(bool((per_digit > 0.96).all()), "every digit is recognised at over 96 % by every seed")
-claims.check(best.high("loss") < 0.05, "the chosen models were trained to a low training loss")
+claims.at_least(per_digit.min(), 0.96, "every digit is recognised at over 96 % by every seed")
 # sphinx_gallery_end_ignore
 
 # sphinx_gallery_thumbnail_number = 1
