@@ -42,6 +42,8 @@ extensions = [
     "course_site",
     # Publishes the records of every run the site shows (docs/_ext/run_records.py).
     "run_records",
+    # Shows how far each claim is from failing (docs/_ext/claims_ledger.py).
+    "claims_ledger",
 ]
 
 exclude_patterns = ["_build", "_generated", "Thumbs.db", ".DS_Store"]
@@ -127,6 +129,7 @@ sphinx_gallery_conf = {
         "matplotlib",
         "course_site.keras_reset.reset_keras",
         "run_records.start_page",
+        "claims_ledger.start_page",
     ),
     "reset_modules_order": "before",
     "download_all_examples": True,

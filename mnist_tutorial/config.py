@@ -33,6 +33,10 @@
     A file that the site build names for each page as it runs: the records
     of the runs the page shows are written there, to be published with the
     site (see :func:`published_runs_file` and :mod:`mnist_tutorial.published`).
+``MNIST_TUTORIAL_CLAIMS_LEDGER``
+    A file that the site build names for each page as it runs: every claim
+    check on the page records there what it measured (see
+    :func:`claims_ledger_file` and :mod:`mnist_tutorial.claims`).
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ __all__ = [
     "DRAFT_EPOCHS",
     "DRAFT_SIZES",
     "ENV_CACHE",
+    "ENV_CLAIMS_LEDGER",
     "ENV_DRAFT",
     "ENV_INTER_OP_THREADS",
     "ENV_PROGRESS",
@@ -57,6 +62,7 @@ __all__ = [
     "ENV_WORKERS",
     "SEEDS_PER_RUN",
     "cache_dir",
+    "claims_ledger_file",
     "draft_mode",
     "progress",
     "published_runs_file",
@@ -79,6 +85,7 @@ ENV_PROGRESS = "MNIST_TUTORIAL_PROGRESS"
 ENV_SEED_OFFSET = "MNIST_TUTORIAL_SEED_OFFSET"
 ENV_STRICT_CLAIMS = "MNIST_TUTORIAL_STRICT_CLAIMS"
 ENV_PUBLISH_RUNS = "MNIST_TUTORIAL_PUBLISH_RUNS"
+ENV_CLAIMS_LEDGER = "MNIST_TUTORIAL_CLAIMS_LEDGER"
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -169,6 +176,17 @@ def published_runs_file() -> Path | None:
     as it runs; elsewhere nothing is published.
     """
     value = os.environ.get(ENV_PUBLISH_RUNS, "").strip()
+    return Path(value) if value else None
+
+
+def claims_ledger_file() -> Path | None:
+    """Return the claims ledger file of the page being built, or None.
+
+    ``MNIST_TUTORIAL_CLAIMS_LEDGER`` is set by the site build, for each page
+    as it runs; elsewhere no claim is recorded (see
+    :mod:`mnist_tutorial.claims`).
+    """
+    value = os.environ.get(ENV_CLAIMS_LEDGER, "").strip()
     return Path(value) if value else None
 
 

@@ -136,6 +136,23 @@ def test_strict_claims_flag(monkeypatch: pytest.MonkeyPatch) -> None:
         config.strict_claims()
 
 
+@pytest.mark.parametrize("value", [None, "", "   "])
+def test_no_claims_ledger_outside_a_site_build(
+    monkeypatch: pytest.MonkeyPatch, value: str | None
+) -> None:
+    if value is None:
+        monkeypatch.delenv("MNIST_TUTORIAL_CLAIMS_LEDGER", raising=False)
+    else:
+        monkeypatch.setenv("MNIST_TUTORIAL_CLAIMS_LEDGER", value)
+    assert config.ENV_CLAIMS_LEDGER == "MNIST_TUTORIAL_CLAIMS_LEDGER"
+    assert config.claims_ledger_file() is None
+
+
+def test_claims_ledger_file_is_the_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MNIST_TUTORIAL_CLAIMS_LEDGER", f" {tmp_path / 'plot_01.json'} ")
+    assert config.claims_ledger_file() == tmp_path / "plot_01.json"
+
+
 def test_run_cache_dir_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MNIST_TUTORIAL_CACHE", str(tmp_path))
     monkeypatch.delenv("MNIST_TUTORIAL_RUN_CACHE", raising=False)

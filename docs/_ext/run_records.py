@@ -33,7 +33,7 @@ _EXAMPLE_PAGE = re.compile(rf"{GALLERY_DIR}/(?:[^/]+/)*(plot_[^/]+)")
 CELL_MARKER = "# The site's records of this page's runs"
 
 
-def page_file(source_dir: Path, example: str) -> Path:
+def page_file(source_dir: Path, example: str, folder: Path = RECORDS_DIR) -> Path:
     """Return the record file of an example page.
 
     Parameters
@@ -42,8 +42,10 @@ def page_file(source_dir: Path, example: str) -> Path:
         The Sphinx source folder.
     example : str
         The example's file name or path, such as ``plot_01_baseline.py``.
+    folder : Path, default ``_generated/runs``
+        The folder of these files, in the source folder.
     """
-    return source_dir / RECORDS_DIR / f"{Path(example).stem}.json"
+    return source_dir / folder / f"{Path(example).stem}.json"
 
 
 def start_page(gallery_conf: dict[str, Any], fname: str | None) -> None:
@@ -51,11 +53,31 @@ def start_page(gallery_conf: dict[str, Any], fname: str | None) -> None:
 
     A ``reset_modules`` hook of sphinx-gallery: it runs before each example.
     """
+    name_page_file(gallery_conf, fname, RECORDS_DIR, config.ENV_PUBLISH_RUNS)
+
+
+def name_page_file(
+    gallery_conf: dict[str, Any], fname: str | None, folder: Path, variable: str
+) -> None:
+    """Name, in the environment, the file an example about to run writes, emptied.
+
+    Parameters
+    ----------
+    gallery_conf : dict
+        sphinx-gallery's configuration.
+    fname : str or None
+        The example's file name; None when sphinx-gallery enters a folder,
+        which names no page.
+    folder : Path
+        The folder of these files, in the source folder.
+    variable : str
+        The environment variable that names the file.
+    """
     if fname is None:
         return
-    target = page_file(Path(gallery_conf["src_dir"]), str(fname))
+    target = page_file(Path(gallery_conf["src_dir"]), str(fname), folder)
     target.unlink(missing_ok=True)
-    os.environ[config.ENV_PUBLISH_RUNS] = str(target)
+    os.environ[variable] = str(target)
 
 
 def notebook_cell(records: list[dict[str, Any]]) -> str:

@@ -1,0 +1,260 @@
+"""Tests for docs/_ext/claims_ledger.py, the site's claims ledger (marker ``docs``)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("sphinx")
+
+EXTENSIONS = Path(__file__).resolve().parent.parent / "docs" / "_ext"
+sys.path.insert(0, str(EXTENSIONS))
+
+import claims_ledger
+
+from mnist_tutorial import claims, config
+
+pytestmark = pytest.mark.docs
+
+
+def test_each_page_starts_with_an_empty_ledger(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(config.ENV_CLAIMS_LEDGER, raising=False)
+    stale = claims_ledger.page_file(tmp_path, "plot_01_baseline.py")
+    stale.parent.mkdir(parents=True)
+    stale.write_text("old")
+    claims_ledger.start_page({"src_dir": str(tmp_path)}, "plot_01_baseline.py")
+    assert not stale.exists()
+    assert (
+        config.claims_ledger_file() == tmp_path / "_generated" / "claims" / "plot_01_baseline.json"
+    )
+    # Entering a folder of examples names no page.
+    claims_ledger.start_page({"src_dir": str(tmp_path)}, None)
+    assert config.claims_ledger_file() == stale
+
+
+def record(
+    ledger: Path, monkeypatch: pytest.MonkeyPatch, checks: Callable[[], None], offset: str = "0"
+) -> None:
+    """Run a page's claim checks the way a build does, failures only warning."""
+    with monkeypatch.context() as patch, warnings.catch_warnings():
+        warnings.simplefilter("ignore", claims.ClaimWarning)
+        patch.setenv(config.ENV_CLAIMS_LEDGER, str(ledger))
+        patch.setenv(config.ENV_SEED_OFFSET, offset)
+        patch.delenv("MNIST_TUTORIAL_DRAFT", raising=False)
+        patch.delenv("MNIST_TUTORIAL_STRICT_CLAIMS", raising=False)
+        checks()
+
+
+def baseline_checks() -> None:
+    # margin / spread: 2.0, holds
+    claims.at_least([0.99, 0.98], 0.96, "robust accuracy")
+    # margin / spread: 0.5, fragile
+    claims.at_most([0.1, 0.3], 0.4, "fragile loss")
+    # no spread: infinitely robust
+    claims.within(0.5, 0.25, 0.75, "single value")
+    claims.check(condition=True, claim="an ordering that holds")
+    # margin / spread: -1, fails
+    claims.at_least([0.5, 0.7], 0.8, "failing accuracy")
+
+
+def range_checks() -> None:
+    # margin / spread: 0.1 / 0.35, fragile (closer than the baseline's)
+    claims.within([0.25, 0.6], 0.15, 0.75, "fragile *range*")
+    # margin / spread: 4.0, holds
+    claims.at_least([1.0, 1.25], 0.0, "robust_steps")
+    claims.check(condition=False, claim="a failing ordering")
+
+
+def line_of(sentence: str) -> int:
+    """Return the line of this file that checks ``sentence``."""
+    lines = Path(__file__).read_text().splitlines()
+    return next(
+        number
+        for number, line in enumerate(lines, start=1)
+        if "claims." in line and f'"{sentence}"' in line
+    )
+
+
+def test_the_ledger_sorts_the_closest_calls_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record(tmp_path / "plot_01_baseline.json", monkeypatch, baseline_checks)
+    record(tmp_path / "plot_05_range.json", monkeypatch, range_checks)
+    merged = claims.merge_ledgers(sorted(tmp_path.glob("*.json")))
+    documents = {
+        "plot_01_baseline": "auto_examples/plot_01_baseline",
+        "plot_05_range": "auto_examples/more/plot_05_range",
+    }
+    table = claims_ledger.claims_table(merged, documents, [])
+    first_table = table.split("\n\n.. list-table::")[0]
+    rows = [row.split("\n     - ") for row in first_table.split("\n   * - ")[2:]]
+    assert all(len(row) == 8 for row in rows)
+    order = [row[2] for row in rows]
+    assert order == [
+        "a failing ordering",
+        "failing accuracy",
+        "fragile \\*range\\*",
+        "fragile loss",
+        "robust accuracy",
+        "robust\\_steps",
+        "single value",
+        "an ordering that holds",
+    ]
+    # Each row: page, line, sentence, check, worst seed, margin, seed spread, status.
+    assert (
+        "   * - :doc:`/auto_examples/plot_01_baseline`\n"
+        f"     - {line_of('failing accuracy')}\n"
+        "     - failing accuracy\n"
+        "     - ≥ 0.8000\n"
+        "     - 0.5000\n"
+        "     - -0.3000\n"
+        "     - 0.2000\n"
+        "     - **FAILS**\n"
+    ) in table
+    assert (
+        "   * - :doc:`/auto_examples/more/plot_05_range`\n"
+        f"     - {line_of('fragile *range*')}\n"
+        "     - fragile \\*range\\*\n"
+        "     - 0.1500 to 0.7500\n"
+        "     - 0.2500\n"
+        "     - 0.1000\n"
+        "     - 0.3500\n"
+        "     - fragile\n"
+    ) in table
+    assert "     - an ordering that holds\n     - ordering\n     - —\n     - —\n     - —\n" in table
+    # The orderings, counted per page.
+    assert table.endswith(
+        "   * - :doc:`/auto_examples/plot_01_baseline`\n     - 1\n     - 1\n"
+        "   * - :doc:`/auto_examples/more/plot_05_range`\n     - 1\n     - 0\n\n"
+    )
+
+
+def test_an_empty_build_and_no_other_offsets_say_so() -> None:
+    empty = claims.merge_ledgers([])
+    assert claims_ledger.claims_table(empty, {}, []) == (
+        "No page of this build has checked a claim yet.\n"
+    )
+    assert claims_ledger.offsets_text([]).startswith(
+        "No ledger of another seed offset is committed"
+    )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text"),
+    [
+        ("plain words", "plain words"),
+        ("- not a list", "\\- not a list"),
+        ("1. not a list", "\\1. not a list"),
+        ("a `role` and |sub| and x_", "a \\`role\\` and \\|sub\\| and x\\_"),
+        ("two\n  lines", "two lines"),
+    ],
+)
+def test_a_sentence_stays_plain_text_in_its_cell(sentence: str, text: str) -> None:
+    assert claims_ledger._text(sentence) == text
+
+
+@pytest.mark.parametrize(
+    ("seeds", "label"), [([100, 101, 102], "100-102"), ([7], "7"), ([1, 5], "1, 5"), ([], "none")]
+)
+def test_seed_labels(seeds: list[int], label: str) -> None:
+    assert claims_ledger.seeds_label(seeds) == label
+
+
+def write_project(source: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tiny site: two gallery pages with ledgers, a stale ledger, one committed offset."""
+    (source / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(EXTENSIONS)!r})\n"
+        'extensions = ["claims_ledger"]\n'
+        'exclude_patterns = ["_generated"]\n'
+        'html_theme = "basic"\n'
+    )
+    (source / "index.rst").write_text(
+        "Site\n====\n\n.. toctree::\n\n"
+        "   auto_examples/plot_01_baseline\n   auto_examples/more/plot_05_range\n   claims\n"
+    )
+    (source / "claims.rst").write_text(
+        "Claims ledger\n=============\n\n`claims.json <claims.json>`__\n\n"
+        ".. include:: _generated/claims.rst\n\n"
+        "Other seed offsets\n------------------\n\n"
+        ".. include:: _generated/claims_offsets.rst\n"
+    )
+    for document, title in [
+        ("auto_examples/plot_01_baseline", "Baseline"),
+        ("auto_examples/more/plot_05_range", "Range test"),
+    ]:
+        page = source / document
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.with_suffix(".rst").write_text(f"{title}\n{'=' * len(title)}\n\nText.\n")
+        page.with_suffix(".py").write_text('"""The example."""\n')
+    ledgers = source / "_generated" / "claims"
+    record(ledgers / "plot_01_baseline.json", monkeypatch, baseline_checks)
+    record(ledgers / "plot_05_range.json", monkeypatch, range_checks)
+    # An example removed from the gallery leaves its ledger behind.
+    record(ledgers / "plot_09_removed.json", monkeypatch, lambda: claims.check(False, "gone"))
+    # A build at seeds 100-102 that measured one sentence less.
+    other = source / "other"
+    record(
+        other / "plot_01_baseline.json",
+        monkeypatch,
+        lambda: (
+            claims.at_least([0.97, 0.985], 0.96, "robust accuracy"),
+            claims.at_least([0.85], 0.8, "failing accuracy"),
+            claims.check(condition=False, claim="an ordering that holds"),
+        ),
+        offset="100",
+    )
+    committed = source / "claims" / "seeds-100.json"
+    assert claims.main(["merge", str(other), "-o", str(committed)]) == 0
+
+
+def test_a_site_shows_the_ledger_and_publishes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "source"
+    source.mkdir()
+    write_project(source, monkeypatch)
+    output = tmp_path / "html"
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-b", "html", "-W", str(source), str(output)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert "claims ledger: 8 claims, 2 fragile, 2 failing" in result.stdout
+    page = (output / "claims.html").read_text()
+    rows = re.findall(r"<tr class=\"row-(?:odd|even)\">(.*?)</tr>", page, flags=re.DOTALL)
+    cells = [re.findall(r"<td><p>(.*?)</p></td>", row, flags=re.DOTALL) for row in rows]
+    table = [row for row in cells if len(row) == 9]
+    # The committed ledger of another offset is a column, matched by page and sentence.
+    assert [(row[2], row[7], row[8]) for row in table] == [
+        ("a failing ordering", "<strong>FAILS</strong>", "not recorded"),
+        ("failing accuracy", "<strong>FAILS</strong>", "0.0500"),
+        # The sentence is text, not markup.
+        ("fragile *range*", "fragile", "not recorded"),
+        ("fragile loss", "fragile", "not recorded"),
+        ("robust accuracy", "holds", "0.0100 (fragile)"),
+        ("robust_steps", "holds", "not recorded"),
+        ("single value", "holds", "not recorded"),
+        ("an ordering that holds", "holds", "FAILS"),
+    ]
+    assert "margin at seeds 100-102" in page
+    # Each page's link is its title; the removed example is not listed.
+    assert '<span class="doc">Baseline</span>' in page
+    assert '<span class="doc">Range test</span>' in page
+    assert "gone" not in page
+    assert "docs/claims/seeds-100.json" in page
+    published = json.loads((output / "claims.json").read_text())
+    assert [ledger["page"] for ledger in published["pages"]] == [
+        "plot_01_baseline",
+        "plot_05_range",
+    ]
+    assert published["seeds"] == [0, 1, 2]
