@@ -64,13 +64,21 @@ course_stamp_settings = {
     "seeds": repr(mnist_config.seeds()),
     "threads": repr(mnist_config.training_threads()),
 }
-course_stamp_distributions = ["tensorflow", "keras", "numpy", "matplotlib", "sphinx-gallery"]
+course_stamp_distributions = [
+    "tensorflow",
+    "keras",
+    "numpy",
+    "matplotlib",
+    "scikit-learn",
+    "sphinx-gallery",
+]
 course_environment_distributions = [
     "mnist-tutorial",
     "tensorflow",
     "keras",
     "numpy",
     "matplotlib",
+    "scikit-learn",
     "sphinx",
     "sphinx-gallery",
     "furo",
@@ -83,6 +91,7 @@ intersphinx_mapping = {
     "python": ("https://docs.python.org/3", None),
     "numpy": ("https://numpy.org/doc/stable", None),
     "matplotlib": ("https://matplotlib.org/stable", None),
+    "sklearn": ("https://scikit-learn.org/stable", None),
 }
 intersphinx_timeout = 5
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
+
 import hypothesis.extra.numpy as hnp
 import numpy as np
 import pytest
@@ -251,3 +254,189 @@ def test_titles_refuse_fields_of_different_lengths() -> None:
     )
     with pytest.raises(ValueError, match="zip"):
         mistakes.titles()
+
+
+@pytest.mark.parametrize(
+    ("num_classes", "error"),
+    [(1, ValueError), (0, ValueError), (True, TypeError), (3.0, TypeError)],
+)
+def test_confusion_matrix_checks_num_classes(num_classes: object, error: type) -> None:
+    with pytest.raises(error, match=r"^num_classes must be an int >= 2, got "):
+        evaluation.confusion_matrix([0], [0], num_classes=num_classes)  # type: ignore[arg-type]
+
+
+def test_confusion_matrix_keeps_the_rows_of_absent_classes_in_order() -> None:
+    # Only classes 3 and 1 occur; sklearn alone would make a 2 x 2 matrix of them.
+    matrix = evaluation.confusion_matrix([3, 3, 1], [1, 3, 1], num_classes=4)
+    expected = np.zeros((4, 4), dtype=np.int64)
+    expected[3, 1] = expected[3, 3] = expected[1, 1] = 1
+    np.testing.assert_array_equal(matrix, expected)
+    assert matrix.dtype == np.int64
+
+
+# --------------------------------------------------------------------------- calibration
+
+# Four images, three classes, two bins [0, 0.5] and (0.5, 1]:
+#   confidence 0.4 right, 0.5 wrong (on the inner edge: lower bin), 0.9 right, 0.8 wrong.
+FOUR = np.array(
+    [[0.4, 0.3, 0.3], [0.3, 0.2, 0.5], [0.9, 0.05, 0.05], [0.1, 0.8, 0.1]], dtype=np.float64
+)
+FOUR_LABELS = [0, 1, 0, 2]
+
+
+def test_calibration_by_hand() -> None:
+    result = evaluation.calibration(FOUR, FOUR_LABELS, n_bins=2)
+    np.testing.assert_array_equal(result.bin_edges, [0.0, 0.5, 1.0])
+    np.testing.assert_array_equal(result.bin_count, [2, 2])
+    assert result.bin_count.dtype == np.int64
+    np.testing.assert_allclose(result.bin_confidence, [0.45, 0.85])
+    np.testing.assert_allclose(result.bin_accuracy, [0.5, 0.5])
+    assert result.confidence == pytest.approx(0.65)
+    assert result.accuracy == 0.5
+    assert result.over_confidence == pytest.approx(0.15)
+    # 2/4 * |0.5 - 0.45| + 2/4 * |0.5 - 0.85|
+    assert result.expected_calibration_error == pytest.approx(0.2)
+
+
+def test_an_inner_edge_goes_to_the_lower_bin_as_in_sklearn() -> None:
+    from sklearn.calibration import calibration_curve
+
+    # np.histogram would put 0.5 in the upper bin: counts [1, 3] and ECE 0.45.
+    result = evaluation.calibration(FOUR, FOUR_LABELS, n_bins=2)
+    assert result.bin_count.tolist() == [2, 2]
+    correct = (FOUR.argmax(axis=1) == FOUR_LABELS).astype(int)
+    accuracy, confidence = calibration_curve(correct, FOUR.max(axis=1), n_bins=2)
+    np.testing.assert_allclose(result.bin_accuracy, accuracy)
+    np.testing.assert_allclose(result.bin_confidence, confidence)
+    # With ten bins, 0.9 is linspace's edge 9 exactly: bin 8, (0.8, 0.9].
+    edge = evaluation.calibration([[0.9, 0.1]], [0], n_bins=10)
+    assert edge.bin_count.tolist() == [0] * 8 + [1, 0]
+    # The first bin holds 0 itself; the last, 1.
+    ends = evaluation.calibration([[1.0, 0.0, 0.0]], [0], n_bins=3)
+    assert ends.bin_count.tolist() == [0, 0, 1]
+
+
+def test_a_perfectly_calibrated_model_has_no_calibration_error() -> None:
+    # Confidence 0.75 on four images, three of them right; 0.45 on twenty, nine right.
+    probabilities = np.array([[0.75, 0.25, 0.0]] * 4 + [[0.45, 0.3, 0.25]] * 20)
+    labels = [0, 0, 0, 1] + [0] * 9 + [2] * 11
+    result = evaluation.calibration(probabilities, labels, n_bins=4)
+    # 0.75 is the edge of the bins (0.5, 0.75] and (0.75, 1]: the lower one.
+    np.testing.assert_array_equal(result.bin_count, [0, 20, 4, 0])
+    np.testing.assert_allclose(result.bin_accuracy[[1, 2]], [0.45, 0.75])
+    np.testing.assert_allclose(result.bin_confidence[[1, 2]], [0.45, 0.75])
+    assert result.expected_calibration_error == pytest.approx(0, abs=1e-12)
+    assert result.over_confidence == pytest.approx(0, abs=1e-12)
+    assert np.isnan(result.bin_accuracy[[0, 3]]).all()
+    assert np.isnan(result.bin_confidence[[0, 3]]).all()
+
+
+def test_an_over_confident_model_has_a_known_calibration_error() -> None:
+    # Ten images at 0.95, six right (0.35 too sure); five at 0.55, all right (0.45 too unsure).
+    probabilities = np.array([[0.95, 0.05]] * 10 + [[0.55, 0.45]] * 5)
+    labels = [0] * 6 + [1] * 4 + [0] * 5
+    result = evaluation.calibration(probabilities, labels)
+    assert result.bin_count.tolist() == [0, 0, 0, 0, 0, 5, 0, 0, 0, 10]
+    # Each bin weighs by its images; errors of opposite signs add up, they do not cancel.
+    assert result.expected_calibration_error == pytest.approx(10 / 15 * 0.35 + 5 / 15 * 0.45)
+    assert result.confidence == pytest.approx((10 * 0.95 + 5 * 0.55) / 15)
+    assert result.accuracy == pytest.approx(11 / 15)
+    assert result.over_confidence == pytest.approx(0.95 * 10 / 15 + 0.55 * 5 / 15 - 11 / 15)
+    assert result.over_confidence > 0
+
+
+def test_calibration_of_all_wrong_predictions() -> None:
+    result = evaluation.calibration([[0.8, 0.2], [0.3, 0.7]], [1, 0], n_bins=2)
+    assert result.accuracy == 0
+    np.testing.assert_allclose(result.bin_accuracy, [np.nan, 0.0])
+    assert result.expected_calibration_error == pytest.approx(0.75)
+
+
+def test_calibration_takes_one_hot_labels_and_float32_softmax() -> None:
+    rng = np.random.default_rng(1)
+    logits = rng.normal(size=(50, 10)).astype(np.float32)
+    probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    labels = rng.integers(0, 10, size=50)
+    from_integers = evaluation.calibration(probabilities, labels, n_bins=5)
+    from_one_hot = evaluation.calibration(probabilities, np.eye(10)[labels], n_bins=5)
+    for field in dataclasses.fields(evaluation.Calibration):
+        np.testing.assert_array_equal(
+            getattr(from_integers, field.name), getattr(from_one_hot, field.name)
+        )
+    assert from_integers.accuracy == np.mean(probabilities.argmax(axis=1) == labels)
+    assert from_integers.bin_edges.shape == (6,)
+
+
+def test_probabilities_are_not_renormalised_within_the_tolerance() -> None:
+    result = evaluation.calibration([[0.6004, 0.4]], [0], n_bins=2)
+    assert result.confidence == 0.6004
+
+
+@pytest.mark.parametrize(
+    ("probabilities", "labels", "message"),
+    [
+        (np.array([0.5, 0.5]), [0], "probabilities must have shape (N, classes)"),
+        (np.zeros((0, 3)), [], "probabilities must have shape (N, classes)"),
+        (np.ones((2, 1)), [0, 0], "probabilities must have shape (N, classes)"),
+        (np.array([["a", "b"]]), [0], "probabilities must be numbers"),
+        (np.array([[1.2, -0.2]]), [0], "probabilities must lie within [0, 1]; row 0"),
+        (np.array([[0.5, 0.5], [np.nan, 1.0]]), [0, 0], "must lie within [0, 1]; row 1"),
+        (np.array([[0.5, 0.3]]), [0], "each row of probabilities must sum to 1"),
+        (np.array([[0.4, 0.4]] * 2), [0, 1], "row 0 sums to 0.8"),
+        (np.array([[0.6011, 0.4]]), [0], "must sum to 1 (within 0.001)"),
+        (np.eye(2), [0], "labels has 1 labels for 2 predictions"),
+        (np.eye(2), [0, 2], "labels must hold labels 0 to 1"),
+        (np.eye(2), [0.0, 1.0], "labels must be integer labels of shape (N,) or one-hot"),
+        (np.eye(2), np.array([[1, 1], [0, 1]]), "a single 1 in each row"),
+        (np.eye(2), np.array([[0.3, 0.7], [1, 0]]), "a single 1 in each row"),
+        (np.eye(2), np.eye(3)[:2], "one-hot rows of shape (N, 2)"),
+        (np.eye(2), np.zeros((2, 2, 2), dtype=int), "labels must be integer labels"),
+    ],
+)
+def test_calibration_rejects_bad_input(
+    probabilities: np.ndarray, labels: object, message: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        evaluation.calibration(probabilities, labels, n_bins=2)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("n_bins", "error"), [(0, ValueError), (True, TypeError), (2.0, TypeError)]
+)
+def test_calibration_checks_n_bins(n_bins: object, error: type) -> None:
+    with pytest.raises(error, match=r"^n_bins must be an int >= 1, got "):
+        evaluation.calibration(np.eye(2), [0, 1], n_bins=n_bins)  # type: ignore[arg-type]
+
+
+def test_one_bin_is_the_overall_gap() -> None:
+    result = evaluation.calibration(FOUR, FOUR_LABELS, n_bins=1)
+    assert result.bin_count.tolist() == [4]
+    assert result.expected_calibration_error == pytest.approx(abs(result.over_confidence))
+
+
+def test_calibration_refuses_bins_that_do_not_line_up_with_sklearns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def histogram_binned(
+        correct: np.ndarray, confidence: np.ndarray, **_: object
+    ) -> tuple[np.ndarray, np.ndarray]:
+        # np.histogram's rule: an inner edge belongs to the upper bin.
+        ids = np.digitize(confidence, [0.5])
+        counts = np.bincount(ids, minlength=2)
+        filled = counts > 0
+        return (
+            np.bincount(ids, weights=correct, minlength=2)[filled] / counts[filled],
+            np.bincount(ids, weights=confidence, minlength=2)[filled] / counts[filled],
+        )
+
+    monkeypatch.setattr(evaluation, "calibration_curve", histogram_binned)
+    with pytest.raises(RuntimeError, match="bins confidences differently"):
+        evaluation.calibration(FOUR, FOUR_LABELS, n_bins=2)
+    # Where no confidence is on an edge, the two rules agree.
+    evaluation.calibration(FOUR[[0, 2, 3]], [0, 0, 2], n_bins=2)
+
+
+def test_calibration_is_frozen() -> None:
+    result = evaluation.calibration(FOUR, FOUR_LABELS, n_bins=2)
+    with pytest.raises(AttributeError):
+        result.confidence = 1.0  # type: ignore[misc]

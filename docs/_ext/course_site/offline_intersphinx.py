@@ -46,6 +46,29 @@ FALLBACK_INVENTORIES: dict[str, dict[str, tuple[str, str]]] = {
             "api/_as_gen/matplotlib.pyplot.show.html#matplotlib.pyplot.show",
         ),
     },
+    "sklearn": {
+        "sklearn.metrics.confusion_matrix": (
+            "py:function",
+            (
+                "modules/generated/sklearn.metrics.confusion_matrix.html"
+                "#sklearn.metrics.confusion_matrix"
+            ),
+        ),
+        "sklearn.metrics.ConfusionMatrixDisplay": (
+            "py:class",
+            (
+                "modules/generated/sklearn.metrics.ConfusionMatrixDisplay.html"
+                "#sklearn.metrics.ConfusionMatrixDisplay"
+            ),
+        ),
+        "sklearn.calibration.calibration_curve": (
+            "py:function",
+            (
+                "modules/generated/sklearn.calibration.calibration_curve.html"
+                "#sklearn.calibration.calibration_curve"
+            ),
+        ),
+    },
 }
 
 
