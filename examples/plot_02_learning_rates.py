@@ -320,8 +320,8 @@ print(
     + ", ".join(f"{100 * value:+.2f}" for value in lead.min(axis=0))
     + " points"
 )
-lowest = confirmation.curves("val_loss").argmin(axis=1)
-print(f"Epoch of the lowest validation loss, by seed: {(lowest + 1).tolist()}")
+loss_ratio = confirmation.at("val_loss") / confirmation.at("loss")
+print(f"{best_label}: final validation loss over training loss, by seed: {loss_ratio.round(1)}")
 
 # %%
 # **Yes: a larger learning rate beats 0.01 for this network.** The rule's
@@ -339,10 +339,11 @@ print(f"Epoch of the lowest validation loss, by seed: {(lowest + 1).tolist()}")
 # is a clear improvement over 0.01, not which is first.
 #
 # The confirmation run also shows the first sign of over-confidence: its
-# training accuracy ends above 99.5 %, and its validation loss is lowest by
-# the seventh epoch at the latest, on every seed, while its validation
-# accuracy at the end is within 0.3 points (30 test images) of its value at
-# that lowest point. Part 3 looks at this more closely.
+# training accuracy ends above 99.5 %, and its validation loss no longer
+# follows its training loss: after ten epochs it is more than five times
+# the training loss, on every seed, while the validation accuracy changes
+# by less than one point from the fourth epoch to the tenth. Part 3 looks
+# at this more closely.
 #
 # This search is cheap but rough. It chooses by the test set, which then no
 # longer gives an unbiased final score. A quicker way to find the useful
@@ -376,15 +377,15 @@ claims.at_most(
 claims.at_least(
     confirmation.at("accuracy"), 0.995, "the chosen rate's training accuracy ends above 99.5 %"
 )
-claims.at_most(
-    lowest + 1, 7, "the chosen rate's validation loss is lowest by the seventh epoch, every seed"
+claims.at_least(
+    loss_ratio, 5.0, "the chosen rate's final validation loss is over five times its training loss"
 )
-at_lowest = confirmation.curves("val_accuracy")[np.arange(len(lowest)), lowest]
-claims.at_most(
-    np.abs(confirmation.at("val_accuracy") - at_lowest),
-    0.003,
-    "its final validation accuracy is within 0.3 points of its value at the lowest loss",
-)
+if confirmation.first.epochs >= 4:  # a draft build trains fewer epochs
+    claims.at_most(
+        np.abs(confirmation.at("val_accuracy") - confirmation.at("val_accuracy", epoch=3)),
+        0.01,
+        "the chosen rate's validation accuracy changes by less than one point from epoch 4 to 10",
+    )
 # sphinx_gallery_end_ignore
 
 # %%

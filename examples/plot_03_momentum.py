@@ -21,7 +21,7 @@ Part 1, and answer Question 3.
 **What to look for in the plots:** how early the momentum curve pulls away
 from the baseline; how it compares with plain SGD at a ten times larger
 learning rate, the fair comparison explained below; and the validation
-loss, which does not fall all the way to the end.
+loss, which stops following the training loss.
 
 **Cost:** three 10-epoch runs (three seeds) of the momentum model, trained
 side by side, plus the baseline and Part 2's :math:`\eta = 0.1` runs.
@@ -133,11 +133,9 @@ for name in ("accuracy", "val_accuracy"):
             f"Momentum minus {label}, final {name}: "
             + ", ".join(f"{100 * value:+.2f}" for value in differences)
         )
-lowest = {
-    group.label: group.curves("val_loss").argmin(axis=1) for group in (momentum, larger_step)
-}
-for label, epochs in lowest.items():
-    print(f"{label}: epoch of the lowest validation loss, by seed: {(epochs + 1).tolist()}")
+for group in runs.values():
+    ratio = group.at("val_loss") / group.at("loss")
+    print(f"{group.label}: final validation loss over training loss, by seed: {ratio.round(1)}")
 
 # %%
 # Question 3: does momentum improve training?
@@ -160,16 +158,19 @@ for label, epochs in lowest.items():
 # would be unstable; the steady directions then get the larger step, and
 # the unstable ones do not. This network is not such a case.
 #
-# **The validation loss stops improving, while the validation accuracy
-# stays flat.** For both fast runs, and every seed, the validation loss is
-# lowest by the seventh epoch, while the training loss keeps falling to the
-# end. The baseline's validation loss, by contrast, is still falling: lower
-# after the tenth epoch than after the ninth, on every seed. The validation
-# accuracy of the fast runs does not drop with their validation loss: at the
-# end it is within 0.3 points (30 test images) of its value at the lowest
-# validation loss. So the network gets as many test digits right as before,
-# but it is more and more sure of its answers, and the cross-entropy loss
-# punishes the confident mistakes heavily.
+# **The validation loss stops following the training loss, while the
+# validation accuracy hardly moves.** From the fourth epoch to the tenth,
+# both fast runs keep lowering their training loss, to less than a fifth of
+# its epoch-4 value, on every seed. Their validation loss does not follow:
+# after ten epochs it is more than five times the training loss, on every
+# seed. The baseline's, by
+# contrast, is still falling (lower after the tenth epoch than after the
+# ninth, on every seed) and ends less than one and a half times its
+# training loss. The validation accuracy of the fast runs changes by less
+# than one point from the fourth epoch to the tenth. So the network gets
+# about as many test digits right as before, but it is more and more sure
+# of its answers, and the cross-entropy loss punishes the confident
+# mistakes heavily.
 # :ref:`sphx_glr_auto_examples_beyond_the_homework_plot_06_error_analysis.py`
 # measures that over-confidence directly. It is the first stage of
 # overfitting, not yet memorising the training digits at the expense of the
@@ -221,10 +222,17 @@ for metric in ("accuracy", "val_accuracy"):
         f"momentum and plain SGD at lr = 0.1 end within half a point on {metric}, seed by seed",
     )
 for group in (momentum, larger_step):
+    if group.first.epochs < 4:  # a draft build trains fewer epochs
+        continue
     claims.at_most(
-        lowest[group.label] + 1,
-        7,
-        f"{group.label}: the validation loss is lowest by the seventh epoch, on every seed",
+        group.at("loss") / group.at("loss", epoch=3),
+        0.2,
+        f"{group.label}: the training loss falls to under a fifth of its epoch-4 value",
+    )
+    claims.at_least(
+        group.at("val_loss") / group.at("loss"),
+        5.0,
+        f"{group.label}: the final validation loss is over five times the training loss",
     )
     claims.check(
         all(
@@ -234,17 +242,20 @@ for group in (momentum, larger_step):
         ),
         f"{group.label}: the training loss keeps falling to the end, on every seed",
     )
-    at_lowest = group.curves("val_accuracy")[np.arange(len(group.seeds)), lowest[group.label]]
     claims.at_most(
-        np.abs(group.at("val_accuracy") - at_lowest),
-        0.003,
-        f"{group.label}: final validation accuracy within 0.3 points of its value at the "
-        "lowest validation loss",
+        np.abs(group.at("val_accuracy") - group.at("val_accuracy", epoch=3)),
+        0.01,
+        f"{group.label}: validation accuracy changes by less than one point from epoch 4 to 10",
     )
 claims.at_least(
     baseline.at("val_loss", epoch=-2) - baseline.at("val_loss"),
     0.0,
     "the baseline's validation loss is lower after the tenth epoch than after the ninth",
+)
+claims.at_most(
+    baseline.at("val_loss") / baseline.at("loss"),
+    1.5,
+    "the baseline's final validation loss is less than one and a half times its training loss",
 )
 history = homework.MOMENTUM
 claims.check(

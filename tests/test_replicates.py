@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from mnist_tutorial import data, models, published, replicates, training
-from mnist_tutorial.replicates import Replicates, separation
+from mnist_tutorial.replicates import Replicates
 
 
 def record(seed: int, val_accuracy: list[float], *, replayed: bool = False) -> training.RunRecord:
@@ -51,26 +51,26 @@ def test_summaries_over_seeds() -> None:
     assert runs.histories[1] == runs.records[1].history
 
 
+def test_highest_mean_picks_by_the_mean_and_keeps_the_first_of_equals() -> None:
+    groups = {
+        "a": group("a", [0.90, 0.99, 0.90]),  # mean 0.93, best single seed
+        "b": group("b", [0.94, 0.94, 0.94]),  # mean 0.94
+        "c": group("c", [0.95, 0.93, 0.94]),  # mean 0.94, equal to b
+    }
+    assert replicates.highest_mean(groups, "val_accuracy") == "b"
+    assert replicates.highest_mean({"c": groups["c"], "b": groups["b"]}, "val_accuracy") == "c"
+    # After the first epoch every group is at 0.5: the first wins.
+    assert replicates.highest_mean(groups, "val_accuracy", epoch=0) == "a"
+    assert replicates.highest_mean(groups, "loss") == "a"  # loss grows with the seed
+
+
 @pytest.mark.parametrize(
-    ("first", "second", "expected"),
-    [
-        ([0.95, 0.96, 0.97], [0.90, 0.91, 0.94], "above"),
-        ([0.90, 0.91, 0.94], [0.95, 0.96, 0.97], "below"),
-        ([0.90, 0.96, 0.97], [0.95, 0.96, 0.97], "tie"),
-        # The means differ a lot, but one seed of each overlaps the other: a tie.
-        ([0.95, 0.96, 0.99], [0.90, 0.91, 0.955], "tie"),
-    ],
+    ("groups", "error", "match"),
+    [({}, ValueError, "non-empty mapping"), ({"a": [1]}, TypeError, r"groups\['a'\]")],
 )
-def test_separation_needs_every_seed(
-    first: list[float], second: list[float], expected: str
-) -> None:
-    assert separation(group("a", first), group("b", second), "val_accuracy") == expected
-
-
-def test_separation_at_an_earlier_epoch() -> None:
-    a, b = group("a", [0.95, 0.96]), group("b", [0.90, 0.91])
-    assert separation(a, b, "val_accuracy", epoch=0) == "tie"  # both 0.5 after epoch 1
-    assert separation(a, b, "val_accuracy", epoch=-1) == "above"
+def test_highest_mean_rejects_bad_input(groups: object, error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        replicates.highest_mean(groups, "val_accuracy")  # type: ignore[arg-type]
 
 
 def test_bad_arguments_are_rejected() -> None:
@@ -81,8 +81,6 @@ def test_bad_arguments_are_rejected() -> None:
         runs.at("val_accuracy", epoch=2)
     with pytest.raises(TypeError, match="records"):
         Replicates("empty", ())
-    with pytest.raises(TypeError, match="second"):
-        separation(runs, runs.first, "val_accuracy")  # type: ignore[arg-type]
 
 
 def tiny_dataset() -> data.Dataset:
