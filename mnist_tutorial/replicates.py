@@ -154,6 +154,7 @@ def train_replicates(
     seeds: Sequence[int] | None = None,
     log: bool = True,
     emit: Callable[[str], None] | None = None,
+    fit: training.FitFunction | None = None,
 ) -> dict[str, Replicates]:
     """Train every configuration with every seed, in parallel, or replay them.
 
@@ -179,6 +180,11 @@ def train_replicates(
         one line for each other seed. When False, one line per seed only.
     emit : callable, optional
         Receives each line; prints to standard output by default.
+    fit : function, optional
+        The page's own ``fit(model, x_train, y_train, x_test, y_test,
+        callbacks)`` for every run of the call, which must train ``epochs``
+        epochs of ``batch_size`` (see :class:`mnist_tutorial.training.RunConfig`);
+        :func:`mnist_tutorial.training.fit_model` by default.
 
     Returns
     -------
@@ -192,7 +198,7 @@ def train_replicates(
     if not chosen or len(set(chosen)) != len(chosen):
         raise ValueError(f"seeds must be distinct and at least one, got {chosen!r}")
     runs = [
-        training.RunConfig(build, epochs=epochs, batch_size=batch_size, seed=seed)
+        training.RunConfig(build, epochs=epochs, batch_size=batch_size, seed=seed, fit=fit)
         for build in builds.values()
         for seed in chosen
     ]

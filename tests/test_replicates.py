@@ -166,3 +166,21 @@ def test_train_replicates_rejects_bad_arguments() -> None:
         replicates.train_replicates({}, tiny_dataset())
     with pytest.raises(ValueError, match="seeds"):
         replicates.train_replicates({"x": models.build_model}, tiny_dataset(), seeds=(1, 1))
+
+
+def test_train_replicates_hands_one_fit_to_every_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[list[training.RunConfig]] = []
+
+    def fake_train_many(runs: list[training.RunConfig], dataset: object, **kwargs: object) -> list:
+        calls.append(list(runs))
+        return [record(run.seed, [0.5, 0.9]) for run in runs]
+
+    def fit(model, x_train, y_train, x_test, y_test, callbacks):
+        return model.fit(x_train, y_train, epochs=3, callbacks=callbacks)
+
+    monkeypatch.setattr(training, "train_many", fake_train_many)
+    builds = {"x": models.build_model, "y": models.build_model}
+    replicates.train_replicates(
+        builds, tiny_dataset(), epochs=3, seeds=(0, 1), fit=fit, emit=lambda line: None
+    )
+    assert [run.fit for run in calls[0]] == [fit] * 4
