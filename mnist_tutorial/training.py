@@ -803,13 +803,7 @@ def _lookup(
     if root is None:
         return None
     _, key, _ = _build(run, dataset, epochs, threads)
-    # Same locked path as training, with a compute that never runs: a miss
-    # is reported by the exception, and the worker then trains the run.
-    try:
-        record, _ = _cached(key, _raise_miss, root)
-    except _Miss:
-        return None
-    return record
+    return runcache.lookup(key, _read_entry(key), root, describe=_event_details)
 
 
 def _build(
@@ -867,14 +861,6 @@ def _cached(
     return runcache.get_or_compute(
         key, compute, read=_read_entry(key), write=_write_entry, root=root, describe=_event_details
     )
-
-
-class _Miss(Exception):
-    pass
-
-
-def _raise_miss() -> RunRecord:
-    raise _Miss
 
 
 def train(
