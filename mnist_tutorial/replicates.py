@@ -132,10 +132,6 @@ def separation(
     return "tie"
 
 
-def _ignore(line: str) -> None:
-    del line
-
-
 def _seed_line(run: RunRecord) -> str:
     where = "replayed from the run cache" if run.replayed else "trained"
     return (
@@ -158,8 +154,9 @@ def train_replicates(
 ) -> dict[str, Replicates]:
     """Train every configuration with every seed, in parallel, or replay them.
 
-    All runs go to :func:`mnist_tutorial.training.train_many` in one call,
-    so independent runs train at the same time in worker processes.
+    All runs go to :func:`mnist_tutorial.training.train_records` in one
+    call, so independent runs train at the same time in worker processes.
+    The lines are printed by :func:`mnist_tutorial.training.write_lines`.
 
     Parameters
     ----------
@@ -202,21 +199,20 @@ def train_replicates(
         for build in builds.values()
         for seed in chosen
     ]
-    output = emit if emit is not None else print
-    records = training.train_many(runs, dataset, emit=_ignore)
+    records = training.train_records(runs, dataset)
     result: dict[str, Replicates] = {}
+    lines: list[str] = []
     for index, label in enumerate(builds):
         group = tuple(records[index * len(chosen) : (index + 1) * len(chosen)])
         result[label] = Replicates(label, group)
-        output(f"{label}:")
+        lines.append(f"{label}:")
         for position, run in enumerate(group):
             if log and position == 0:
-                output(f"seed {run.settings['seed']}:")
-                for line in run.log_lines:
-                    output(line)
+                lines.append(f"seed {run.settings['seed']}:")
+                lines.extend(run.log_lines)
             else:
-                output(_seed_line(run))
+                lines.append(_seed_line(run))
     # Only where the site's records are known: a downloaded notebook.
-    for line in published.compare_with_site(records):
-        output(line)
+    lines.extend(published.compare_with_site(records))
+    training.write_lines(lines, emit)
     return result

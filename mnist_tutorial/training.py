@@ -35,7 +35,7 @@ import tempfile
 import threading
 import time
 import types
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,13 +57,17 @@ __all__ = [
     "RunRecord",
     "TerminalProgress",
     "describe",
+    "discard",
     "fit_model",
     "fit_sha256",
     "pin_threads",
+    "print_line",
     "progress_line",
     "run_key",
     "train",
     "train_many",
+    "train_records",
+    "write_lines",
 ]
 
 #: The per-epoch quantities a record holds, in log order.
@@ -188,14 +192,15 @@ class EpochLogger(keras.callbacks.Callback):  # type: ignore[misc]
     steps : int
         Batches per epoch.
     emit : callable, optional
-        Called with each line; defaults to printing to standard output.
+        Called with each line; defaults to printing to standard output
+        (:func:`print_line`). :func:`discard` only keeps the lines.
     """
 
     def __init__(self, epochs: int, steps: int, emit: Callable[[str], None] | None = None) -> None:
         super().__init__()
         self.epochs = epochs
         self.steps = steps
-        self.emit = emit if emit is not None else _print_line
+        self.emit = emit if emit is not None else print_line
         self.lines: list[str] = []
         self.epoch_seconds: list[float] = []
         #: Each epoch's logs, as ``History.history`` holds them.
@@ -231,8 +236,33 @@ class EpochLogger(keras.callbacks.Callback):  # type: ignore[misc]
         )
 
 
-def _print_line(line: str) -> None:
+def print_line(line: str) -> None:
+    """Print a log line to standard output, which a page shows."""
     print(line, flush=True)
+
+
+def discard(line: str) -> None:
+    """Drop a line: for a logger whose lines are kept and printed later."""
+    del line
+
+
+def write_lines(lines: Iterable[str], emit: Callable[[str], None] | None = None) -> None:
+    """Print the lines a page shows of its runs, or hand them to ``emit``.
+
+    The one place that prints training logs: :func:`train_many` and
+    :func:`mnist_tutorial.replicates.train_replicates` compose their lines
+    and print them here.
+
+    Parameters
+    ----------
+    lines : iterable of str
+        The lines, in order.
+    emit : callable, optional
+        Receives each line; :func:`print_line` by default.
+    """
+    output = emit if emit is not None else print_line
+    for line in lines:
+        output(line)
 
 
 def _check_positive_int(name: str, value: int, minimum: int = 1) -> int:
@@ -381,10 +411,6 @@ def _write_entry(staging: Path, record: RunRecord) -> None:
 
 def _event_details(record: RunRecord) -> dict[str, Any]:
     return {"total_seconds": record.total_seconds, "epochs": record.epochs}
-
-
-def _discard(line: str) -> None:
-    del line
 
 
 def _summary(record: RunRecord) -> str:
@@ -657,19 +683,12 @@ def train_many(
     emit: Callable[[str], None] | None = None,
     n_jobs: int | None = None,
 ) -> list[RunRecord]:
-    """Train several independent runs at the same time, or replay them from the cache.
+    """Train several independent runs at the same time, or replay them, and print their logs.
 
-    Runs that are in the run cache are replayed at once. The others are
-    trained by ``joblib``, in ``n_jobs`` worker processes (its ``loky``
-    backend by default; a ``joblib.parallel_config`` block around the
-    call selects another, such as Dask or Ray, for a bigger machine or a
-    cluster). The cache's lock makes sure that no configuration is trained
-    twice, whichever process gets to it first. Each worker trains with
-    :func:`~mnist_tutorial.config.training_threads` TensorFlow threads.
-
-    The records, and their log lines, come back in the order of ``runs``,
-    whichever run finished first, so a page reads the same whether its runs
-    were trained in parallel or replayed.
+    :func:`train_records` trains or replays the runs; their lines are then
+    printed in the order of ``runs``, whichever run finished first, so a
+    page reads the same whether its runs were trained in parallel or
+    replayed.
 
     Parameters
     ----------
@@ -692,6 +711,50 @@ def train_many(
     list of RunRecord
         One record per run, in the order of ``runs``.
     """
+    records = train_records(runs, dataset, n_jobs=n_jobs)
+    lines: list[str] = []
+    for record in records:
+        if log:
+            lines.extend(record.log_lines)
+        if record.replayed or not log:
+            lines.append(_summary(record))
+    # Only where the site's records are known: a downloaded notebook.
+    lines.extend(published.compare_with_site(records))
+    write_lines(lines, emit)
+    return records
+
+
+def train_records(
+    runs: Sequence[RunConfig], dataset: Dataset, *, n_jobs: int | None = None
+) -> list[RunRecord]:
+    """Train several independent runs at the same time, or replay them, printing nothing.
+
+    Runs that are in the run cache are replayed at once. The others are
+    trained by ``joblib``, in ``n_jobs`` worker processes (its ``loky``
+    backend by default; a ``joblib.parallel_config`` block around the
+    call selects another, such as Dask or Ray, for a bigger machine or a
+    cluster). The cache's lock makes sure that no configuration is trained
+    twice, whichever process gets to it first. Each worker trains with
+    :func:`~mnist_tutorial.config.training_threads` TensorFlow threads.
+    Only progress lines go to the terminal (:func:`progress_line`); the
+    records are published when a build asks for it
+    (:func:`mnist_tutorial.config.published_runs_file`).
+
+    Parameters
+    ----------
+    runs : sequence of RunConfig
+        The runs to train.
+    dataset : Dataset
+        Preprocessed data; the test set serves as validation data.
+    n_jobs : int, optional
+        Worker processes; defaults to :func:`mnist_tutorial.config.workers`.
+        With 1, the runs are trained one after the other in this process.
+
+    Returns
+    -------
+    list of RunRecord
+        One record per run, in the order of ``runs``.
+    """
     runs = list(runs)
     if not all(isinstance(run, RunConfig) for run in runs):
         raise TypeError("runs must be a sequence of mnist_tutorial.training.RunConfig")
@@ -700,7 +763,6 @@ def train_many(
             f"dataset must be a mnist_tutorial.data.Dataset, got {type(dataset).__name__}"
         )
     jobs = config.workers() if n_jobs is None else _check_positive_int("n_jobs", n_jobs)
-    output = emit if emit is not None else _print_line
     # Resolved here, not in the workers, whose environment may be older.
     options: dict[str, Any] = {
         "root": config.run_cache_dir(),
@@ -717,17 +779,8 @@ def train_many(
         ]
     else:
         records = _train_in_workers(runs, dataset, epochs, jobs, options)
-    for record in records:
-        if log:
-            for line in record.log_lines:
-                output(line)
-        if record.replayed or not log:
-            output(_summary(record))
     if config.published_runs_file() is not None:
         published.publish(_with_final_weights(records))
-    # Only where the site's records are known: a downloaded notebook.
-    for line in published.compare_with_site(records):
-        output(line)
     return records
 
 
@@ -978,7 +1031,7 @@ def _fit(
     epochs = int(settings["epochs"])
     batch_size = int(settings["batch_size"])
     steps = math.ceil(dataset.x_train.shape[0] / batch_size)
-    logger = EpochLogger(epochs, steps, _discard)
+    logger = EpochLogger(epochs, steps, discard)
     created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     _ready_for_fit(model)
     start = time.perf_counter()

@@ -1522,3 +1522,33 @@ def test_draft_mode_caps_the_epochs_of_the_package_fit_only(
     assert training._epochs_to_train(runs) == [10, 10, 1]
     monkeypatch.setenv("MNIST_TUTORIAL_DRAFT", "1")
     assert training._epochs_to_train(runs) == [config.DRAFT_EPOCHS, 10, 1]
+
+
+# --------------------------------------------------------------------------- one printing layer
+
+
+def test_write_lines_prints_to_standard_output_or_hands_the_lines_on(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    training.write_lines(["Epoch 1/2", "done"])
+    assert capsys.readouterr().out == "Epoch 1/2\ndone\n"
+    handed: list[str] = []
+    training.write_lines(iter(["a", "b"]), handed.append)
+    assert handed == ["a", "b"]
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.usefixtures("no_cache")
+def test_train_records_prints_nothing_and_train_many_prints_the_logs(
+    dataset: data.Dataset, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def handmade_task(run: training.RunConfig, *args: object, **kwargs: object) -> object:
+        return _handmade_record(settings={"seed": run.seed})
+
+    monkeypatch.setattr(training, "_train_task", handmade_task)
+    runs = [training.RunConfig(baseline, seed=seed) for seed in (1, 2)]
+    records = training.train_records(runs, dataset, n_jobs=1)
+    assert [record.settings["seed"] for record in records] == [1, 2]
+    assert capsys.readouterr().out == ""
+    training.train_many(runs, dataset, n_jobs=1)
+    assert capsys.readouterr().out == "Epoch 1/2\nEpoch 2/2\n" * 2
