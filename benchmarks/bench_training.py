@@ -8,8 +8,8 @@ drift in the machine's speed favours neither:
    Plain: ``model.fit`` on the NumPy arrays with TensorFlow's default
    threads, as a reader would write it. Package:
    :func:`mnist_tutorial.training.train`, which trains in a worker process
-   with a fixed thread count, many steps per execution and no tf.data
-   autotuning (and writes its run cache entry).
+   with the same plain ``model.fit`` call, a fixed thread count and many
+   steps per execution (and writes its run cache entry).
 2. **A batch of runs**: ``--seeds`` seeds of the same run. Plain: one
    ``model.fit`` after the other. Package: one
    :func:`mnist_tutorial.training.train_many` call, which trains them in

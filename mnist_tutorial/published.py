@@ -15,7 +15,7 @@ of its final weights. No model is published. The records serve three uses:
 
 The site build names a file for each page as it runs
 (:func:`mnist_tutorial.config.published_runs_file`), and
-:func:`mnist_tutorial.training.train_many` adds the page's runs to it
+:func:`mnist_tutorial.training.train_records` adds the page's runs to it
 (:func:`publish`).
 """
 
@@ -62,6 +62,7 @@ _NOT_CONFIGURATION = frozenset(
         "threads",
         "versions",
         "trainer_sha256",
+        "fit_sha256",
         "steps_per_execution",
         "format",
     }

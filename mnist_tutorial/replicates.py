@@ -129,10 +129,6 @@ def highest_mean(groups: Mapping[str, Replicates], metric: str, epoch: int = -1)
     return max(means, key=means.__getitem__)
 
 
-def _ignore(line: str) -> None:
-    del line
-
-
 def _seed_line(run: RunRecord) -> str:
     where = "replayed from the run cache" if run.replayed else "trained"
     return (
@@ -151,11 +147,13 @@ def train_replicates(
     seeds: Sequence[int] | None = None,
     log: bool = True,
     emit: Callable[[str], None] | None = None,
+    fit: training.FitFunction | None = None,
 ) -> dict[str, Replicates]:
     """Train every configuration with every seed, in parallel, or replay them.
 
-    All runs go to :func:`mnist_tutorial.training.train_many` in one call,
-    so independent runs train at the same time in worker processes.
+    All runs go to :func:`mnist_tutorial.training.train_records` in one
+    call, so independent runs train at the same time in worker processes.
+    The lines are printed by :func:`mnist_tutorial.training.write_lines`.
 
     Parameters
     ----------
@@ -176,6 +174,11 @@ def train_replicates(
         one line for each other seed. When False, one line per seed only.
     emit : callable, optional
         Receives each line; prints to standard output by default.
+    fit : function, optional
+        The page's own ``fit(model, x_train, y_train, x_test, y_test,
+        callbacks)`` for every run of the call, which must train ``epochs``
+        epochs of ``batch_size`` (see :class:`mnist_tutorial.training.RunConfig`);
+        :func:`mnist_tutorial.training.fit_model` by default.
 
     Returns
     -------
@@ -189,25 +192,24 @@ def train_replicates(
     if not chosen or len(set(chosen)) != len(chosen):
         raise ValueError(f"seeds must be distinct and at least one, got {chosen!r}")
     runs = [
-        training.RunConfig(build, epochs=epochs, batch_size=batch_size, seed=seed)
+        training.RunConfig(build, epochs=epochs, batch_size=batch_size, seed=seed, fit=fit)
         for build in builds.values()
         for seed in chosen
     ]
-    output = emit if emit is not None else print
-    records = training.train_many(runs, dataset, emit=_ignore)
+    records = training.train_records(runs, dataset)
     result: dict[str, Replicates] = {}
+    lines: list[str] = []
     for index, label in enumerate(builds):
         group = tuple(records[index * len(chosen) : (index + 1) * len(chosen)])
         result[label] = Replicates(label, group)
-        output(f"{label}:")
+        lines.append(f"{label}:")
         for position, run in enumerate(group):
             if log and position == 0:
-                output(f"seed {run.settings['seed']}:")
-                for line in run.log_lines:
-                    output(line)
+                lines.append(f"seed {run.settings['seed']}:")
+                lines.extend(run.log_lines)
             else:
-                output(_seed_line(run))
+                lines.append(_seed_line(run))
     # Only where the site's records are known: a downloaded notebook.
-    for line in published.compare_with_site(records):
-        output(line)
+    lines.extend(published.compare_with_site(records))
+    training.write_lines(lines, emit)
     return result

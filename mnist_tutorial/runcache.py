@@ -2,8 +2,9 @@
 
 Each entry is a folder ``<root>/<key>`` named by a sha256 key that covers
 everything that determines the result. :func:`get_or_compute` is the one
-path through which entries are read and written, for training runs and for
-any other cached result (:func:`cached_result`):
+path through which entries are written, for training runs and for any other
+cached result (:func:`cached_result`); :func:`lookup` reads an entry the same
+way without computing anything:
 
 1. take a file lock on the key, so that two processes asking for the same
    result compute it once: the second waits, then reads the first one's
@@ -47,6 +48,7 @@ __all__ = [
     "cached_result",
     "commit_entry",
     "get_or_compute",
+    "lookup",
     "main",
     "prune",
     "read_events",
@@ -124,6 +126,56 @@ def read_events(root: Path | None = None) -> list[dict[str, Any]]:
     return [json.loads(line) for line in (root / EVENTS_FILE).read_text().splitlines() if line]
 
 
+def lookup(
+    key: str,
+    read: Callable[[Path], T | None],
+    root: Path | None,
+    *,
+    describe: Callable[[T], dict[str, Any]] | None = None,
+) -> T | None:
+    """Return the cached result for ``key``, or None when there is none.
+
+    The entry is read under the key's lock, as :func:`get_or_compute`
+    reads it, so a lookup waits for a process that is computing the same
+    result. A hit is logged as :func:`get_or_compute` logs it; a miss is not,
+    since whoever then computes the result logs it.
+
+    Parameters
+    ----------
+    key : str
+        The result's key.
+    read : callable
+        Called with an existing entry folder; returns the result, or None
+        when the entry is not valid for ``key``.
+    root : Path or None
+        The cache directory; None (the cache turned off) always misses.
+    describe : callable, optional
+        Returns extra fields for the event log line of a hit.
+    """
+    if root is None:
+        return None
+    root.mkdir(parents=True, exist_ok=True)
+    with filelock.FileLock(root / f"{key}.lock"):
+        return _read_hit(root, key, read, describe)
+
+
+def _read_hit(
+    root: Path,
+    key: str,
+    read: Callable[[Path], T | None],
+    describe: Callable[[T], dict[str, Any]] | None,
+) -> T | None:
+    """Read and log a valid entry; the caller holds the key's lock."""
+    entry = root / key
+    if not entry.is_dir():
+        return None
+    cached = read(entry)
+    if cached is not None:
+        details = describe if describe is not None else _no_details
+        _log_event(root, "hit", key, details(cached))
+    return cached
+
+
 def get_or_compute(
     key: str,
     compute: Callable[[], T],
@@ -164,12 +216,9 @@ def get_or_compute(
     details = describe if describe is not None else _no_details
     # A second process waits here for the first, then reads its entry.
     with filelock.FileLock(root / f"{key}.lock"):
-        entry = root / key
-        if entry.is_dir():
-            cached = read(entry)
-            if cached is not None:
-                _log_event(root, "hit", key, details(cached))
-                return cached, True
+        cached = _read_hit(root, key, read, describe)
+        if cached is not None:
+            return cached, True
         result = compute()
         commit_entry(root, key, lambda staging: write(staging, result))
         _log_event(root, "miss", key, details(result))

@@ -7,13 +7,15 @@ the run cache (:mod:`mnist_tutorial.runcache`) with the trained model,
 under a key that covers everything that determines the result, so that an
 identical call later replays the record instead of training again.
 
-Each run trains with a fixed number of TensorFlow threads
+A run is fitted by the plain public ``model.fit`` call of
+:func:`fit_model`, or by a page's own function with the same call (the
+``fit`` argument of :class:`RunConfig`, :func:`train` and
+:func:`mnist_tutorial.replicates.train_replicates`). Each run trains with a
+fixed number of TensorFlow threads
 (:func:`mnist_tutorial.config.training_threads`), so that its numbers do
-not depend on how many cores the machine has, and with an input pipeline
-that has tf.data's autotuning turned off: with TensorFlow 2.21, destroying
-an autotuned iterator can wait many seconds for the autotuning thread.
-Neither changes the order in which examples are seen, and the data path is
-Keras's own.
+not depend on how many cores the machine has, and with
+:data:`STEPS_PER_EXECUTION` steps per call into TensorFlow. Neither changes
+the batches, their order or the updates.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import types
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,7 +44,6 @@ import joblib
 import keras
 import numpy as np
 import tensorflow as tf
-from keras.src.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
 
 from mnist_tutorial import config, published, runcache
 from mnist_tutorial.data import Dataset, file_sha256
@@ -50,17 +52,22 @@ __all__ = [
     "METRICS",
     "STEPS_PER_EXECUTION",
     "EpochLogger",
-    "FixedPipelineAdapter",
+    "FitFunction",
     "RunConfig",
     "RunRecord",
     "TerminalProgress",
     "describe",
+    "discard",
     "fit_model",
+    "fit_sha256",
     "pin_threads",
+    "print_line",
     "progress_line",
     "run_key",
     "train",
     "train_many",
+    "train_records",
+    "write_lines",
 ]
 
 #: The per-epoch quantities a record holds, in log order.
@@ -69,6 +76,9 @@ METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
 #: saves Python overhead per batch; the updates, and so the results, are
 #: the same as one step at a time.
 STEPS_PER_EXECUTION = 64
+#: A page's own fit: ``fit(model, x_train, y_train, x_test, y_test, callbacks)``
+#: calls ``model.fit`` and passes ``callbacks`` on (see :class:`RunConfig`).
+FitFunction = Callable[..., object]
 _RECORD_FILE = "record.json"
 _MODEL_FILE = "model.keras"
 
@@ -182,21 +192,30 @@ class EpochLogger(keras.callbacks.Callback):  # type: ignore[misc]
     steps : int
         Batches per epoch.
     emit : callable, optional
-        Called with each line; defaults to printing to standard output.
+        Called with each line; defaults to printing to standard output
+        (:func:`print_line`). :func:`discard` only keeps the lines.
     """
 
     def __init__(self, epochs: int, steps: int, emit: Callable[[str], None] | None = None) -> None:
         super().__init__()
         self.epochs = epochs
         self.steps = steps
-        self.emit = emit if emit is not None else _print_line
+        self.emit = emit if emit is not None else print_line
         self.lines: list[str] = []
         self.epoch_seconds: list[float] = []
+        #: Each epoch's logs, as ``History.history`` holds them.
+        self.history: dict[str, list[float]] = {}
+        #: Batches per epoch as Keras counts them (``params["steps"]``).
+        self.keras_steps: int | None = None
         self._start = 0.0
 
     def _write(self, line: str) -> None:
         self.lines.append(line)
         self.emit(line)
+
+    def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
+        """Note how many batches per epoch Keras will run."""
+        self.keras_steps = self.params.get("steps")
 
     def on_epoch_begin(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
         """Print the epoch header and start its clock."""
@@ -208,6 +227,8 @@ class EpochLogger(keras.callbacks.Callback):  # type: ignore[misc]
         seconds = time.perf_counter() - self._start
         self.epoch_seconds.append(seconds)
         logs = logs or {}
+        for name, value in logs.items():
+            self.history.setdefault(name, []).append(float(value))
         metrics = " - ".join(f"{name}: {float(logs[name]):.4f}" for name in METRICS if name in logs)
         step_ms = 1000.0 * seconds / max(self.steps, 1)
         self._write(
@@ -215,8 +236,33 @@ class EpochLogger(keras.callbacks.Callback):  # type: ignore[misc]
         )
 
 
-def _print_line(line: str) -> None:
+def print_line(line: str) -> None:
+    """Print a log line to standard output, which a page shows."""
     print(line, flush=True)
+
+
+def discard(line: str) -> None:
+    """Drop a line: for a logger whose lines are kept and printed later."""
+    del line
+
+
+def write_lines(lines: Iterable[str], emit: Callable[[str], None] | None = None) -> None:
+    """Print the lines a page shows of its runs, or hand them to ``emit``.
+
+    The one place that prints training logs: :func:`train_many` and
+    :func:`mnist_tutorial.replicates.train_replicates` compose their lines
+    and print them here.
+
+    Parameters
+    ----------
+    lines : iterable of str
+        The lines, in order.
+    emit : callable, optional
+        Receives each line; :func:`print_line` by default.
+    """
+    output = emit if emit is not None else print_line
+    for line in lines:
+        output(line)
 
 
 def _check_positive_int(name: str, value: int, minimum: int = 1) -> int:
@@ -265,13 +311,15 @@ def run_key(
     batch_size: int,
     seed: int,
     threads: tuple[int, int] | None = None,
+    fit: FitFunction | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """Return the cache key of a run, and the settings it was computed from.
 
     The key covers the architecture, the initial weights, the compile
     configuration (optimizer and its settings, loss, metrics), epochs,
     batch size, seed, the data fingerprint, the TensorFlow thread count,
-    the steps per execution, the source code of the fitting path and the
+    the steps per execution, the source code of the fitting path, the code
+    of a page's own ``fit`` function (:func:`fit_sha256`) and the
     TensorFlow, Keras and NumPy versions. Any change to one of them gives a
     different key.
 
@@ -287,6 +335,9 @@ def run_key(
         TensorFlow intra-op and inter-op threads of the run (0 means
         TensorFlow's own default); defaults to
         :func:`mnist_tutorial.config.training_threads`.
+    fit : callable, optional
+        A page's own fit function (see :class:`RunConfig`); None for
+        :func:`fit_model`.
     """
     threads = config.training_threads() if threads is None else threads
     compile_config = model.get_compile_config()
@@ -305,6 +356,7 @@ def run_key(
         "threads": {"intra_op": threads[0], "inter_op": threads[1]},
         "steps_per_execution": STEPS_PER_EXECUTION,
         "trainer_sha256": _trainer_sha256(),
+        "fit_sha256": None if fit is None else fit_sha256(fit),
         "versions": _versions(),
         "format": runcache.FORMAT_VERSION,
     }
@@ -312,26 +364,15 @@ def run_key(
     return key, settings
 
 
-class FixedPipelineAdapter(ArrayDataAdapter):  # type: ignore[misc]
-    """Keras's own NumPy input pipeline, with tf.data autotuning turned off.
-
-    The batches and their order are exactly those of ``model.fit`` on the
-    same arrays. Without autotuning, no background thread has to be waited
-    for when an epoch's iterator is destroyed.
-    """
-
-    def get_tf_dataset(self) -> tf.data.Dataset:
-        """Return Keras's dataset with ``autotune.enabled = False``."""
-        options = tf.data.Options()
-        options.autotune.enabled = False
-        return super().get_tf_dataset().with_options(options)
-
-
 @functools.cache
 def _trainer_sha256() -> str:
-    """sha256 of the code that fits a model: a change to it is a change of every run."""
+    """sha256 of the code that fits a model: a change to it is a change of every run.
+
+    It covers the plain fit, the preparation of the model for it (steps per
+    execution) and the thread pinning, which decides the numbers as much.
+    """
     digest = hashlib.sha256()
-    for item in (fit_model, FixedPipelineAdapter, _pin_threads):
+    for item in (fit_model, _ready_for_fit, _pin_threads):
         digest.update(inspect.getsource(item).encode())
     return digest.hexdigest()
 
@@ -372,10 +413,6 @@ def _event_details(record: RunRecord) -> dict[str, Any]:
     return {"total_seconds": record.total_seconds, "epochs": record.epochs}
 
 
-def _discard(line: str) -> None:
-    del line
-
-
 def _summary(record: RunRecord) -> str:
     timing = f"{record.total_seconds:.1f} s, {record.seconds_per_epoch:.1f} s/epoch"
     if record.replayed:
@@ -398,17 +435,31 @@ class RunConfig:
         ``functools.partial(models.build_model, learning_rate=0.1)``.
     epochs : int, default 10
         Epochs to train (at most :data:`~mnist_tutorial.config.DRAFT_EPOCHS`
-        in draft mode).
+        in draft mode, unless ``fit`` is given).
     batch_size : int, default 32
         Mini-batch size.
     seed : int, default 0
         Seed for Python, NumPy and the backend.
+    fit : function, optional
+        A page's own fit, called as ``fit(model, x_train, y_train, x_test,
+        y_test, callbacks)`` in place of :func:`fit_model`, so that a page
+        can show the literal ``model.fit(...)`` call that its runs train
+        with. It must pass ``callbacks`` to ``model.fit`` and validate on
+        ``(x_test, y_test)``, and it states its own epochs and batch size:
+        after the fit, the trainer checks that they are ``epochs`` and
+        ``batch_size`` (a ValueError otherwise), which stay the run's
+        recorded settings. Its code (:func:`fit_sha256`) enters the run's
+        key. Draft mode does not cap its epochs, but still trains on the
+        small data subset. The function is sent to worker processes by
+        value when it is defined in ``__main__`` (a page, a notebook) or
+        inside another function.
     """
 
     build: Callable[[], keras.Model]
     epochs: int = 10
     batch_size: int = 32
     seed: int = 0
+    fit: FitFunction | None = None
 
     def __post_init__(self) -> None:
         if not callable(self.build):
@@ -418,6 +469,58 @@ class RunConfig:
         _check_positive_int("epochs", self.epochs)
         _check_positive_int("batch_size", self.batch_size)
         _check_positive_int("seed", self.seed, minimum=0)
+        if self.fit is not None:
+            _check_fit_function(self.fit)
+
+
+def _check_fit_function(fit: object) -> None:
+    # The key hashes the function's code object, which only functions have.
+    if not isinstance(fit, types.FunctionType):
+        raise TypeError(
+            "fit must be a function (def or lambda) taking "
+            f"(model, x_train, y_train, x_test, y_test, callbacks), got {fit!r}"
+        )
+
+
+def fit_sha256(fit: FitFunction) -> str:
+    """Return the sha256 of a fit function's code, for the run's key.
+
+    It covers the code object, not the source text, so that it works for a
+    function typed into a notebook too: the bytecode, the constants (nested
+    functions' code objects included, recursively), the global and
+    attribute names, and the local variable names. Changing a number in the
+    function changes it; renaming the function or editing a comment does
+    not. Values the function reads from outside (globals, closures) are not
+    covered. Bytecode differs between Python versions, so does the digest.
+
+    Parameters
+    ----------
+    fit : function
+        The fit function of a :class:`RunConfig`.
+    """
+    _check_fit_function(fit)
+    code = fit.__code__
+    return hashlib.sha256(json.dumps(_code_parts(code)).encode()).hexdigest()
+
+
+def _code_parts(code: types.CodeType) -> dict[str, Any]:
+    return {
+        "code": code.co_code.hex(),
+        "consts": [_constant_part(value) for value in code.co_consts],
+        "names": list(code.co_names),
+        "varnames": list(code.co_varnames),
+    }
+
+
+def _constant_part(value: object) -> Any:
+    if isinstance(value, types.CodeType):
+        return _code_parts(value)
+    if isinstance(value, tuple):
+        return [_constant_part(item) for item in value]
+    if isinstance(value, frozenset):
+        # A set's order follows string hashing, which changes per process.
+        return sorted(json.dumps(_constant_part(item)) for item in value)
+    return f"{type(value).__name__}:{value!r}"
 
 
 class TerminalProgress(keras.callbacks.Callback):  # type: ignore[misc]
@@ -556,7 +659,7 @@ def _train_task(
 
     def fit() -> RunRecord:
         callbacks = [TerminalProgress(label, epochs)] if progress else []
-        return _fit(model, dataset, key, settings, callbacks)
+        return _fit(model, dataset, key, settings, callbacks, fit=run.fit)
 
     record, replayed = _cached(key, fit, root)
     if replayed:
@@ -580,19 +683,12 @@ def train_many(
     emit: Callable[[str], None] | None = None,
     n_jobs: int | None = None,
 ) -> list[RunRecord]:
-    """Train several independent runs at the same time, or replay them from the cache.
+    """Train several independent runs at the same time, or replay them, and print their logs.
 
-    Runs that are in the run cache are replayed at once. The others are
-    trained by ``joblib``, in ``n_jobs`` worker processes (its ``loky``
-    backend by default; a ``joblib.parallel_config`` block around the
-    call selects another, such as Dask or Ray, for a bigger machine or a
-    cluster). The cache's lock makes sure that no configuration is trained
-    twice, whichever process gets to it first. Each worker trains with
-    :func:`~mnist_tutorial.config.training_threads` TensorFlow threads.
-
-    The records, and their log lines, come back in the order of ``runs``,
-    whichever run finished first, so a page reads the same whether its runs
-    were trained in parallel or replayed.
+    :func:`train_records` trains or replays the runs; their lines are then
+    printed in the order of ``runs``, whichever run finished first, so a
+    page reads the same whether its runs were trained in parallel or
+    replayed.
 
     Parameters
     ----------
@@ -615,6 +711,50 @@ def train_many(
     list of RunRecord
         One record per run, in the order of ``runs``.
     """
+    records = train_records(runs, dataset, n_jobs=n_jobs)
+    lines: list[str] = []
+    for record in records:
+        if log:
+            lines.extend(record.log_lines)
+        if record.replayed or not log:
+            lines.append(_summary(record))
+    # Only where the site's records are known: a downloaded notebook.
+    lines.extend(published.compare_with_site(records))
+    write_lines(lines, emit)
+    return records
+
+
+def train_records(
+    runs: Sequence[RunConfig], dataset: Dataset, *, n_jobs: int | None = None
+) -> list[RunRecord]:
+    """Train several independent runs at the same time, or replay them, printing nothing.
+
+    Runs that are in the run cache are replayed at once. The others are
+    trained by ``joblib``, in ``n_jobs`` worker processes (its ``loky``
+    backend by default; a ``joblib.parallel_config`` block around the
+    call selects another, such as Dask or Ray, for a bigger machine or a
+    cluster). The cache's lock makes sure that no configuration is trained
+    twice, whichever process gets to it first. Each worker trains with
+    :func:`~mnist_tutorial.config.training_threads` TensorFlow threads.
+    Only progress lines go to the terminal (:func:`progress_line`); the
+    records are published when a build asks for it
+    (:func:`mnist_tutorial.config.published_runs_file`).
+
+    Parameters
+    ----------
+    runs : sequence of RunConfig
+        The runs to train.
+    dataset : Dataset
+        Preprocessed data; the test set serves as validation data.
+    n_jobs : int, optional
+        Worker processes; defaults to :func:`mnist_tutorial.config.workers`.
+        With 1, the runs are trained one after the other in this process.
+
+    Returns
+    -------
+    list of RunRecord
+        One record per run, in the order of ``runs``.
+    """
     runs = list(runs)
     if not all(isinstance(run, RunConfig) for run in runs):
         raise TypeError("runs must be a sequence of mnist_tutorial.training.RunConfig")
@@ -623,15 +763,13 @@ def train_many(
             f"dataset must be a mnist_tutorial.data.Dataset, got {type(dataset).__name__}"
         )
     jobs = config.workers() if n_jobs is None else _check_positive_int("n_jobs", n_jobs)
-    output = emit if emit is not None else _print_line
-    cap = config.DRAFT_EPOCHS if config.draft_mode() else None
     # Resolved here, not in the workers, whose environment may be older.
     options: dict[str, Any] = {
         "root": config.run_cache_dir(),
         "threads": config.training_threads(),
         "progress": config.progress(),
     }
-    epochs = [min(run.epochs, cap) if cap is not None else run.epochs for run in runs]
+    epochs = _epochs_to_train(runs)
     if jobs == 1:
         records = [
             _train_task(
@@ -641,18 +779,19 @@ def train_many(
         ]
     else:
         records = _train_in_workers(runs, dataset, epochs, jobs, options)
-    for record in records:
-        if log:
-            for line in record.log_lines:
-                output(line)
-        if record.replayed or not log:
-            output(_summary(record))
     if config.published_runs_file() is not None:
         published.publish(_with_final_weights(records))
-    # Only where the site's records are known: a downloaded notebook.
-    for line in published.compare_with_site(records):
-        output(line)
     return records
+
+
+def _epochs_to_train(runs: Sequence[RunConfig]) -> list[int]:
+    """Each run's epochs: at most DRAFT_EPOCHS in draft mode, unless the run has its own fit."""
+    if not config.draft_mode():
+        return [run.epochs for run in runs]
+    # A page's own fit states its epochs in its code, so they cannot be capped.
+    return [
+        run.epochs if run.fit is not None else min(run.epochs, config.DRAFT_EPOCHS) for run in runs
+    ]
 
 
 def _with_final_weights(records: list[RunRecord]) -> list[RunRecord]:
@@ -717,13 +856,7 @@ def _lookup(
     if root is None:
         return None
     _, key, _ = _build(run, dataset, epochs, threads)
-    # Same locked path as training, with a compute that never runs: a miss
-    # is reported by the exception, and the worker then trains the run.
-    try:
-        record, _ = _cached(key, _raise_miss, root)
-    except _Miss:
-        return None
-    return record
+    return runcache.lookup(key, _read_entry(key), root, describe=_event_details)
 
 
 def _build(
@@ -736,7 +869,13 @@ def _build(
     if not isinstance(model, keras.Model):
         raise TypeError(f"build must return a keras.Model, got {type(model).__name__}")
     key, settings = run_key(
-        model, dataset, epochs=epochs, batch_size=run.batch_size, seed=run.seed, threads=threads
+        model,
+        dataset,
+        epochs=epochs,
+        batch_size=run.batch_size,
+        seed=run.seed,
+        threads=threads,
+        fit=run.fit,
     )
     return model, key, settings
 
@@ -777,14 +916,6 @@ def _cached(
     )
 
 
-class _Miss(Exception):
-    pass
-
-
-def _raise_miss() -> RunRecord:
-    raise _Miss
-
-
 def train(
     build: Callable[[], keras.Model],
     dataset: Dataset,
@@ -794,6 +925,7 @@ def train(
     seed: int = 0,
     log: bool = True,
     emit: Callable[[str], None] | None = None,
+    fit: FitFunction | None = None,
 ) -> RunRecord:
     """Train a freshly built model, or replay an identical earlier run.
 
@@ -822,13 +954,17 @@ def train(
         at the end (useful when a page reuses a run it has already shown).
     emit : callable, optional
         Receives each log line; prints to standard output by default.
+    fit : function, optional
+        The page's own ``fit(model, x_train, y_train, x_test, y_test,
+        callbacks)``, which must train ``epochs`` epochs of ``batch_size``
+        (see :class:`RunConfig`); :func:`fit_model` by default.
 
     Returns
     -------
     RunRecord
         History, timings, parameter count and log lines.
     """
-    run = RunConfig(build, epochs=epochs, batch_size=batch_size, seed=seed)
+    run = RunConfig(build, epochs=epochs, batch_size=batch_size, seed=seed, fit=fit)
     return train_many([run], dataset, log=log, emit=emit)[0]
 
 
@@ -842,12 +978,9 @@ def fit_model(
 ) -> keras.callbacks.History:
     """Fit a compiled model, validating on the test set after every epoch.
 
-    This computes exactly what ``model.fit(x_train, y_train,
-    batch_size=batch_size, epochs=epochs, validation_data=(x_test, y_test))``
-    computes, with two changes that only make it faster: the data go
-    through Keras's own input pipeline with tf.data's autotuning off
-    (:class:`FixedPipelineAdapter`), and TensorFlow runs
-    :data:`STEPS_PER_EXECUTION` training steps per call.
+    The plain public ``model.fit`` call of the homework. The trainer runs
+    it on a model prepared with :data:`STEPS_PER_EXECUTION` steps per call,
+    which changes only the speed.
 
     Parameters
     ----------
@@ -860,20 +993,29 @@ def fit_model(
     callbacks : sequence of keras.callbacks.Callback, optional
         Called during training, for example to log each epoch.
     """
-    model.steps_per_execution = STEPS_PER_EXECUTION
-    training_data = FixedPipelineAdapter(
-        dataset.x_train, dataset.y_train, batch_size=batch_size, shuffle=True
-    )
-    validation_data = FixedPipelineAdapter(
-        dataset.x_test, dataset.y_test, batch_size=batch_size, shuffle=False
-    )
+    x_train, y_train = dataset.x_train, dataset.y_train
+    x_test, y_test = dataset.x_test, dataset.y_test
     return model.fit(
-        training_data,
+        x_train,
+        y_train,
+        batch_size=batch_size,
         epochs=epochs,
-        validation_data=validation_data,
+        validation_data=(x_test, y_test),
         verbose=0,
         callbacks=list(callbacks),
     )
+
+
+def _ready_for_fit(model: keras.Model) -> None:
+    """Have TensorFlow run :data:`STEPS_PER_EXECUTION` training steps per call.
+
+    ``steps_per_execution`` is the public attribute that ``Model.compile``
+    sets from its argument of that name, and that ``fit`` reads. Setting it
+    here, rather than asking every build to compile with it, keeps the
+    model builders and a page's fit function plain Keras, and gives any fit
+    the speed-up; compiling again would rebuild the optimizer and metrics.
+    """
+    model.steps_per_execution = STEPS_PER_EXECUTION
 
 
 def _fit(
@@ -882,22 +1024,36 @@ def _fit(
     key: str,
     settings: dict[str, Any],
     callbacks: Sequence[keras.callbacks.Callback] = (),
+    *,
+    fit: FitFunction | None = None,
 ) -> RunRecord:
-    """Fit the model and return its record."""
+    """Fit the model, with ``fit`` or else :func:`fit_model`, and return its record."""
     epochs = int(settings["epochs"])
     batch_size = int(settings["batch_size"])
     steps = math.ceil(dataset.x_train.shape[0] / batch_size)
-    logger = EpochLogger(epochs, steps, _discard)
+    logger = EpochLogger(epochs, steps, discard)
     created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    _ready_for_fit(model)
     start = time.perf_counter()
-    history = fit_model(
-        model, dataset, epochs=epochs, batch_size=batch_size, callbacks=[logger, *callbacks]
-    )
+    if fit is None:
+        fit_model(
+            model, dataset, epochs=epochs, batch_size=batch_size, callbacks=[logger, *callbacks]
+        )
+    else:
+        fit(
+            model,
+            dataset.x_train,
+            dataset.y_train,
+            dataset.x_test,
+            dataset.y_test,
+            [logger, *callbacks],
+        )
     total = time.perf_counter() - start
+    _check_fitted(logger, epochs=epochs, steps=steps, batch_size=batch_size)
     return RunRecord(
         key=key,
         settings=settings,
-        history={name: [float(value) for value in history.history[name]] for name in METRICS},
+        history={name: logger.history[name] for name in METRICS},
         epoch_seconds=logger.epoch_seconds,
         total_seconds=total,
         n_params=int(model.count_params()),
@@ -906,3 +1062,27 @@ def _fit(
         final_weights_sha256=_weights_sha256(model),
         _model=model,
     )
+
+
+def _check_fitted(logger: EpochLogger, *, epochs: int, steps: int, batch_size: int) -> None:
+    """Check that the fit trained what the run declares (a page's fit states its own)."""
+    if logger.keras_steps is None:
+        raise ValueError(
+            "fit must pass its callbacks argument to model.fit: the trainer saw no training"
+        )
+    if logger.keras_steps != steps:
+        raise ValueError(
+            f"fit ran {logger.keras_steps} steps per epoch, but batch_size={batch_size} "
+            f"gives {steps}: fit must train with the run's batch_size"
+        )
+    if len(logger.epoch_seconds) != epochs:
+        raise ValueError(
+            f"fit trained {len(logger.epoch_seconds)} epochs, but the run declares "
+            f"epochs={epochs}: fit must train the run's epochs"
+        )
+    missing = [name for name in METRICS if name not in logger.history]
+    if missing:
+        raise ValueError(
+            f"fit must report accuracy and validate on (x_test, y_test): "
+            f"the history lacks {', '.join(missing)}"
+        )

@@ -207,7 +207,7 @@ def verify(
     """Retrain each recorded run from scratch and compare it with its record.
 
     The runs train side by side in worker processes
-    (:func:`mnist_tutorial.training.train_many`), in a fresh, temporary run
+    (:func:`mnist_tutorial.training.train_records`), in a fresh, temporary run
     cache, so nothing is replayed.
 
     Parameters
@@ -248,7 +248,7 @@ def verify(
         os.environ[config.ENV_RUN_CACHE] = cache
         os.environ[config.ENV_DRAFT] = "0"
         try:
-            results = training.train_many(runs, dataset, log=False, emit=_quiet)
+            results = training.train_records(runs, dataset)
         finally:
             for name, value in saved.items():
                 if value is None:
@@ -270,10 +270,6 @@ def verify(
             )
         )
     return verdicts
-
-
-def _quiet(line: str) -> None:
-    del line
 
 
 def _cpu_flags() -> list[str]:

@@ -96,13 +96,15 @@ def tiny_dataset() -> data.Dataset:
 def test_train_replicates_trains_everything_in_one_call(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[list[training.RunConfig]] = []
 
-    def fake_train_many(runs: list[training.RunConfig], dataset: object, **kwargs: object) -> list:
+    def fake_train_records(
+        runs: list[training.RunConfig], dataset: object, **kwargs: object
+    ) -> list:
         calls.append(list(runs))
         return [
             record(run.seed, [0.5, 0.9 + run.epochs / 100], replayed=run.seed == 11) for run in runs
         ]
 
-    monkeypatch.setattr(training, "train_many", fake_train_many)
+    monkeypatch.setattr(training, "train_records", fake_train_records)
     monkeypatch.setenv("MNIST_TUTORIAL_SEED_OFFSET", "10")
     lines: list[str] = []
     builds = {
@@ -133,15 +135,17 @@ def test_train_replicates_trains_everything_in_one_call(monkeypatch: pytest.Monk
 def test_train_replicates_ends_with_the_comparison_with_the_site(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def fake_train_many(runs: list[training.RunConfig], dataset: object, **kwargs: object) -> list:
+    def fake_train_records(
+        runs: list[training.RunConfig], dataset: object, **kwargs: object
+    ) -> list:
         made = [record(run.seed, [0.5, 0.97]) for run in runs]
         for run in made:
             run.settings = {"seed": run.settings["seed"], "epochs": 2, "validation_examples": 100}
         return made
 
-    monkeypatch.setattr(training, "train_many", fake_train_many)
+    monkeypatch.setattr(training, "train_records", fake_train_records)
     monkeypatch.setattr(published, "_SITE_RECORDS", [])
-    site = fake_train_many([training.RunConfig(models.build_model, seed=0)], None)
+    site = fake_train_records([training.RunConfig(models.build_model, seed=0)], None)
     site[0].history["val_accuracy"][-1] = 0.96
     published.use_site_records(
         json.dumps({"format": 1, "records": [published.record_of(run) for run in site]})
@@ -164,3 +168,23 @@ def test_train_replicates_rejects_bad_arguments() -> None:
         replicates.train_replicates({}, tiny_dataset())
     with pytest.raises(ValueError, match="seeds"):
         replicates.train_replicates({"x": models.build_model}, tiny_dataset(), seeds=(1, 1))
+
+
+def test_train_replicates_hands_one_fit_to_every_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[list[training.RunConfig]] = []
+
+    def fake_train_records(
+        runs: list[training.RunConfig], dataset: object, **kwargs: object
+    ) -> list:
+        calls.append(list(runs))
+        return [record(run.seed, [0.5, 0.9]) for run in runs]
+
+    def fit(model, x_train, y_train, x_test, y_test, callbacks):
+        return model.fit(x_train, y_train, epochs=3, callbacks=callbacks)
+
+    monkeypatch.setattr(training, "train_records", fake_train_records)
+    builds = {"x": models.build_model, "y": models.build_model}
+    replicates.train_replicates(
+        builds, tiny_dataset(), epochs=3, seeds=(0, 1), fit=fit, emit=lambda line: None
+    )
+    assert [run.fit for run in calls[0]] == [fit] * 4

@@ -271,6 +271,15 @@ def test_compute_runs_while_the_key_is_locked(root: Path) -> None:
         pass
 
 
+def _held_elsewhere(lock: Path) -> bool:
+    """Whether another holder has the lock file (a new FileLock cannot take it at once)."""
+    try:
+        filelock.FileLock(lock, timeout=0).acquire()
+    except filelock.Timeout:
+        return True
+    return False
+
+
 def test_a_hit_is_read_under_the_lock(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     runcache.cached_result(KEY_A, Counter())
     real_read_text = Path.read_text
@@ -278,12 +287,7 @@ def test_a_hit_is_read_under_the_lock(root: Path, monkeypatch: pytest.MonkeyPatc
 
     def read_text(path: Path, *args: Any, **kwargs: Any) -> str:
         if path.name == "result.json":
-            try:
-                filelock.FileLock(root / f"{KEY_A}.lock", timeout=0).acquire()
-            except filelock.Timeout:
-                locked.append(True)
-            else:
-                locked.append(False)
+            locked.append(_held_elsewhere(root / f"{KEY_A}.lock"))
         return real_read_text(path, *args, **kwargs)
 
     monkeypatch.setattr(Path, "read_text", read_text)
@@ -356,6 +360,47 @@ def test_get_or_compute_without_a_root_only_computes(tmp_path: Path) -> None:
         {"n": 1},
         False,
     )
+
+
+def test_lookup_reads_a_hit_logs_it_and_never_computes(tmp_path: Path) -> None:
+    def details(result: dict[str, Any]) -> dict[str, Any]:
+        return {"size": len(result)}
+
+    assert runcache.lookup(KEY_A, _load, tmp_path, describe=details) is None
+    runcache.get_or_compute(
+        KEY_A, lambda: {"n": 1}, read=_load, write=_store, root=tmp_path, describe=details
+    )
+    assert runcache.lookup(KEY_A, _load, tmp_path, describe=details) == {"n": 1}
+    # The miss is logged by whoever computes, once; the lookup logs its hit.
+    events = runcache.read_events(tmp_path)
+    assert [(event["event"], event["size"]) for event in events] == [("miss", 1), ("hit", 1)]
+
+
+def test_lookup_of_an_entry_its_reader_refuses_is_a_miss(tmp_path: Path) -> None:
+    runcache.get_or_compute(
+        KEY_A, lambda: {"valid": False}, read=_load, write=_store, root=tmp_path
+    )
+    assert runcache.lookup(KEY_A, _load, tmp_path) is None
+    assert [event["event"] for event in runcache.read_events(tmp_path)] == ["miss"]
+
+
+def test_lookup_without_a_cache_is_a_miss() -> None:
+    def unused(entry: Path) -> Any:
+        raise AssertionError("nothing is read without a cache")
+
+    assert runcache.lookup(KEY_A, unused, None) is None
+
+
+def test_lookup_reads_under_the_lock(tmp_path: Path) -> None:
+    runcache.get_or_compute(KEY_A, lambda: {"n": 1}, read=_load, write=_store, root=tmp_path)
+    locked: list[bool] = []
+
+    def read(entry: Path) -> dict[str, Any] | None:
+        locked.append(_held_elsewhere(tmp_path / f"{KEY_A}.lock"))
+        return _load(entry)
+
+    assert runcache.lookup(KEY_A, read, tmp_path) == {"n": 1}
+    assert locked == [True]
 
 
 # --------------------------------------------------------------------------- commit_entry

@@ -1037,6 +1037,7 @@ def test_the_settings_name_every_input_of_the_key() -> None:
         "threads",
         "steps_per_execution",
         "trainer_sha256",
+        "fit_sha256",
         "versions",
         "format",
     }
@@ -1088,7 +1089,12 @@ def test_a_run_is_keyed_with_the_thread_counts_in_effect(
     fitted: list[dict[str, object]] = []
 
     def fake_fit(
-        model: object, chosen: object, key: str, settings: dict[str, object], *rest: object
+        model: object,
+        chosen: object,
+        key: str,
+        settings: dict[str, object],
+        *rest: object,
+        **options: object,
     ) -> training.RunRecord:
         fitted.append(settings)
         return _handmade_record(key=key, settings=settings)
@@ -1208,11 +1214,11 @@ def fresh_trainer_sha256() -> Iterator[None]:
 
 
 @pytest.mark.usefixtures("fresh_trainer_sha256")
-@pytest.mark.parametrize("piece", ["fit_model", "FixedPipelineAdapter", "_pin_threads"])
+@pytest.mark.parametrize("piece", ["fit_model", "_ready_for_fit", "_pin_threads"])
 def test_an_edit_to_any_piece_of_the_fitting_path_changes_its_digest(
     piece: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The batches (the adapter) and the thread counts (the pinning) decide the
+    # The model's preparation and the thread counts (the pinning) decide the
     # numbers as much as fit_model does: a change to either must retrain every run.
     unedited = training._trainer_sha256()
     target = getattr(training, piece)
@@ -1232,31 +1238,35 @@ class _FitRecorder:
 
     def __init__(self) -> None:
         self.steps_per_execution = 1  # Keras's default
-        self.calls: list[tuple[int, object, dict[str, object]]] = []
+        self.calls: list[tuple[int, tuple[object, ...], dict[str, object]]] = []
 
-    def fit(self, data: object, **options: object) -> str:
+    def fit(self, *data: object, **options: object) -> str:
         self.calls.append((self.steps_per_execution, data, options))
         return "history"
 
 
-def test_fit_model_runs_many_steps_per_call_on_pipelines_without_autotuning(
-    dataset: data.Dataset,
-) -> None:
-    # Both settings only change speed, so no result shows when one is lost:
-    # they are checked here directly.
+def test_fit_model_is_the_plain_public_fit_call(dataset: data.Dataset) -> None:
     model = _FitRecorder()
-    assert training.fit_model(model, dataset, epochs=3, batch_size=16) == "history"
+    logger = training.EpochLogger(3, 4, quiet)
+    result = training.fit_model(model, dataset, epochs=3, batch_size=16, callbacks=(logger,))
+    assert result == "history"
+    [(steps, arrays, options)] = model.calls
+    assert steps == 1  # fit_model itself leaves the model as it is
+    assert arrays == (dataset.x_train, dataset.y_train)
+    assert options == {
+        "batch_size": 16,
+        "epochs": 3,
+        "validation_data": (dataset.x_test, dataset.y_test),
+        "verbose": 0,
+        "callbacks": [logger],
+    }
 
-    [(steps, training_data, options)] = model.calls
-    assert steps == training.STEPS_PER_EXECUTION > 1
-    assert options["epochs"] == 3
-    validation_data = options["validation_data"]
-    for adapter in (training_data, validation_data):
-        assert isinstance(adapter, training.FixedPipelineAdapter)
-        assert adapter.get_tf_dataset().options().autotune.enabled is False
-    # tf.data autotunes unless told not to: the check above can fail.
-    plain = training.tf.data.Dataset.from_tensor_slices(dataset.y_train)
-    assert plain.options().autotune.enabled is not False
+
+def test_the_trainer_runs_many_steps_per_call() -> None:
+    # It only changes speed, so no result shows when it is lost: checked directly.
+    model = _FitRecorder()
+    training._ready_for_fit(model)
+    assert model.steps_per_execution == training.STEPS_PER_EXECUTION > 1
 
 
 # --------------------------------------------------------------------------- seeding and scale-out on Dask
@@ -1351,3 +1361,194 @@ def test_a_dask_cluster_trains_the_records_of_the_local_backend(
     assert sorted((event["event"], event["key"]) for event in events) == sorted(
         ("miss", record.key) for record in remote
     )
+
+
+# --------------------------------------------------------------------------- a page's own fit
+
+
+def page_fit(model, x_train, y_train, x_test, y_test, callbacks):
+    # Stands for a page's function; the tests that train define their own.
+    return model.fit(x_train, y_train, validation_data=(x_test, y_test), callbacks=callbacks)
+
+
+@pytest.mark.training
+@pytest.mark.usefixtures("run_cache")
+def test_a_page_fit_defined_in_a_function_trains_in_workers_like_the_package_fit(
+    dataset: data.Dataset,
+) -> None:
+    # Defined here, as on a page (__main__) or in a notebook: loky sends it by value.
+    def fit(model, x_train, y_train, x_test, y_test, callbacks):
+        return model.fit(
+            x_train,
+            y_train,
+            batch_size=16,
+            epochs=2,
+            validation_data=(x_test, y_test),
+            callbacks=callbacks,
+            verbose=0,
+        )
+
+    runs = [
+        training.RunConfig(baseline, epochs=2, batch_size=16, seed=3),
+        training.RunConfig(baseline, epochs=2, batch_size=16, seed=3, fit=fit),
+    ]
+    package, page = training.train_many(runs, dataset, n_jobs=2, emit=quiet)
+    assert page.history == package.history
+    assert page.final_weights_sha256 == package.final_weights_sha256
+    assert page.key != package.key
+    assert page.settings["fit_sha256"] == training.fit_sha256(fit)
+    assert package.settings["fit_sha256"] is None
+    assert (page.settings["epochs"], page.settings["batch_size"]) == (2, 16)
+    assert all(LINE.match(line) for line in page.log_lines)
+
+
+@pytest.mark.training
+@pytest.mark.usefixtures("no_cache")
+def test_the_trainer_prepares_the_model_for_any_fit(dataset: data.Dataset) -> None:
+    seen: list[int] = []
+
+    def fit(model, x_train, y_train, x_test, y_test, callbacks):
+        seen.append(model.steps_per_execution)
+        return model.fit(
+            x_train,
+            y_train,
+            batch_size=16,
+            epochs=1,
+            validation_data=(x_test, y_test),
+            callbacks=callbacks,
+            verbose=0,
+        )
+
+    training.train(baseline, dataset, epochs=1, batch_size=16, fit=fit, emit=quiet)
+    assert seen == [training.STEPS_PER_EXECUTION]
+
+
+def test_a_constant_of_the_fit_enters_the_key(dataset: data.Dataset) -> None:
+    def sixteen(model, x_train, y_train, x_test, y_test, callbacks):
+        return model.fit(x_train, y_train, batch_size=16, epochs=2, callbacks=callbacks)
+
+    def eight(model, x_train, y_train, x_test, y_test, callbacks):
+        return model.fit(x_train, y_train, batch_size=8, epochs=2, callbacks=callbacks)
+
+    def renamed(model, x_train, y_train, x_test, y_test, callbacks):
+        # A comment and a name are not code.
+        return model.fit(x_train, y_train, batch_size=16, epochs=2, callbacks=callbacks)
+
+    model = baseline()
+    keys = {
+        fit: training.run_key(model, dataset, epochs=2, batch_size=16, seed=0, fit=fit)[0]
+        for fit in (sixteen, eight, renamed, None)
+    }
+    assert keys[sixteen] == keys[renamed]
+    assert len({keys[sixteen], keys[eight], keys[None]}) == 3
+
+
+def test_nested_code_of_the_fit_enters_its_digest() -> None:
+    def outer_a(model, x_train, y_train, x_test, y_test, callbacks):
+        def inner() -> int:
+            return 1
+
+        return inner()
+
+    def outer_b(model, x_train, y_train, x_test, y_test, callbacks):
+        def inner() -> int:
+            return 2
+
+        return inner()
+
+    assert training.fit_sha256(outer_a) != training.fit_sha256(outer_b)
+    assert training.fit_sha256(page_fit) == training.fit_sha256(page_fit)
+
+
+@pytest.mark.parametrize("fit", ["model.fit", 3, functools.partial(page_fit)])
+def test_a_fit_that_is_not_a_function_is_refused(fit: object) -> None:
+    with pytest.raises(TypeError, match=r"^fit must be a function"):
+        training.RunConfig(baseline, fit=fit)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^fit must be a function"):
+        training.fit_sha256(fit)  # type: ignore[arg-type]
+
+
+def _fit_with(**overrides: object):  # type: ignore[no-untyped-def]
+    def fit(model, x_train, y_train, x_test, y_test, callbacks):
+        options = {"batch_size": 16, "epochs": 2, "verbose": 0, "callbacks": callbacks}
+        options.update(overrides)
+        return model.fit(x_train, y_train, validation_data=(x_test, y_test), **options)
+
+    return fit
+
+
+@pytest.mark.training
+@pytest.mark.usefixtures("no_cache")
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"epochs": 1}, r"^fit trained 1 epochs, but the run declares epochs=2"),
+        ({"batch_size": 32}, r"^fit ran 2 steps per epoch, but batch_size=16 gives 4"),
+        ({"callbacks": []}, r"^fit must pass its callbacks argument to model.fit"),
+    ],
+)
+def test_a_fit_that_trains_otherwise_than_declared_is_refused(
+    dataset: data.Dataset, overrides: dict[str, object], message: str
+) -> None:
+    fit = _fit_with(**overrides)
+    with pytest.raises(ValueError, match=message):
+        training.train_many(
+            [training.RunConfig(baseline, epochs=2, batch_size=16, fit=fit)],
+            dataset,
+            n_jobs=1,
+            emit=quiet,
+        )
+
+
+@pytest.mark.training
+@pytest.mark.usefixtures("no_cache")
+def test_a_fit_without_validation_is_refused(dataset: data.Dataset) -> None:
+    def fit(model, x_train, y_train, x_test, y_test, callbacks):
+        return model.fit(x_train, y_train, batch_size=16, epochs=1, callbacks=callbacks, verbose=0)
+
+    with pytest.raises(ValueError, match="history lacks val_loss, val_accuracy"):
+        training.train(baseline, dataset, epochs=1, batch_size=16, fit=fit, emit=quiet)
+
+
+def test_draft_mode_caps_the_epochs_of_the_package_fit_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    runs = [
+        training.RunConfig(baseline, epochs=10),
+        training.RunConfig(baseline, epochs=10, fit=page_fit),
+        training.RunConfig(baseline, epochs=1),
+    ]
+    monkeypatch.delenv("MNIST_TUTORIAL_DRAFT", raising=False)
+    assert training._epochs_to_train(runs) == [10, 10, 1]
+    monkeypatch.setenv("MNIST_TUTORIAL_DRAFT", "1")
+    assert training._epochs_to_train(runs) == [config.DRAFT_EPOCHS, 10, 1]
+
+
+# --------------------------------------------------------------------------- one printing layer
+
+
+def test_write_lines_prints_to_standard_output_or_hands_the_lines_on(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    training.write_lines(["Epoch 1/2", "done"])
+    assert capsys.readouterr().out == "Epoch 1/2\ndone\n"
+    handed: list[str] = []
+    training.write_lines(iter(["a", "b"]), handed.append)
+    assert handed == ["a", "b"]
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.usefixtures("no_cache")
+def test_train_records_prints_nothing_and_train_many_prints_the_logs(
+    dataset: data.Dataset, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def handmade_task(run: training.RunConfig, *args: object, **kwargs: object) -> object:
+        return _handmade_record(settings={"seed": run.seed})
+
+    monkeypatch.setattr(training, "_train_task", handmade_task)
+    runs = [training.RunConfig(baseline, seed=seed) for seed in (1, 2)]
+    records = training.train_records(runs, dataset, n_jobs=1)
+    assert [record.settings["seed"] for record in records] == [1, 2]
+    assert capsys.readouterr().out == ""
+    training.train_many(runs, dataset, n_jobs=1)
+    assert capsys.readouterr().out == "Epoch 1/2\nEpoch 2/2\n" * 2
