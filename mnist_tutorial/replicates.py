@@ -130,11 +130,12 @@ def highest_mean(groups: Mapping[str, Replicates], metric: str, epoch: int = -1)
 
 
 def _seed_line(run: RunRecord) -> str:
-    where = "replayed from the run cache" if run.replayed else "trained"
+    # Whether the run was trained now or replayed is a build fact: it goes to
+    # the terminal (training.progress_line), not to the page.
     return (
         f"seed {run.settings['seed']}: {run.epochs} epochs, "
         f"accuracy {run.final('accuracy'):.4f}, "
-        f"val_accuracy {run.final('val_accuracy'):.4f} ({where})"
+        f"val_accuracy {run.final('val_accuracy'):.4f}"
     )
 
 
