@@ -355,10 +355,10 @@ for metric, value in (("accuracy", 0.9793), ("val_accuracy", 0.9753)):
 # %%
 # Conclusion
 # ----------
-# A single convolution layer trained with plain SGD recognises 97 to 98.5 %
-# of unseen digits after ten epochs, on every seed, and its curves show room
-# to improve. The seeds differ by less than half a point, and the test set's
-# own sampling error is about 0.15 points. The next parts change one thing at
+# A single convolution layer trained with plain SGD recognises between 96.5
+# and 99 % of unseen digits after ten epochs, on every seed, and its curves
+# show room to improve. The seeds differ by less than one point, and the
+# test set's own sampling error is about 0.15 points. The next parts change one thing at
 # a time: the learning rate (Part 2), momentum (Part 3) and a second
 # convolution layer (Part 4), and compare each against this baseline.
 print(
@@ -369,14 +369,14 @@ print(
 # sphinx_gallery_start_ignore
 claims.within(
     baseline.at("val_accuracy"),
-    0.97,
-    0.985,
-    "every seed recognises 97 to 98.5 % of unseen digits after ten epochs",
+    0.965,
+    0.99,
+    "every seed recognises between 96.5 and 99 % of unseen digits after ten epochs",
 )
 claims.at_most(
     baseline.spread("val_accuracy"),
-    0.005,
-    "the seeds' final validation accuracies differ by less than half a point",
+    0.01,
+    "the seeds' final validation accuracies differ by less than one point",
 )
 claims.within(
     standard_error,
