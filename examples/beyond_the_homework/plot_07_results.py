@@ -164,10 +164,9 @@ print(
 # larger learning rate and a second convolution layer each beat the
 # baseline. At the settings that work, the homework's final accuracies lie
 # within half a point of our seeds' mean. At :math:`\eta = 10^{-5}` the
-# seeds disagree by several points: at that rate the accuracy is still
-# climbing fast after ten epochs (by more than a point in the tenth epoch
-# alone, on every seed), so where a run stands then depends strongly on its
-# starting weights.
+# seeds disagree by several points: at that rate the training accuracy still
+# rises in every epoch, the tenth included, on every seed, so where a run
+# stands after ten depends strongly on its starting weights.
 
 # sphinx_gallery_start_ignore
 from mnist_tutorial import claims
@@ -206,10 +205,9 @@ for label, history in (
             0.005,
             f"the homework's {label} {name} is within half a point of our seeds' mean",
         )
-claims.at_least(
-    slow[:, -1] - slow[:, -2],
-    0.01,
-    "lr = 1e-5's training accuracy still climbs by more than a point in the tenth epoch",
+claims.check(
+    bool((np.diff(slow, axis=1) > 0).all()),
+    "lr = 1e-5's training accuracy rises in every epoch, the tenth included, on every seed",
 )
 claims.at_least(
     runs["lr = 1e-5"].spread("accuracy"),
