@@ -23,6 +23,10 @@ LOGGER = sphinx_logging.getLogger(__name__)
 FALLBACK_INVENTORIES: dict[str, dict[str, tuple[str, str]]] = {
     "python": {
         "callable": ("py:function", "library/functions.html#callable"),
+        "collections.abc.Callable": (
+            "py:class",
+            "library/collections.abc.html#collections.abc.Callable",
+        ),
         "pathlib.Path": ("py:class", "library/pathlib.html#pathlib.Path"),
         "pickle.Unpickler": ("py:class", "library/pickle.html#pickle.Unpickler"),
         "pickle.UnpicklingError": ("py:exception", "library/pickle.html#pickle.UnpicklingError"),
