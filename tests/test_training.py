@@ -25,7 +25,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mnist_tutorial import config, data, models, runcache, training
+from mnist_tutorial import (
+    config,
+    data,
+    fitting,
+    models,
+    progress,
+    records,
+    runcache,
+    runner,
+    training,
+)
 
 # Tests that fit a model carry the `training` marker; those that only build a
 # model, compute a run key or check arguments are unit tests.
@@ -131,7 +141,7 @@ def test_cache_miss_then_hit(
         raise AssertionError("a cache hit must not train")
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(training, "_fit", no_fit)
+        patch.setattr(runner, "_fit", no_fit)
         second = training.train(baseline, dataset, epochs=1, batch_size=16)
     printed = capsys.readouterr().out.splitlines()
 
@@ -197,7 +207,7 @@ def test_library_versions_are_part_of_the_key(
     before, settings = training.run_key(model, dataset, epochs=1, batch_size=16, seed=0)
     assert set(settings["versions"]) == {"tensorflow", "keras", "numpy"}
     monkeypatch.setattr(
-        training, "_versions", lambda: {"tensorflow": "0", "keras": "0", "numpy": "0"}
+        records, "_versions", lambda: {"tensorflow": "0", "keras": "0", "numpy": "0"}
     )
     after, _ = training.run_key(model, dataset, epochs=1, batch_size=16, seed=0)
     assert before != after
@@ -258,13 +268,13 @@ def test_waits_for_the_lock_and_replays_the_other_writer(
     entry.rename(hidden)
 
     fits: list[str] = []
-    real_fit = training._fit
+    real_fit = runner._fit
 
     def counting_fit(*args: object, **kwargs: object) -> training.RunRecord:
         fits.append("fit")
         return real_fit(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(training, "_fit", counting_fit)
+    monkeypatch.setattr(runner, "_fit", counting_fit)
     results: list[training.RunRecord] = []
     lock = filelock.FileLock(run_cache / f"{first.key}.lock")
     with lock:
@@ -382,13 +392,13 @@ def test_the_fitting_code_is_part_of_the_key(
     def edited_fit(*args: object, **kwargs: object) -> training.RunRecord:
         raise NotImplementedError  # stands for any edit of the fitting code
 
-    training._trainer_sha256.cache_clear()
-    monkeypatch.setattr(training, "fit_model", edited_fit)
+    fitting.trainer_sha256.cache_clear()
+    monkeypatch.setattr(fitting, "fit_model", edited_fit)
     try:
         after, _ = training.run_key(model, dataset, epochs=1, batch_size=16, seed=0)
     finally:
         monkeypatch.undo()
-        training._trainer_sha256.cache_clear()
+        fitting.trainer_sha256.cache_clear()
     assert after != before
 
 
@@ -403,7 +413,7 @@ def test_pin_threads_reports_the_count_in_effect() -> None:
         tf.config.threading.get_inter_op_parallelism_threads(),
     )
     wanted = (current[0] + 3, current[1] + 3)
-    assert training._pin_threads(wanted) == current
+    assert fitting.pin_threads(wanted) == current
 
 
 SCRIPT = """
@@ -715,7 +725,7 @@ def test_a_hit_replays_the_stored_record(dataset: data.Dataset, run_cache: Path)
 
     shown: list[str] = []
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(training, "_fit", no_fit)
+        patch.setattr(runner, "_fit", no_fit)
         second = training.train(baseline, dataset, epochs=1, batch_size=16, emit=shown.append)
 
     assert second.replayed
@@ -805,11 +815,11 @@ def test_a_record_round_trips_through_json_without_its_place_or_origin(tmp_path:
 
 
 def test_the_summary_line_gives_the_time_and_the_final_accuracies() -> None:
-    trained = training._summary(_handmade_record())
+    trained = progress.summary_line(_handmade_record())
     assert trained == (
         "(trained 2 epochs in 3.0 s, 1.5 s/epoch: accuracy 0.2500, val_accuracy 0.2500)"
     )
-    replayed = training._summary(_handmade_record(replayed=True))
+    replayed = progress.summary_line(_handmade_record(replayed=True))
     assert replayed == (
         "(replayed from the run cache: trained 2026-11-29T00:00:00+00:00 in 3.0 s, 1.5 s/epoch)"
     )
@@ -830,7 +840,7 @@ def test_the_epoch_logger_writes_keras_style_lines(
     steps: int, step_line: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     clock = iter([10.0, 13.0])  # the epoch starts at 10 s and ends at 13 s
-    monkeypatch.setattr(training.time, "perf_counter", lambda: next(clock))
+    monkeypatch.setattr(progress.time, "perf_counter", lambda: next(clock))
     logger = training.EpochLogger(epochs=2, steps=steps)
     logger.on_epoch_begin(0)
     logs = {"val_accuracy": 0.9375, "loss": 0.5, "other": 7.0, "accuracy": 0.875, "val_loss": 0.25}
@@ -850,13 +860,13 @@ def test_terminal_progress_estimates_the_time_left(
     monkeypatch.setenv(config.ENV_PROGRESS, "1")
     # The fit starts at 100 s; epoch 1 runs 100-130 s, epoch 2 runs 131-161 s.
     clock = iter([100.0, 100.0, 130.0, 131.0, 161.0])
-    monkeypatch.setattr(training.time, "perf_counter", lambda: next(clock))
-    progress = training.TerminalProgress("run A", epochs=6)
-    progress.on_train_begin()
-    progress.on_epoch_begin(0)
-    progress.on_epoch_end(0, {"val_accuracy": 0.96875})
-    progress.on_epoch_begin(1)
-    progress.on_epoch_end(1, {})
+    monkeypatch.setattr(progress.time, "perf_counter", lambda: next(clock))
+    terminal = training.TerminalProgress("run A", epochs=6)
+    terminal.on_train_begin()
+    terminal.on_epoch_begin(0)
+    terminal.on_epoch_end(0, {"val_accuracy": 0.96875})
+    terminal.on_epoch_begin(1)
+    terminal.on_epoch_end(1, {})
 
     assert capfd.readouterr().err.splitlines() == [
         "mnist_tutorial: training run A: 6 epochs",
@@ -878,7 +888,7 @@ def test_terminal_progress_estimates_the_time_left(
     ],
 )
 def test_durations_are_minutes_and_seconds(seconds: float, text: str) -> None:
-    assert training._duration(seconds) == text
+    assert progress._duration(seconds) == text
 
 
 @pytest.mark.training
@@ -916,7 +926,7 @@ def test_a_worker_replays_a_run_that_another_process_finished_meanwhile(
         [first] = training.train_many([run], dataset, n_jobs=2, emit=quiet)
     assert first.directory == run_cache / first.key
     # The caller looked before the other process wrote the entry: the worker finds it.
-    monkeypatch.setattr(training, "_lookup", lambda *arguments: None)
+    monkeypatch.setattr(runner, "lookup_run", lambda *arguments: None)
     monkeypatch.setattr(sys, "__stderr__", sys.stderr)
     monkeypatch.setenv(config.ENV_PROGRESS, "1")
     capfd.readouterr()
@@ -932,7 +942,7 @@ def test_a_worker_replays_a_run_that_another_process_finished_meanwhile(
 
 def test_pin_threads_sets_both_counts_in_a_fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
     # A stand-in for TensorFlow before it has run anything: the counts can still be set.
-    threading_api = training.tf.config.threading
+    threading_api = fitting.tf.config.threading
     counts = {"intra": 0, "inter": 0}
     monkeypatch.setattr(threading_api, "get_intra_op_parallelism_threads", lambda: counts["intra"])
     monkeypatch.setattr(threading_api, "get_inter_op_parallelism_threads", lambda: counts["inter"])
@@ -942,9 +952,9 @@ def test_pin_threads_sets_both_counts_in_a_fresh_process(monkeypatch: pytest.Mon
     monkeypatch.setattr(
         threading_api, "set_inter_op_parallelism_threads", lambda n: counts.update(inter=n)
     )
-    assert training._pin_threads((1, 2)) == (1, 2)
+    assert fitting.pin_threads((1, 2)) == (1, 2)
     assert counts == {"intra": 1, "inter": 2}
-    assert training._pin_threads((1, 2)) == (1, 2)  # already in effect
+    assert fitting.pin_threads((1, 2)) == (1, 2)  # already in effect
 
 
 def test_progress_lines_can_be_turned_off(
@@ -1044,7 +1054,7 @@ def test_the_settings_name_every_input_of_the_key() -> None:
     assert (settings["epochs"], settings["batch_size"], settings["seed"]) == (3, 16, 2)
     assert (settings["train_examples"], settings["validation_examples"]) == (48, 24)
     assert settings["data_fingerprint"] == dataset.fingerprint
-    assert settings["trainer_sha256"] == training._trainer_sha256()
+    assert settings["trainer_sha256"] == fitting.trainer_sha256()
     assert settings["format"] == runcache.FORMAT_VERSION
 
 
@@ -1055,14 +1065,14 @@ def test_settings_keep_values_json_cannot_hold_as_text() -> None:
         "dtype": np.dtype("float32"),
         "layers": [{"name": "x", "p": Path("w")}],
     }
-    assert training._plain(value) == {"dtype": "float32", "layers": [{"p": "w"}]}
+    assert records._plain(value) == {"dtype": "float32", "layers": [{"p": "w"}]}
 
 
 def test_a_run_is_keyed_with_the_thread_counts_it_is_given(dataset: data.Dataset) -> None:
     import keras
 
     run = training.RunConfig(baseline, epochs=1, batch_size=16)
-    _, key, settings = training._build(run, dataset, 1, (3, 5))
+    _, key, settings = runner._build(run, dataset, 1, (3, 5))
     assert settings["threads"] == {"intra_op": 3, "inter_op": 5}
     keras.backend.clear_session()
     keras.utils.set_random_seed(0)  # the same initial weights as _build's
@@ -1077,7 +1087,7 @@ def test_a_run_is_keyed_with_the_thread_counts_in_effect(
     dataset: data.Dataset, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A stand-in for a process where TensorFlow already runs with 3 and 5 threads.
-    threading_api = training.tf.config.threading
+    threading_api = fitting.tf.config.threading
 
     def refuse(count: int) -> None:
         raise RuntimeError("TensorFlow is already initialized")
@@ -1099,9 +1109,9 @@ def test_a_run_is_keyed_with_the_thread_counts_in_effect(
         fitted.append(settings)
         return _handmade_record(key=key, settings=settings)
 
-    monkeypatch.setattr(training, "_fit", fake_fit)
+    monkeypatch.setattr(runner, "_fit", fake_fit)
     run = training.RunConfig(baseline, epochs=1, batch_size=16)
-    record = training._train_task(
+    record = runner.train_run(
         run, dataset, epochs=1, root=None, threads=(1, 2), scratch=None, progress=False
     )
     assert fitted[0]["threads"] == {"intra_op": 3, "inter_op": 5}
@@ -1143,7 +1153,7 @@ def test_train_many_caps_epochs_only_in_draft_mode(
         given.append(epochs)
         return _handmade_record(log_lines=[])
 
-    monkeypatch.setattr(training, "_train_task", fake_task)
+    monkeypatch.setattr(runner, "train_run", fake_task)
     runs = [training.RunConfig(baseline, epochs=count) for count in (1, config.DRAFT_EPOCHS + 3)]
     training.train_many(runs, dataset, emit=quiet, n_jobs=1)
     assert given == ([1, config.DRAFT_EPOCHS] if draft else [1, config.DRAFT_EPOCHS + 3])
@@ -1208,29 +1218,29 @@ def test_the_key_covers_the_loss_and_the_metrics(loss: str, metrics: list[str]) 
 @pytest.fixture
 def fresh_trainer_sha256() -> Iterator[None]:
     """Compute the fitting code's digest anew in the test, and again after it."""
-    training._trainer_sha256.cache_clear()
+    fitting.trainer_sha256.cache_clear()
     yield
-    training._trainer_sha256.cache_clear()
+    fitting.trainer_sha256.cache_clear()
 
 
 @pytest.mark.usefixtures("fresh_trainer_sha256")
-@pytest.mark.parametrize("piece", ["fit_model", "_ready_for_fit", "_pin_threads"])
+@pytest.mark.parametrize("piece", ["fit_model", "ready_for_fit", "pin_threads"])
 def test_an_edit_to_any_piece_of_the_fitting_path_changes_its_digest(
     piece: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The model's preparation and the thread counts (the pinning) decide the
     # numbers as much as fit_model does: a change to either must retrain every run.
-    unedited = training._trainer_sha256()
-    target = getattr(training, piece)
+    unedited = fitting.trainer_sha256()
+    target = getattr(fitting, piece)
     real_getsource = inspect.getsource
 
     def getsource_after_an_edit(item: object) -> str:
         source = real_getsource(item)  # type: ignore[arg-type]
         return f"{source}# edited\n" if item is target else source
 
-    training._trainer_sha256.cache_clear()
+    fitting.trainer_sha256.cache_clear()
     monkeypatch.setattr(inspect, "getsource", getsource_after_an_edit)
-    assert training._trainer_sha256() != unedited
+    assert fitting.trainer_sha256() != unedited
 
 
 class _FitRecorder:
@@ -1265,7 +1275,7 @@ def test_fit_model_is_the_plain_public_fit_call(dataset: data.Dataset) -> None:
 def test_the_trainer_runs_many_steps_per_call() -> None:
     # It only changes speed, so no result shows when it is lost: checked directly.
     model = _FitRecorder()
-    training._ready_for_fit(model)
+    fitting.ready_for_fit(model)
     assert model.steps_per_execution == training.STEPS_PER_EXECUTION > 1
 
 
@@ -1278,7 +1288,7 @@ def test_a_build_gets_its_weights_however_other_threads_draw_from_random(
     # A Dask worker's event loop draws from Python's global random (dask.sizeof)
     # while a task builds its model; Keras seeds its initializers from it too.
     run = training.RunConfig(baseline, epochs=1, batch_size=16, seed=1)
-    _, undisturbed, _ = training._build(run, dataset, 1, (1, 2))
+    _, undisturbed, _ = runner._build(run, dataset, 1, (1, 2))
     after_undisturbed = random.getstate()
     stop = threading.Event()
 
@@ -1289,13 +1299,13 @@ def test_a_build_gets_its_weights_however_other_threads_draw_from_random(
     thread = threading.Thread(target=draw)
     thread.start()
     try:
-        keys = [training._build(run, dataset, 1, (1, 2))[1] for _ in range(3)]
+        keys = [runner._build(run, dataset, 1, (1, 2))[1] for _ in range(3)]
     finally:
         stop.set()
         thread.join()
     assert keys == [undisturbed] * 3
     # Afterwards Python's generator goes on as it would after an undisturbed build.
-    training._build(run, dataset, 1, (1, 2))
+    runner._build(run, dataset, 1, (1, 2))
     assert random.getstate() == after_undisturbed
 
 
@@ -1545,7 +1555,7 @@ def test_train_records_prints_nothing_and_train_many_prints_the_logs(
     def handmade_task(run: training.RunConfig, *args: object, **kwargs: object) -> object:
         return _handmade_record(settings={"seed": run.seed})
 
-    monkeypatch.setattr(training, "_train_task", handmade_task)
+    monkeypatch.setattr(runner, "train_run", handmade_task)
     runs = [training.RunConfig(baseline, seed=seed) for seed in (1, 2)]
     records = training.train_records(runs, dataset, n_jobs=1)
     assert [record.settings["seed"] for record in records] == [1, 2]
