@@ -165,6 +165,8 @@ def lr_range_test(
         "smoothing": smoothing,
         "divergence": divergence,
     }
+    # A run's identity (records.RUN_IDENTITY, one epoch of this batch size and
+    # seed) and the test's own parameters.
     range_key = hashlib.sha256(
         json.dumps({"run": key, "range_test": parameters}, sort_keys=True).encode()
     ).hexdigest()

@@ -3,6 +3,20 @@
 A run's :class:`~mnist_tutorial.training.RunRecord` is stored in the run cache
 (:mod:`mnist_tutorial.runcache`) with the trained model, under the key
 of :func:`run_key`, which covers everything that determines the result.
+
+What makes a run
+----------------
+:data:`RUN_IDENTITY` is the one list of everything that enters a run's
+identity: the settings of :func:`run_key`, whose sha256 is the key. Three
+other identities are built from it: a learning-rate range test's key is
+a run key plus the test's own parameters
+(:func:`mnist_tutorial.lr_range.lr_range_test`); a page's stamp, which
+decides whether the site re-runs the page, holds the environment's share
+of the identity, :func:`mnist_tutorial.config.identity_settings` (in
+``docs/conf.py``, ``course_stamp_settings``), since the page's code and
+the package's sources are stamped separately; and a published record
+compares a reader's run with the site's by the identity minus the seed
+and the machine (:func:`mnist_tutorial.published.configuration_id`).
 """
 
 from __future__ import annotations
@@ -12,6 +26,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import keras
@@ -24,6 +39,7 @@ from mnist_tutorial.fitting import STEPS_PER_EXECUTION, FitFunction, fit_sha256,
 __all__ = [
     "METRICS",
     "MODEL_FILE",
+    "RUN_IDENTITY",
     "RunRecord",
     "describe",
     "event_details",
@@ -38,6 +54,28 @@ METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
 _RECORD_FILE = "record.json"
 #: The trained model's file in a cache entry.
 MODEL_FILE = "model.keras"
+
+#: Everything that enters a run's identity. Each setting of :func:`run_key`
+#: maps to what it stands for; the run's key is the sha256 of their values.
+RUN_IDENTITY: Mapping[str, str] = MappingProxyType(
+    {
+        "architecture": "the model's configuration, without the auto-numbered layer names",
+        "initial_weights_sha256": "the initial weights (the seed and the initializers)",
+        "compile": "the optimizer and its settings, the loss and the metrics",
+        "epochs": "the epochs trained",
+        "batch_size": "the mini-batch size",
+        "seed": "the seed of Python, NumPy and the backend (config.seeds() for pages)",
+        "train_examples": "the number of training examples",
+        "validation_examples": "the number of validation (test) examples",
+        "data_fingerprint": "the sha256 of the data arrays",
+        "threads": "TensorFlow's intra-op and inter-op threads (config.training_threads())",
+        "steps_per_execution": "training steps per call into TensorFlow",
+        "trainer_sha256": "the source of the package's fitting path (fitting.trainer_sha256)",
+        "fit_sha256": "the code of a page's own fit function, or None (fitting.fit_sha256)",
+        "versions": "the TensorFlow, Keras and NumPy versions",
+        "format": "the version of the run cache's entry layout",
+    }
+)
 
 
 @dataclass
@@ -174,13 +212,9 @@ def run_key(
 ) -> tuple[str, dict[str, Any]]:
     """Return the cache key of a run, and the settings it was computed from.
 
-    The key covers the architecture, the initial weights, the compile
-    configuration (optimizer and its settings, loss, metrics), epochs,
-    batch size, seed, the data fingerprint, the TensorFlow thread count,
-    the steps per execution, the source code of the fitting path, the code
-    of a page's own ``fit`` function (:func:`~mnist_tutorial.fitting.fit_sha256`) and the
-    TensorFlow, Keras and NumPy versions. Any change to one of them gives a
-    different key.
+    The settings are those of :data:`~mnist_tutorial.records.RUN_IDENTITY`, and the key is the
+    sha256 of their JSON text: any change to one of them gives a different
+    key.
 
     Parameters
     ----------

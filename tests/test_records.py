@@ -192,6 +192,9 @@ def test_the_settings_name_every_input_of_the_key(
         "versions",
         "format",
     }
+    # One documented list of what makes a run.
+    assert set(settings) == set(records.RUN_IDENTITY)
+    assert all(records.RUN_IDENTITY.values())
     assert (settings["epochs"], settings["batch_size"], settings["seed"]) == (3, 16, 2)
     assert (settings["train_examples"], settings["validation_examples"]) == (48, 24)
     assert settings["data_fingerprint"] == dataset.fingerprint

@@ -130,9 +130,9 @@ MUTANTS = (
     ),
     Mutant(
         "seeds left out of the page stamp",
-        "docs/conf.py",
-        '    "seeds": repr(mnist_config.seeds()),\n',
-        "",
+        "mnist_tutorial/config.py",
+        '    return {"seeds": repr(seeds()), "threads": repr(training_threads())}',
+        '    return {"threads": repr(training_threads())}',
         (
             "tests/test_docs_conf.py::test_a_setting_that_changes_the_results_changes_the_page_stamp",
         ),
