@@ -254,9 +254,10 @@ def bench(session: nox.Session) -> None:
     _run(session, "python", "benchmarks/bench_training.py", "--epochs", epochs, *session.posargs)
 
 
-# Mutants of training.py are run against the tests that train tiny models too
-# (marker `training`), which the unit-test selection of [tool.mutmut] leaves out.
-TRAINING_MODULE = "mnist_tutorial/training.py"
+# Mutants of the modules that train are run against the tests that train tiny
+# models too (marker `training`), which the unit-test selection of [tool.mutmut]
+# leaves out.
+TRAINING_MODULES = ("mnist_tutorial/training.py", "mnist_tutorial/runner.py")
 
 #: The modules whose mutation score the tests are held to (at least 90%).
 MUTANT_MODULES = (
@@ -268,7 +269,10 @@ MUTANT_MODULES = (
     "mnist_tutorial/models.py",
     "mnist_tutorial/lr_range.py",
     "mnist_tutorial/runcache.py",
-    TRAINING_MODULE,
+    "mnist_tutorial/fitting.py",
+    "mnist_tutorial/records.py",
+    "mnist_tutorial/progress.py",
+    *TRAINING_MODULES,
 )
 
 
@@ -305,7 +309,7 @@ def mutants(session: nox.Session) -> None:
     # Tests that start Python processes (two-process cache tests, joblib workers)
     # must import the same mutated copy, which mutmut keeps in mutants/.
     env = {**ENV, "PYTHONPATH": str(ROOT / "mutants")}
-    if TRAINING_MODULE in {Path(module).as_posix() for module in modules}:
+    if set(TRAINING_MODULES) & {Path(module).as_posix() for module in modules}:
         # Read by tests/conftest.py: every test except the docs and real-data ones.
         env["MNIST_TUTORIAL_TEST_MARKERS"] = "not docs and not real_data"
     session.run("mutmut", "run", *patterns, env=env)

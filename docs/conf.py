@@ -59,11 +59,9 @@ course_commit = os.environ.get("GITHUB_SHA") or None
 course_draft = mnist_config.draft_mode()
 # Examples re-run when any of these change, not only their own file.
 course_stamp_sources = ["mnist_tutorial"]
-# ... and when a setting changes the results (another seed offset or thread count).
-course_stamp_settings = {
-    "seeds": repr(mnist_config.seeds()),
-    "threads": repr(mnist_config.training_threads()),
-}
+# ... and when the environment's share of a run's identity changes (another
+# seed offset or thread count; mnist_tutorial.records.RUN_IDENTITY lists it all).
+course_stamp_settings = mnist_config.identity_settings()
 course_stamp_distributions = [
     "tensorflow",
     "keras",

@@ -20,7 +20,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from mnist_tutorial import config, runcache, training
+from mnist_tutorial import config, fitting, records, runcache
 from mnist_tutorial.data import Dataset
 
 __all__ = ["SUGGESTION_RULE", "RangeTestResult", "lr_range_test", "suggest_learning_rate"]
@@ -155,8 +155,8 @@ def lr_range_test(
     if not divergence > 1:
         raise ValueError(f"divergence must be > 1, got {divergence}")
     # The test runs in this process: record the thread counts in effect here.
-    threads = training.pin_threads(config.training_threads())
-    key, settings = training.run_key(
+    threads = fitting.pin_threads(config.training_threads())
+    key, settings = records.run_key(
         model, dataset, epochs=1, batch_size=batch_size, seed=seed, threads=threads
     )
     parameters = {
@@ -165,6 +165,8 @@ def lr_range_test(
         "smoothing": smoothing,
         "divergence": divergence,
     }
+    # A run's identity (records.RUN_IDENTITY, one epoch of this batch size and
+    # seed) and the test's own parameters.
     range_key = hashlib.sha256(
         json.dumps({"run": key, "range_test": parameters}, sort_keys=True).encode()
     ).hexdigest()

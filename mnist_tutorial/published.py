@@ -91,7 +91,7 @@ def configuration_id(settings: Mapping[str, Any]) -> str:
     Parameters
     ----------
     settings : mapping
-        A run's settings (:func:`mnist_tutorial.training.run_key`).
+        A run's settings (:func:`mnist_tutorial.records.run_key`).
     """
     kept = {name: value for name, value in settings.items() if name not in _NOT_CONFIGURATION}
     return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()[:16]

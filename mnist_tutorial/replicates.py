@@ -20,7 +20,8 @@ import numpy.typing as npt
 
 from mnist_tutorial import config, published, training
 from mnist_tutorial.data import Dataset
-from mnist_tutorial.training import METRICS, RunRecord
+from mnist_tutorial.progress import write_lines
+from mnist_tutorial.records import METRICS, RunRecord
 
 __all__ = ["Replicates", "highest_mean", "train_replicates"]
 
@@ -154,7 +155,7 @@ def train_replicates(
 
     All runs go to :func:`mnist_tutorial.training.train_records` in one
     call, so independent runs train at the same time in worker processes.
-    The lines are printed by :func:`mnist_tutorial.training.write_lines`.
+    The lines are printed by :func:`mnist_tutorial.progress.write_lines`.
 
     Parameters
     ----------
@@ -212,5 +213,5 @@ def train_replicates(
                 lines.append(_seed_line(run))
     # Only where the site's records are known: a downloaded notebook.
     lines.extend(published.compare_with_site(records))
-    training.write_lines(lines, emit)
+    write_lines(lines, emit)
     return result

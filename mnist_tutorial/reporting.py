@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from mnist_tutorial.records import RunRecord
 from mnist_tutorial.replicates import Replicates
-from mnist_tutorial.training import RunRecord
 
 __all__ = ["results_table", "run_settings"]
 

@@ -30,6 +30,7 @@ from typing import Any
 import keras
 
 from mnist_tutorial import config, data, published, training
+from mnist_tutorial.records import describe
 
 __all__ = [
     "Verdict",
@@ -130,7 +131,7 @@ def choose(
 def rebuild(settings: Mapping[str, Any]) -> keras.Model:
     """Build and compile a run's model again from its recorded settings.
 
-    Seeded as the run was (:func:`mnist_tutorial.training.run_key` checks
+    Seeded as the run was (:func:`mnist_tutorial.records.run_key` checks
     the initial weights), this gives the model the run started from.
 
     Parameters
@@ -261,7 +262,7 @@ def verify(
         verdicts.append(
             Verdict(
                 key=record["key"],
-                label=training.describe(record["settings"]),
+                label=describe(record["settings"]),
                 same_key=result.key == record["key"],
                 difference=published.compare_histories(record["history"], result.history),
                 same_weights=None

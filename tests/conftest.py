@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import settings
 
-from mnist_tutorial import data
+from mnist_tutorial import config, data
+from mnist_tutorial.records import METRICS, RunRecord
 
 # Property tests draw the same examples on every run: a failure reproduces exactly,
 # and mutation testing (nox -s mutants) gets the same verdict each time. No deadline:
@@ -84,3 +88,61 @@ def small_mnist(monkeypatch: pytest.MonkeyPatch) -> dict[str, np.ndarray]:
         },
     )
     return arrays
+
+
+@pytest.fixture
+def make_dataset() -> Callable[..., data.Dataset]:
+    """Return a maker of tiny synthetic datasets: random images, labels 0 to 9."""
+
+    def make(n_train: int = 64, n_test: int = 32, seed: int = 0) -> data.Dataset:
+        rng = np.random.default_rng(seed)
+        return data.preprocess(
+            rng.integers(0, 256, size=(n_train, 28, 28), dtype=np.uint8),
+            rng.integers(0, 10, size=n_train),
+            rng.integers(0, 256, size=(n_test, 28, 28), dtype=np.uint8),
+            rng.integers(0, 10, size=n_test),
+        )
+
+    return make
+
+
+@pytest.fixture
+def dataset(make_dataset: Callable[..., data.Dataset]) -> data.Dataset:
+    """64 training and 32 test examples of synthetic data."""
+    return make_dataset()
+
+
+@pytest.fixture
+def run_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh run cache for the test, outside draft mode."""
+    root = tmp_path / "runs"
+    monkeypatch.setenv(config.ENV_RUN_CACHE, str(root))
+    monkeypatch.delenv(config.ENV_DRAFT, raising=False)
+    return root
+
+
+@pytest.fixture
+def no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run cache turned off, outside draft mode."""
+    monkeypatch.setenv(config.ENV_RUN_CACHE, "off")
+    monkeypatch.delenv(config.ENV_DRAFT, raising=False)
+
+
+@pytest.fixture
+def handmade_record() -> Callable[..., RunRecord]:
+    """Return a maker of run records written by hand, with any field changed."""
+
+    def make(**changes: Any) -> RunRecord:
+        record = RunRecord(
+            key="k" * 64,
+            settings={"seed": 3},
+            history={name: [0.5, 0.25] for name in METRICS},
+            epoch_seconds=[1.0, 2.0],
+            total_seconds=3.0,
+            n_params=10,
+            log_lines=["Epoch 1/2", "Epoch 2/2"],
+            created="2026-11-29T00:00:00+00:00",
+        )
+        return dataclasses.replace(record, **changes)
+
+    return make

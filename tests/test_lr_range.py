@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mnist_tutorial import config, data, lr_range, models, training
+from mnist_tutorial import config, data, fitting, lr_range, models
 
 
 def make_dataset(n_train: int = 96) -> data.Dataset:
@@ -547,7 +547,7 @@ def test_the_thread_counts_in_effect_are_part_of_the_key(
     dataset = make_dataset(n_train=8)
 
     def range_test(threads: tuple[int, int]) -> lr_range.RangeTestResult:
-        monkeypatch.setattr(training, "pin_threads", lambda wanted: threads)
+        monkeypatch.setattr(fitting, "pin_threads", lambda wanted: threads)
         keras.utils.set_random_seed(0)
         return lr_range.lr_range_test(models.build_model(), dataset)
 

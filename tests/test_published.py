@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from mnist_tutorial import config, published
+from mnist_tutorial import config, published, records
 
 SETTINGS: dict[str, Any] = {
     "architecture": {"layers": ["conv", "dense"]},
@@ -245,3 +245,7 @@ def test_runs_the_site_did_not_make_get_no_line() -> None:
     assert published.compare_with_site([run(5), run(0, epochs=2)]) == []
     published._SITE_RECORDS.clear()
     assert published.compare_with_site([run(0)]) == []
+
+
+def test_what_a_configuration_leaves_out_is_part_of_a_runs_identity() -> None:
+    assert set(records.RUN_IDENTITY) > published._NOT_CONFIGURATION

@@ -2,30 +2,32 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import functools
 import hashlib
-import inspect
 import json
 import os
-import random
 import re
 import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import filelock
 import joblib
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from mnist_tutorial import config, data, models, runcache, training
+from mnist_tutorial import (
+    config,
+    data,
+    models,
+    runcache,
+    runner,
+    training,
+)
 
 # Tests that fit a model carry the `training` marker; those that only build a
 # model, compute a run key or check arguments are unit tests.
@@ -35,35 +37,6 @@ LINE = re.compile(
     r"|\d+/\d+ - \d+s - \d+ms/step - loss: \d+\.\d{4} - accuracy: \d\.\d{4}"
     r" - val_loss: \d+\.\d{4} - val_accuracy: \d\.\d{4})$"
 )
-
-
-def make_dataset(n_train: int = 64, n_test: int = 32, seed: int = 0) -> data.Dataset:
-    rng = np.random.default_rng(seed)
-    return data.preprocess(
-        rng.integers(0, 256, size=(n_train, 28, 28), dtype=np.uint8),
-        rng.integers(0, 10, size=n_train),
-        rng.integers(0, 256, size=(n_test, 28, 28), dtype=np.uint8),
-        rng.integers(0, 10, size=n_test),
-    )
-
-
-@pytest.fixture
-def dataset() -> data.Dataset:
-    return make_dataset()
-
-
-@pytest.fixture
-def run_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "runs"
-    monkeypatch.setenv(config.ENV_RUN_CACHE, str(root))
-    monkeypatch.delenv("MNIST_TUTORIAL_DRAFT", raising=False)
-    return root
-
-
-@pytest.fixture
-def no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(config.ENV_RUN_CACHE, "off")
-    monkeypatch.delenv("MNIST_TUTORIAL_DRAFT", raising=False)
 
 
 def baseline() -> object:
@@ -131,7 +104,7 @@ def test_cache_miss_then_hit(
         raise AssertionError("a cache hit must not train")
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(training, "_fit", no_fit)
+        patch.setattr(runner, "_fit", no_fit)
         second = training.train(baseline, dataset, epochs=1, batch_size=16)
     printed = capsys.readouterr().out.splitlines()
 
@@ -165,12 +138,15 @@ def test_cache_miss_then_hit(
         (baseline, {"epochs": 2}),
         (baseline, {"batch_size": 8}),
         (baseline, {"seed": 3}),
-        (baseline, {"dataset": make_dataset(seed=1)}),
+        (baseline, {"data_seed": 1}),
     ],
     ids=["learning_rate", "momentum", "architecture", "epochs", "batch_size", "seed", "data"],
 )
 def test_any_key_input_changes_the_key(
-    dataset: data.Dataset, build: object, change: dict[str, object]
+    make_dataset: Callable[..., data.Dataset],
+    dataset: data.Dataset,
+    build: object,
+    change: dict[str, object],
 ) -> None:
     import keras
 
@@ -179,7 +155,7 @@ def test_any_key_input_changes_the_key(
         model = builder()  # type: ignore[operator]
         return training.run_key(
             model,
-            settings.get("dataset", dataset),  # type: ignore[arg-type]
+            make_dataset(seed=settings["data_seed"]) if "data_seed" in settings else dataset,
             epochs=settings.get("epochs", 1),  # type: ignore[arg-type]
             batch_size=settings.get("batch_size", 16),  # type: ignore[arg-type]
             seed=settings.get("seed", 0),  # type: ignore[arg-type]
@@ -188,19 +164,6 @@ def test_any_key_input_changes_the_key(
     reference = key_of(baseline)
     assert key_of(baseline) == reference
     assert key_of(build, **change) != reference
-
-
-def test_library_versions_are_part_of_the_key(
-    dataset: data.Dataset, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    model = baseline()
-    before, settings = training.run_key(model, dataset, epochs=1, batch_size=16, seed=0)
-    assert set(settings["versions"]) == {"tensorflow", "keras", "numpy"}
-    monkeypatch.setattr(
-        training, "_versions", lambda: {"tensorflow": "0", "keras": "0", "numpy": "0"}
-    )
-    after, _ = training.run_key(model, dataset, epochs=1, batch_size=16, seed=0)
-    assert before != after
 
 
 @pytest.mark.training
@@ -258,13 +221,13 @@ def test_waits_for_the_lock_and_replays_the_other_writer(
     entry.rename(hidden)
 
     fits: list[str] = []
-    real_fit = training._fit
+    real_fit = runner._fit
 
     def counting_fit(*args: object, **kwargs: object) -> training.RunRecord:
         fits.append("fit")
         return real_fit(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(training, "_fit", counting_fit)
+    monkeypatch.setattr(runner, "_fit", counting_fit)
     results: list[training.RunRecord] = []
     lock = filelock.FileLock(run_cache / f"{first.key}.lock")
     with lock:
@@ -356,54 +319,6 @@ def test_fitting_path_computes_what_plain_fit_computes(dataset: data.Dataset) ->
     }
     assert record.history == expected
     assert record.settings["steps_per_execution"] == training.STEPS_PER_EXECUTION > 1
-
-
-def test_thread_count_is_a_recorded_setting(
-    dataset: data.Dataset, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    model = baseline()
-    one, settings = training.run_key(model, dataset, epochs=1, batch_size=16, seed=0)
-    assert settings["threads"] == {"intra_op": 1, "inter_op": 2}
-    monkeypatch.setenv(config.ENV_THREADS, "2")
-    two, settings = training.run_key(model, dataset, epochs=1, batch_size=16, seed=0)
-    assert settings["threads"] == {"intra_op": 2, "inter_op": 2}
-    monkeypatch.setenv(config.ENV_INTER_OP_THREADS, "1")
-    three, settings = training.run_key(model, dataset, epochs=1, batch_size=16, seed=0)
-    assert settings["threads"] == {"intra_op": 2, "inter_op": 1}
-    assert len({one, two, three}) == 3
-
-
-def test_the_fitting_code_is_part_of_the_key(
-    dataset: data.Dataset, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    model = baseline()
-    before, _ = training.run_key(model, dataset, epochs=1, batch_size=16, seed=0)
-
-    def edited_fit(*args: object, **kwargs: object) -> training.RunRecord:
-        raise NotImplementedError  # stands for any edit of the fitting code
-
-    training._trainer_sha256.cache_clear()
-    monkeypatch.setattr(training, "fit_model", edited_fit)
-    try:
-        after, _ = training.run_key(model, dataset, epochs=1, batch_size=16, seed=0)
-    finally:
-        monkeypatch.undo()
-        training._trainer_sha256.cache_clear()
-    assert after != before
-
-
-def test_pin_threads_reports_the_count_in_effect() -> None:
-    import tensorflow as tf
-
-    # Once TensorFlow has run an op in this process the count can no longer
-    # change, and what is in effect is reported instead of what was asked.
-    tf.constant(1.0) + 1.0
-    current = (
-        tf.config.threading.get_intra_op_parallelism_threads(),
-        tf.config.threading.get_inter_op_parallelism_threads(),
-    )
-    wanted = (current[0] + 3, current[1] + 3)
-    assert training._pin_threads(wanted) == current
 
 
 SCRIPT = """
@@ -634,37 +549,7 @@ def test_progress_goes_to_the_terminal_not_the_log(
     assert "mnist_tutorial:" not in capfd.readouterr().err
 
 
-def test_describe_names_the_run() -> None:
-    model = models.build_model(learning_rate=0.1, momentum=0.9, conv_filters=(32, 64))
-    _, settings = training.run_key(model, make_dataset(), epochs=1, batch_size=16, seed=4)
-    assert training.describe(settings) == "conv (32, 64), SGD lr=0.1 momentum=0.9, seed 4"
-
-
 # --------------------------------------------------------------------------- issue 12 gaps
-
-
-def test_the_key_covers_the_initial_weights_alone(dataset: data.Dataset) -> None:
-    import keras
-
-    def key_and_settings(model: object) -> tuple[str, dict[str, object]]:
-        return training.run_key(model, dataset, epochs=1, batch_size=16, seed=0, threads=(1, 2))
-
-    keras.utils.set_random_seed(0)
-    model = baseline()
-    keras.utils.set_random_seed(1)  # same architecture and settings, other initial weights
-    other = baseline()
-    key, settings = key_and_settings(model)
-    other_key, other_settings = key_and_settings(other)
-    assert {
-        name: value for name, value in settings.items() if name != "initial_weights_sha256"
-    } == {name: value for name, value in other_settings.items() if name != "initial_weights_sha256"}
-    assert other_key != key
-
-    # One changed number in one weight array is enough.
-    weights = model.get_weights()  # type: ignore[attr-defined]
-    weights[-1][0] += 1.0
-    model.set_weights(weights)  # type: ignore[attr-defined]
-    assert key_and_settings(model)[0] not in {key, other_key}
 
 
 @pytest.mark.training
@@ -715,7 +600,7 @@ def test_a_hit_replays_the_stored_record(dataset: data.Dataset, run_cache: Path)
 
     shown: list[str] = []
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(training, "_fit", no_fit)
+        patch.setattr(runner, "_fit", no_fit)
         second = training.train(baseline, dataset, epochs=1, batch_size=16, emit=shown.append)
 
     assert second.replayed
@@ -725,394 +610,10 @@ def test_a_hit_replays_the_stored_record(dataset: data.Dataset, run_cache: Path)
     assert second.directory == run_cache / first.key
 
 
-@functools.cache
-def _one_model() -> object:
-    """A small compiled model: hashing its weights is quick, so many keys can be drawn."""
-    import keras
-
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential(
-        [keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10)]
-    )
-    model.compile(optimizer="sgd", loss="categorical_crossentropy")
-    return model
-
-
-_small_dataset = functools.cache(functools.partial(make_dataset, n_train=8, n_test=4))
-
-_SETTINGS = st.fixed_dictionaries(
-    {
-        "epochs": st.integers(1, 50),
-        "batch_size": st.integers(1, 512),
-        "seed": st.integers(0, 2**31),
-        "threads": st.tuples(st.integers(1, 8), st.integers(1, 8)),
-    }
-)
-
-
-@settings(max_examples=20)
-@given(_SETTINGS, _SETTINGS)
-def test_the_key_is_a_function_of_every_setting(
-    first: dict[str, object], second: dict[str, object]
-) -> None:
-    dataset = _small_dataset()
-    model = _one_model()
-    key = training.run_key(model, dataset, **first)[0]  # type: ignore[arg-type]
-    assert training.run_key(model, dataset, **first)[0] == key  # type: ignore[arg-type]
-    other = training.run_key(model, dataset, **second)[0]  # type: ignore[arg-type]
-    assert (other == key) == (first == second)
-
-
-def _handmade_record(**changes: object) -> training.RunRecord:
-    record = training.RunRecord(
-        key="k" * 64,
-        settings={"seed": 3},
-        history={name: [0.5, 0.25] for name in training.METRICS},
-        epoch_seconds=[1.0, 2.0],
-        total_seconds=3.0,
-        n_params=10,
-        log_lines=["Epoch 1/2", "Epoch 2/2"],
-        created="2026-11-29T00:00:00+00:00",
-    )
-    return dataclasses.replace(record, **changes)  # type: ignore[arg-type]
-
-
-def test_a_record_round_trips_through_json_without_its_place_or_origin(tmp_path: Path) -> None:
-    record = _handmade_record(replayed=True, directory=tmp_path)
-    text = record.to_json()
-    content = json.loads(text)
-    # Where the entry lives and whether it was replayed belong to this process.
-    assert set(content) == {
-        "key",
-        "settings",
-        "history",
-        "epoch_seconds",
-        "total_seconds",
-        "n_params",
-        "log_lines",
-        "created",
-        "final_weights_sha256",
-    }
-    again = training.RunRecord.from_json(text)
-    assert again == dataclasses.replace(record, replayed=False)
-    assert again.directory is None
-    # A cache entry's record.json adds its format and the model's sha256.
-    stored = {**content, "format": runcache.FORMAT_VERSION, "model_sha256": "0" * 64}
-    assert training.RunRecord.from_json(json.dumps(stored)) == again
-    # An entry stored before the final weights were hashed still reads.
-    del stored["final_weights_sha256"]
-    assert training.RunRecord.from_json(json.dumps(stored)).final_weights_sha256 == ""
-
-
-def test_the_summary_line_gives_the_time_and_the_final_accuracies() -> None:
-    trained = training._summary(_handmade_record())
-    assert trained == (
-        "(trained 2 epochs in 3.0 s, 1.5 s/epoch: accuracy 0.2500, val_accuracy 0.2500)"
-    )
-    replayed = training._summary(_handmade_record(replayed=True))
-    assert replayed == (
-        "(replayed from the run cache: trained 2026-11-29T00:00:00+00:00 in 3.0 s, 1.5 s/epoch)"
-    )
-
-
-def test_a_record_without_a_model_or_an_entry_says_so() -> None:
-    with pytest.raises(
-        RuntimeError, match=r"^this record has neither an in-memory model nor a cache entry$"
-    ):
-        _handmade_record().load_model()
-
-
-@pytest.mark.parametrize(
-    ("steps", "step_line"),
-    [(1500, "1500/1500 - 3s - 2ms/step"), (1, "1/1 - 3s - 3000ms/step")],
-)
-def test_the_epoch_logger_writes_keras_style_lines(
-    steps: int, step_line: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    clock = iter([10.0, 13.0])  # the epoch starts at 10 s and ends at 13 s
-    monkeypatch.setattr(training.time, "perf_counter", lambda: next(clock))
-    logger = training.EpochLogger(epochs=2, steps=steps)
-    logger.on_epoch_begin(0)
-    logs = {"val_accuracy": 0.9375, "loss": 0.5, "other": 7.0, "accuracy": 0.875, "val_loss": 0.25}
-    logger.on_epoch_end(0, logs)
-
-    metrics = "loss: 0.5000 - accuracy: 0.8750 - val_loss: 0.2500 - val_accuracy: 0.9375"
-    expected = ["Epoch 1/2", f"{step_line} - {metrics}"]
-    assert logger.lines == expected
-    assert logger.epoch_seconds == [3.0]
-    assert capsys.readouterr().out.splitlines() == expected  # printed by default
-
-
-def test_terminal_progress_estimates_the_time_left(
-    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setattr(sys, "__stderr__", sys.stderr)  # let capfd see the real stderr
-    monkeypatch.setenv(config.ENV_PROGRESS, "1")
-    # The fit starts at 100 s; epoch 1 runs 100-130 s, epoch 2 runs 131-161 s.
-    clock = iter([100.0, 100.0, 130.0, 131.0, 161.0])
-    monkeypatch.setattr(training.time, "perf_counter", lambda: next(clock))
-    progress = training.TerminalProgress("run A", epochs=6)
-    progress.on_train_begin()
-    progress.on_epoch_begin(0)
-    progress.on_epoch_end(0, {"val_accuracy": 0.96875})
-    progress.on_epoch_begin(1)
-    progress.on_epoch_end(1, {})
-
-    assert capfd.readouterr().err.splitlines() == [
-        "mnist_tutorial: training run A: 6 epochs",
-        # 30 s per epoch so far, 5 epochs to go.
-        "mnist_tutorial:   run A: epoch 1/6 in 30.0 s, val_accuracy 0.9688; about 2 min 30 s left",
-        # 61 s for 2 epochs, 4 to go: 122 s.
-        "mnist_tutorial:   run A: epoch 2/6 in 30.0 s; about 2 min 02 s left",
-    ]
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [
-        (0.4, "0 s"),
-        (59.4, "59 s"),
-        (60.0, "1 min 00 s"),
-        (61.0, "1 min 01 s"),
-        (3725.0, "62 min 05 s"),
-    ],
-)
-def test_durations_are_minutes_and_seconds(seconds: float, text: str) -> None:
-    assert training._duration(seconds) == text
-
-
-@pytest.mark.training
-@pytest.mark.usefixtures("no_cache")
-def test_the_worker_path_follows_joblibs_backend_and_leaves_models_on_disk(
-    dataset: data.Dataset, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
-) -> None:
-    # joblib's sequential backend runs the workers' task in this process.
-    monkeypatch.setattr(sys, "__stderr__", sys.stderr)  # let capfd see the real stderr
-    monkeypatch.setenv(config.ENV_PROGRESS, "1")
-    runs = [training.RunConfig(baseline, epochs=1, batch_size=16, seed=seed) for seed in (0, 1)]
-    with joblib.parallel_config(backend="sequential"):
-        records = training.train_many(runs, dataset, n_jobs=2, emit=quiet)
-
-    assert [record.settings["seed"] for record in records] == [0, 1]
-    for record in records:
-        # The cache is off: the model went to the scratch folder, not back in memory.
-        assert record._model is None
-        assert record.directory == training._scratch_dir() / record.key
-        assert (record.directory / "model.keras").is_file()
-        assert record.load_model().count_params() == 542_230
-    progress = capfd.readouterr().err
-    assert progress.count("mnist_tutorial: training ") == 2  # one announcement per run
-
-
-@pytest.mark.training
-def test_a_worker_replays_a_run_that_another_process_finished_meanwhile(
-    dataset: data.Dataset,
-    run_cache: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capfd: pytest.CaptureFixture[str],
-) -> None:
-    run = training.RunConfig(baseline, epochs=1, batch_size=16, seed=0)
-    with joblib.parallel_config(backend="sequential"):
-        [first] = training.train_many([run], dataset, n_jobs=2, emit=quiet)
-    assert first.directory == run_cache / first.key
-    # The caller looked before the other process wrote the entry: the worker finds it.
-    monkeypatch.setattr(training, "_lookup", lambda *arguments: None)
-    monkeypatch.setattr(sys, "__stderr__", sys.stderr)
-    monkeypatch.setenv(config.ENV_PROGRESS, "1")
-    capfd.readouterr()
-    with joblib.parallel_config(backend="sequential"):
-        [again] = training.train_many([run], dataset, n_jobs=2, emit=quiet)
-
-    assert again.replayed
-    assert again.history == first.history
-    assert again.directory == run_cache / first.key
-    label = training.describe(first.settings)
-    assert f"mnist_tutorial: run 1/1 replayed {label} from the run cache" in capfd.readouterr().err
-
-
-def test_pin_threads_sets_both_counts_in_a_fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    # A stand-in for TensorFlow before it has run anything: the counts can still be set.
-    threading_api = training.tf.config.threading
-    counts = {"intra": 0, "inter": 0}
-    monkeypatch.setattr(threading_api, "get_intra_op_parallelism_threads", lambda: counts["intra"])
-    monkeypatch.setattr(threading_api, "get_inter_op_parallelism_threads", lambda: counts["inter"])
-    monkeypatch.setattr(
-        threading_api, "set_intra_op_parallelism_threads", lambda n: counts.update(intra=n)
-    )
-    monkeypatch.setattr(
-        threading_api, "set_inter_op_parallelism_threads", lambda n: counts.update(inter=n)
-    )
-    assert training._pin_threads((1, 2)) == (1, 2)
-    assert counts == {"intra": 1, "inter": 2}
-    assert training._pin_threads((1, 2)) == (1, 2)  # already in effect
-
-
-def test_progress_lines_can_be_turned_off(
-    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setattr(sys, "__stderr__", sys.stderr)  # let capfd see the real stderr
-    monkeypatch.setenv(config.ENV_PROGRESS, "0")
-    training.progress_line("hidden")
-    monkeypatch.setenv(config.ENV_PROGRESS, "1")
-    training.progress_line("shown")
-    assert capfd.readouterr().err == "mnist_tutorial: shown\n"
-
-
-# -- Arguments and settings, down to the wording -------------------------------
-
-
-@pytest.mark.parametrize(
-    ("arguments", "error", "message"),
-    [
-        ({"epochs": 0}, ValueError, "epochs must be an int >= 1, got 0"),
-        ({"epochs": 2.0}, TypeError, "epochs must be an int >= 1, got float"),
-        ({"batch_size": 0}, ValueError, "batch_size must be an int >= 1, got 0"),
-        ({"batch_size": True}, TypeError, "batch_size must be an int >= 1, got bool"),
-        ({"seed": -1}, ValueError, "seed must be an int >= 0, got -1"),
-        ({"seed": "0"}, TypeError, "seed must be an int >= 0, got str"),
-    ],
-)
-def test_run_config_names_the_bad_setting_and_what_it_accepts(
-    arguments: dict[str, object], error: type[Exception], message: str
-) -> None:
-    with pytest.raises(error, match=f"^{re.escape(message)}$"):
-        training.RunConfig(baseline, **arguments)  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize(
-    ("arguments", "error", "message"),
-    [
-        (
-            {"runs": ["a run"]},
-            TypeError,
-            "runs must be a sequence of mnist_tutorial.training.RunConfig",
-        ),
-        (
-            {"dataset": (1, 2)},
-            TypeError,
-            "dataset must be a mnist_tutorial.data.Dataset, got tuple",
-        ),
-        ({"n_jobs": 0}, ValueError, "n_jobs must be an int >= 1, got 0"),
-        ({"n_jobs": "2"}, TypeError, "n_jobs must be an int >= 1, got str"),
-    ],
-)
-def test_train_many_names_the_bad_argument_and_what_it_accepts(
-    dataset: data.Dataset, arguments: dict[str, object], error: type[Exception], message: str
-) -> None:
-    call: dict[str, object] = {"runs": [], "dataset": dataset, **arguments}
-    with pytest.raises(error, match=f"^{re.escape(message)}$"):
-        training.train_many(**call)  # type: ignore[arg-type]
-
-
-@pytest.mark.usefixtures("no_cache")
-def test_a_build_that_returns_no_model_is_named(dataset: data.Dataset) -> None:
-    run = training.RunConfig(lambda: "not a model")  # type: ignore[arg-type,return-value]
-    with pytest.raises(TypeError, match=r"^build must return a keras\.Model, got str$"):
-        training.train_many([run], dataset, n_jobs=1)
-
-
-def test_an_uncompiled_model_is_refused_with_the_fix(dataset: data.Dataset) -> None:
-    import keras
-
-    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten()])
-    message = "model must be compiled before training (model.compile(...))"
-    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
-        training.run_key(model, dataset, epochs=1, batch_size=16, seed=0)
-
-
-def test_the_settings_name_every_input_of_the_key() -> None:
-    # The settings are stored with each run, and describe() reads them by name.
-    dataset = make_dataset(n_train=48, n_test=24)
-    _, settings = training.run_key(baseline(), dataset, epochs=3, batch_size=16, seed=2)
-    assert set(settings) == {
-        "architecture",
-        "initial_weights_sha256",
-        "compile",
-        "epochs",
-        "batch_size",
-        "seed",
-        "train_examples",
-        "validation_examples",
-        "data_fingerprint",
-        "threads",
-        "steps_per_execution",
-        "trainer_sha256",
-        "fit_sha256",
-        "versions",
-        "format",
-    }
-    assert (settings["epochs"], settings["batch_size"], settings["seed"]) == (3, 16, 2)
-    assert (settings["train_examples"], settings["validation_examples"]) == (48, 24)
-    assert settings["data_fingerprint"] == dataset.fingerprint
-    assert settings["trainer_sha256"] == training._trainer_sha256()
-    assert settings["format"] == runcache.FORMAT_VERSION
-
-
-def test_settings_keep_values_json_cannot_hold_as_text() -> None:
-    # Keras configurations may hold objects such as dtypes; they are keyed by their text.
-    value = {
-        "name": "dense_3",
-        "dtype": np.dtype("float32"),
-        "layers": [{"name": "x", "p": Path("w")}],
-    }
-    assert training._plain(value) == {"dtype": "float32", "layers": [{"p": "w"}]}
-
-
-def test_a_run_is_keyed_with_the_thread_counts_it_is_given(dataset: data.Dataset) -> None:
-    import keras
-
-    run = training.RunConfig(baseline, epochs=1, batch_size=16)
-    _, key, settings = training._build(run, dataset, 1, (3, 5))
-    assert settings["threads"] == {"intra_op": 3, "inter_op": 5}
-    keras.backend.clear_session()
-    keras.utils.set_random_seed(0)  # the same initial weights as _build's
-    assert (
-        key
-        == training.run_key(baseline(), dataset, epochs=1, batch_size=16, seed=0, threads=(3, 5))[0]
-    )
-
-
-@pytest.mark.usefixtures("no_cache")
-def test_a_run_is_keyed_with_the_thread_counts_in_effect(
-    dataset: data.Dataset, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A stand-in for a process where TensorFlow already runs with 3 and 5 threads.
-    threading_api = training.tf.config.threading
-
-    def refuse(count: int) -> None:
-        raise RuntimeError("TensorFlow is already initialized")
-
-    monkeypatch.setattr(threading_api, "get_intra_op_parallelism_threads", lambda: 3)
-    monkeypatch.setattr(threading_api, "get_inter_op_parallelism_threads", lambda: 5)
-    monkeypatch.setattr(threading_api, "set_intra_op_parallelism_threads", refuse)
-    monkeypatch.setattr(threading_api, "set_inter_op_parallelism_threads", refuse)
-    fitted: list[dict[str, object]] = []
-
-    def fake_fit(
-        model: object,
-        chosen: object,
-        key: str,
-        settings: dict[str, object],
-        *rest: object,
-        **options: object,
-    ) -> training.RunRecord:
-        fitted.append(settings)
-        return _handmade_record(key=key, settings=settings)
-
-    monkeypatch.setattr(training, "_fit", fake_fit)
-    run = training.RunConfig(baseline, epochs=1, batch_size=16)
-    record = training._train_task(
-        run, dataset, epochs=1, root=None, threads=(1, 2), scratch=None, progress=False
-    )
-    assert fitted[0]["threads"] == {"intra_op": 3, "inter_op": 5}
-    assert record.settings is fitted[0]
-
-
-# -- What train and train_many hand on ----------------------------------------
-
-
 def test_train_trains_the_homeworks_fit_by_default(
-    dataset: data.Dataset, monkeypatch: pytest.MonkeyPatch
+    handmade_record: Callable[..., training.RunRecord],
+    dataset: data.Dataset,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls: list[tuple[list[training.RunConfig], dict[str, object]]] = []
 
@@ -1120,19 +621,22 @@ def test_train_trains_the_homeworks_fit_by_default(
         runs: list[training.RunConfig], chosen: object, **options: object
     ) -> list[training.RunRecord]:
         calls.append((runs, options))
-        return [_handmade_record()]
+        return [handmade_record()]
 
     monkeypatch.setattr(training, "train_many", fake_train_many)
     record = training.train(baseline, dataset)
     [(runs, options)] = calls
     assert runs == [training.RunConfig(baseline, epochs=10, batch_size=32, seed=0)]
     assert options == {"log": True, "emit": None}
-    assert record == _handmade_record()
+    assert record == handmade_record()
 
 
 @pytest.mark.parametrize("draft", [False, True])
 def test_train_many_caps_epochs_only_in_draft_mode(
-    dataset: data.Dataset, monkeypatch: pytest.MonkeyPatch, draft: bool
+    handmade_record: Callable[..., training.RunRecord],
+    dataset: data.Dataset,
+    monkeypatch: pytest.MonkeyPatch,
+    draft: bool,
 ) -> None:
     monkeypatch.setenv(config.ENV_DRAFT, "1" if draft else "0")
     given: list[int] = []
@@ -1141,9 +645,9 @@ def test_train_many_caps_epochs_only_in_draft_mode(
         run: training.RunConfig, chosen: object, *, epochs: int, **options: object
     ) -> training.RunRecord:
         given.append(epochs)
-        return _handmade_record(log_lines=[])
+        return handmade_record(log_lines=[])
 
-    monkeypatch.setattr(training, "_train_task", fake_task)
+    monkeypatch.setattr(runner, "train_run", fake_task)
     runs = [training.RunConfig(baseline, epochs=count) for count in (1, config.DRAFT_EPOCHS + 3)]
     training.train_many(runs, dataset, emit=quiet, n_jobs=1)
     assert given == ([1, config.DRAFT_EPOCHS] if draft else [1, config.DRAFT_EPOCHS + 3])
@@ -1151,6 +655,7 @@ def test_train_many_caps_epochs_only_in_draft_mode(
 
 @pytest.mark.parametrize(("n_jobs", "workers", "expected"), [(3, "1", 3), (None, "2", 2)])
 def test_train_many_gives_the_workers_their_number(
+    handmade_record: Callable[..., training.RunRecord],
     dataset: data.Dataset,
     monkeypatch: pytest.MonkeyPatch,
     n_jobs: int | None,
@@ -1164,7 +669,7 @@ def test_train_many_gives_the_workers_their_number(
         runs: list[object], chosen: object, epochs: list[int], jobs: int, options: object
     ) -> list[training.RunRecord]:
         given.append(jobs)
-        return [_handmade_record(log_lines=[]) for _ in runs]
+        return [handmade_record(log_lines=[]) for _ in runs]
 
     monkeypatch.setattr(training, "_train_in_workers", fake_workers)
     training.train_many([training.RunConfig(baseline)], dataset, emit=quiet, n_jobs=n_jobs)
@@ -1176,127 +681,7 @@ def test_train_many_gives_the_workers_their_number(
 # themselves are kept in tools/semantic_mutants.py (`nox -s mutants -- --semantic`).
 
 
-def _key_when_compiled_with(loss: str, metrics: list[str]) -> str:
-    """The key of one small model with fixed initial weights, compiled as given."""
-    import keras
-
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential(
-        [keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10)]
-    )
-    model.compile(optimizer="sgd", loss=loss, metrics=metrics)
-    return training.run_key(model, _small_dataset(), epochs=1, batch_size=4, seed=0)[0]
-
-
-@pytest.mark.parametrize(
-    ("loss", "metrics"),
-    [
-        ("mean_squared_error", ["accuracy"]),
-        ("categorical_crossentropy", []),
-        ("categorical_crossentropy", ["categorical_accuracy"]),
-        ("categorical_crossentropy", ["accuracy", "mean_squared_error"]),
-    ],
-    ids=["other-loss", "no-metrics", "other-metric", "one-more-metric"],
-)
-def test_the_key_covers_the_loss_and_the_metrics(loss: str, metrics: list[str]) -> None:
-    # Same architecture, same initial weights, same optimizer: only the compile differs.
-    reference = _key_when_compiled_with("categorical_crossentropy", ["accuracy"])
-    assert _key_when_compiled_with("categorical_crossentropy", ["accuracy"]) == reference
-    assert _key_when_compiled_with(loss, metrics) != reference
-
-
-@pytest.fixture
-def fresh_trainer_sha256() -> Iterator[None]:
-    """Compute the fitting code's digest anew in the test, and again after it."""
-    training._trainer_sha256.cache_clear()
-    yield
-    training._trainer_sha256.cache_clear()
-
-
-@pytest.mark.usefixtures("fresh_trainer_sha256")
-@pytest.mark.parametrize("piece", ["fit_model", "_ready_for_fit", "_pin_threads"])
-def test_an_edit_to_any_piece_of_the_fitting_path_changes_its_digest(
-    piece: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The model's preparation and the thread counts (the pinning) decide the
-    # numbers as much as fit_model does: a change to either must retrain every run.
-    unedited = training._trainer_sha256()
-    target = getattr(training, piece)
-    real_getsource = inspect.getsource
-
-    def getsource_after_an_edit(item: object) -> str:
-        source = real_getsource(item)  # type: ignore[arg-type]
-        return f"{source}# edited\n" if item is target else source
-
-    training._trainer_sha256.cache_clear()
-    monkeypatch.setattr(inspect, "getsource", getsource_after_an_edit)
-    assert training._trainer_sha256() != unedited
-
-
-class _FitRecorder:
-    """Stands in for a compiled model: records what fit_model hands to Keras's ``fit``."""
-
-    def __init__(self) -> None:
-        self.steps_per_execution = 1  # Keras's default
-        self.calls: list[tuple[int, tuple[object, ...], dict[str, object]]] = []
-
-    def fit(self, *data: object, **options: object) -> str:
-        self.calls.append((self.steps_per_execution, data, options))
-        return "history"
-
-
-def test_fit_model_is_the_plain_public_fit_call(dataset: data.Dataset) -> None:
-    model = _FitRecorder()
-    logger = training.EpochLogger(3, 4, quiet)
-    result = training.fit_model(model, dataset, epochs=3, batch_size=16, callbacks=(logger,))
-    assert result == "history"
-    [(steps, arrays, options)] = model.calls
-    assert steps == 1  # fit_model itself leaves the model as it is
-    assert arrays == (dataset.x_train, dataset.y_train)
-    assert options == {
-        "batch_size": 16,
-        "epochs": 3,
-        "validation_data": (dataset.x_test, dataset.y_test),
-        "verbose": 0,
-        "callbacks": [logger],
-    }
-
-
-def test_the_trainer_runs_many_steps_per_call() -> None:
-    # It only changes speed, so no result shows when it is lost: checked directly.
-    model = _FitRecorder()
-    training._ready_for_fit(model)
-    assert model.steps_per_execution == training.STEPS_PER_EXECUTION > 1
-
-
 # --------------------------------------------------------------------------- seeding and scale-out on Dask
-
-
-def test_a_build_gets_its_weights_however_other_threads_draw_from_random(
-    dataset: data.Dataset,
-) -> None:
-    # A Dask worker's event loop draws from Python's global random (dask.sizeof)
-    # while a task builds its model; Keras seeds its initializers from it too.
-    run = training.RunConfig(baseline, epochs=1, batch_size=16, seed=1)
-    _, undisturbed, _ = training._build(run, dataset, 1, (1, 2))
-    after_undisturbed = random.getstate()
-    stop = threading.Event()
-
-    def draw() -> None:
-        while not stop.is_set():
-            random.random()  # noqa: S311
-
-    thread = threading.Thread(target=draw)
-    thread.start()
-    try:
-        keys = [training._build(run, dataset, 1, (1, 2))[1] for _ in range(3)]
-    finally:
-        stop.set()
-        thread.join()
-    assert keys == [undisturbed] * 3
-    # Afterwards Python's generator goes on as it would after an undisturbed build.
-    training._build(run, dataset, 1, (1, 2))
-    assert random.getstate() == after_undisturbed
 
 
 def _weights_digest(record: training.RunRecord) -> str:
@@ -1309,7 +694,7 @@ def _weights_digest(record: training.RunRecord) -> str:
 @pytest.mark.training
 @pytest.mark.timeout(300)
 def test_a_dask_cluster_trains_the_records_of_the_local_backend(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_dataset: Callable[..., data.Dataset], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The README's claim, on a real dask.distributed cluster (two worker
     # processes on this machine): joblib's Dask backend trains the runs, with
@@ -1363,12 +748,81 @@ def test_a_dask_cluster_trains_the_records_of_the_local_backend(
     )
 
 
+@pytest.mark.training
+@pytest.mark.usefixtures("no_cache")
+def test_the_worker_path_follows_joblibs_backend_and_leaves_models_on_disk(
+    dataset: data.Dataset, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # joblib's sequential backend runs the workers' task in this process.
+    monkeypatch.setattr(sys, "__stderr__", sys.stderr)  # let capfd see the real stderr
+    monkeypatch.setenv(config.ENV_PROGRESS, "1")
+    runs = [training.RunConfig(baseline, epochs=1, batch_size=16, seed=seed) for seed in (0, 1)]
+    with joblib.parallel_config(backend="sequential"):
+        records = training.train_many(runs, dataset, n_jobs=2, emit=quiet)
+
+    assert [record.settings["seed"] for record in records] == [0, 1]
+    for record in records:
+        # The cache is off: the model went to the scratch folder, not back in memory.
+        assert record._model is None
+        assert record.directory == training._scratch_dir() / record.key
+        assert (record.directory / "model.keras").is_file()
+        assert record.load_model().count_params() == 542_230
+    progress = capfd.readouterr().err
+    assert progress.count("mnist_tutorial: training ") == 2  # one announcement per run
+
+
+@pytest.mark.training
+def test_a_worker_replays_a_run_that_another_process_finished_meanwhile(
+    dataset: data.Dataset,
+    run_cache: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    run = training.RunConfig(baseline, epochs=1, batch_size=16, seed=0)
+    with joblib.parallel_config(backend="sequential"):
+        [first] = training.train_many([run], dataset, n_jobs=2, emit=quiet)
+    assert first.directory == run_cache / first.key
+    # The caller looked before the other process wrote the entry: the worker finds it.
+    monkeypatch.setattr(runner, "lookup_run", lambda *arguments: None)
+    monkeypatch.setattr(sys, "__stderr__", sys.stderr)
+    monkeypatch.setenv(config.ENV_PROGRESS, "1")
+    capfd.readouterr()
+    with joblib.parallel_config(backend="sequential"):
+        [again] = training.train_many([run], dataset, n_jobs=2, emit=quiet)
+
+    assert again.replayed
+    assert again.history == first.history
+    assert again.directory == run_cache / first.key
+    label = training.describe(first.settings)
+    assert f"mnist_tutorial: run 1/1 replayed {label} from the run cache" in capfd.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "message"),
+    [
+        (
+            {"runs": ["a run"]},
+            TypeError,
+            "runs must be a sequence of mnist_tutorial.training.RunConfig",
+        ),
+        (
+            {"dataset": (1, 2)},
+            TypeError,
+            "dataset must be a mnist_tutorial.data.Dataset, got tuple",
+        ),
+        ({"n_jobs": 0}, ValueError, "n_jobs must be an int >= 1, got 0"),
+        ({"n_jobs": "2"}, TypeError, "n_jobs must be an int >= 1, got str"),
+    ],
+)
+def test_train_many_names_the_bad_argument_and_what_it_accepts(
+    dataset: data.Dataset, arguments: dict[str, object], error: type[Exception], message: str
+) -> None:
+    call: dict[str, object] = {"runs": [], "dataset": dataset, **arguments}
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        training.train_many(**call)  # type: ignore[arg-type]
+
+
 # --------------------------------------------------------------------------- a page's own fit
-
-
-def page_fit(model, x_train, y_train, x_test, y_test, callbacks):
-    # Stands for a page's function; the tests that train define their own.
-    return model.fit(x_train, y_train, validation_data=(x_test, y_test), callbacks=callbacks)
 
 
 @pytest.mark.training
@@ -1402,120 +856,12 @@ def test_a_page_fit_defined_in_a_function_trains_in_workers_like_the_package_fit
     assert all(LINE.match(line) for line in page.log_lines)
 
 
-@pytest.mark.training
-@pytest.mark.usefixtures("no_cache")
-def test_the_trainer_prepares_the_model_for_any_fit(dataset: data.Dataset) -> None:
-    seen: list[int] = []
-
-    def fit(model, x_train, y_train, x_test, y_test, callbacks):
-        seen.append(model.steps_per_execution)
-        return model.fit(
-            x_train,
-            y_train,
-            batch_size=16,
-            epochs=1,
-            validation_data=(x_test, y_test),
-            callbacks=callbacks,
-            verbose=0,
-        )
-
-    training.train(baseline, dataset, epochs=1, batch_size=16, fit=fit, emit=quiet)
-    assert seen == [training.STEPS_PER_EXECUTION]
-
-
-def test_a_constant_of_the_fit_enters_the_key(dataset: data.Dataset) -> None:
-    def sixteen(model, x_train, y_train, x_test, y_test, callbacks):
-        return model.fit(x_train, y_train, batch_size=16, epochs=2, callbacks=callbacks)
-
-    def eight(model, x_train, y_train, x_test, y_test, callbacks):
-        return model.fit(x_train, y_train, batch_size=8, epochs=2, callbacks=callbacks)
-
-    def renamed(model, x_train, y_train, x_test, y_test, callbacks):
-        # A comment and a name are not code.
-        return model.fit(x_train, y_train, batch_size=16, epochs=2, callbacks=callbacks)
-
-    model = baseline()
-    keys = {
-        fit: training.run_key(model, dataset, epochs=2, batch_size=16, seed=0, fit=fit)[0]
-        for fit in (sixteen, eight, renamed, None)
-    }
-    assert keys[sixteen] == keys[renamed]
-    assert len({keys[sixteen], keys[eight], keys[None]}) == 3
-
-
-def test_nested_code_of_the_fit_enters_its_digest() -> None:
-    def outer_a(model, x_train, y_train, x_test, y_test, callbacks):
-        def inner() -> int:
-            return 1
-
-        return inner()
-
-    def outer_b(model, x_train, y_train, x_test, y_test, callbacks):
-        def inner() -> int:
-            return 2
-
-        return inner()
-
-    assert training.fit_sha256(outer_a) != training.fit_sha256(outer_b)
-    assert training.fit_sha256(page_fit) == training.fit_sha256(page_fit)
-
-
-@pytest.mark.parametrize("fit", ["model.fit", 3, functools.partial(page_fit)])
-def test_a_fit_that_is_not_a_function_is_refused(fit: object) -> None:
-    with pytest.raises(TypeError, match=r"^fit must be a function"):
-        training.RunConfig(baseline, fit=fit)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match=r"^fit must be a function"):
-        training.fit_sha256(fit)  # type: ignore[arg-type]
-
-
-def _fit_with(**overrides: object):  # type: ignore[no-untyped-def]
-    def fit(model, x_train, y_train, x_test, y_test, callbacks):
-        options = {"batch_size": 16, "epochs": 2, "verbose": 0, "callbacks": callbacks}
-        options.update(overrides)
-        return model.fit(x_train, y_train, validation_data=(x_test, y_test), **options)
-
-    return fit
-
-
-@pytest.mark.training
-@pytest.mark.usefixtures("no_cache")
-@pytest.mark.parametrize(
-    ("overrides", "message"),
-    [
-        ({"epochs": 1}, r"^fit trained 1 epochs, but the run declares epochs=2"),
-        ({"batch_size": 32}, r"^fit ran 2 steps per epoch, but batch_size=16 gives 4"),
-        ({"callbacks": []}, r"^fit must pass its callbacks argument to model.fit"),
-    ],
-)
-def test_a_fit_that_trains_otherwise_than_declared_is_refused(
-    dataset: data.Dataset, overrides: dict[str, object], message: str
-) -> None:
-    fit = _fit_with(**overrides)
-    with pytest.raises(ValueError, match=message):
-        training.train_many(
-            [training.RunConfig(baseline, epochs=2, batch_size=16, fit=fit)],
-            dataset,
-            n_jobs=1,
-            emit=quiet,
-        )
-
-
-@pytest.mark.training
-@pytest.mark.usefixtures("no_cache")
-def test_a_fit_without_validation_is_refused(dataset: data.Dataset) -> None:
-    def fit(model, x_train, y_train, x_test, y_test, callbacks):
-        return model.fit(x_train, y_train, batch_size=16, epochs=1, callbacks=callbacks, verbose=0)
-
-    with pytest.raises(ValueError, match="history lacks val_loss, val_accuracy"):
-        training.train(baseline, dataset, epochs=1, batch_size=16, fit=fit, emit=quiet)
-
-
 def test_draft_mode_caps_the_epochs_of_the_package_fit_only(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     runs = [
         training.RunConfig(baseline, epochs=10),
-        training.RunConfig(baseline, epochs=10, fit=page_fit),
+        training.RunConfig(baseline, epochs=10, fit=lambda *arguments: None),
         training.RunConfig(baseline, epochs=1),
     ]
     monkeypatch.delenv("MNIST_TUTORIAL_DRAFT", raising=False)
@@ -1527,25 +873,17 @@ def test_draft_mode_caps_the_epochs_of_the_package_fit_only(
 # --------------------------------------------------------------------------- one printing layer
 
 
-def test_write_lines_prints_to_standard_output_or_hands_the_lines_on(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    training.write_lines(["Epoch 1/2", "done"])
-    assert capsys.readouterr().out == "Epoch 1/2\ndone\n"
-    handed: list[str] = []
-    training.write_lines(iter(["a", "b"]), handed.append)
-    assert handed == ["a", "b"]
-    assert capsys.readouterr().out == ""
-
-
 @pytest.mark.usefixtures("no_cache")
 def test_train_records_prints_nothing_and_train_many_prints_the_logs(
-    dataset: data.Dataset, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    handmade_record: Callable[..., training.RunRecord],
+    dataset: data.Dataset,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     def handmade_task(run: training.RunConfig, *args: object, **kwargs: object) -> object:
-        return _handmade_record(settings={"seed": run.seed})
+        return handmade_record(settings={"seed": run.seed})
 
-    monkeypatch.setattr(training, "_train_task", handmade_task)
+    monkeypatch.setattr(runner, "train_run", handmade_task)
     runs = [training.RunConfig(baseline, seed=seed) for seed in (1, 2)]
     records = training.train_records(runs, dataset, n_jobs=1)
     assert [record.settings["seed"] for record in records] == [1, 2]

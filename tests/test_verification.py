@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from mnist_tutorial import config, data, models, published, training, verification
+from mnist_tutorial import config, data, models, published, runner, training, verification
+from mnist_tutorial.records import weights_sha256
 
 
 def make_dataset(n_train: int = 64, n_test: int = 32) -> data.Dataset:
@@ -80,11 +81,11 @@ def test_choose_rejects_what_it_cannot_find(
 def test_a_model_rebuilt_from_its_settings_has_the_same_key(build: Any) -> None:
     dataset = make_dataset()
     original = training.RunConfig(build, epochs=1, batch_size=16, seed=3)
-    _, key, settings = training._build(original, dataset, 1, (1, 2))
+    _, key, settings = runner._build(original, dataset, 1, (1, 2))
     again = training.RunConfig(
         functools.partial(verification.rebuild, settings), epochs=1, batch_size=16, seed=3
     )
-    assert training._build(again, dataset, 1, (1, 2))[1] == key
+    assert runner._build(again, dataset, 1, (1, 2))[1] == key
 
 
 def test_a_site_without_records_says_how_to_make_them(tmp_path: Path) -> None:
@@ -143,7 +144,7 @@ def test_verify_retrains_published_runs_and_fails_on_one_unit_in_the_last_place(
     monkeypatch.delenv(config.ENV_PUBLISH_RUNS)
     records = published.read_page(page)
     # The hash is of the trained weights, not the initial ones.
-    final = training._weights_sha256(trained[0].load_model())
+    final = weights_sha256(trained[0].load_model())
     assert final == trained[0].final_weights_sha256 != trained[0].settings["initial_weights_sha256"]
     assert [each["final_weights_sha256"] for each in records] == [
         run.final_weights_sha256 for run in trained

@@ -58,35 +58,38 @@ class Mutant:
 
 
 TRAINING = "tests/test_training.py"
+RECORDS = "tests/test_records.py"
+FITTING = "tests/test_fitting.py"
+RUNNER = "tests/test_runner.py"
 
 MUTANTS = (
     Mutant(
         "run key without the loss and the metrics",
-        "mnist_tutorial/training.py",
+        "mnist_tutorial/records.py",
         '"compile": _plain(compile_config),',
         '"compile": _plain({"optimizer": compile_config["optimizer"]}),',
-        (f"{TRAINING}::test_the_key_covers_the_loss_and_the_metrics",),
+        (f"{RECORDS}::test_the_key_covers_the_loss_and_the_metrics",),
     ),
     Mutant(
         "fitting code hashed without the model's preparation and the thread pinning",
-        "mnist_tutorial/training.py",
-        "for item in (fit_model, _ready_for_fit, _pin_threads):",
+        "mnist_tutorial/fitting.py",
+        "for item in (fit_model, ready_for_fit, pin_threads):",
         "for item in (fit_model,):",
-        (f"{TRAINING}::test_an_edit_to_any_piece_of_the_fitting_path_changes_its_digest",),
+        (f"{FITTING}::test_an_edit_to_any_piece_of_the_fitting_path_changes_its_digest",),
     ),
     Mutant(
         "steps_per_execution dropped from the model's preparation",
-        "mnist_tutorial/training.py",
+        "mnist_tutorial/fitting.py",
         "    model.steps_per_execution = STEPS_PER_EXECUTION\n",
         "",
-        (f"{TRAINING}::test_the_trainer_runs_many_steps_per_call",),
+        (f"{FITTING}::test_the_trainer_runs_many_steps_per_call",),
     ),
     Mutant(
         "the model not prepared before the fit",
-        "mnist_tutorial/training.py",
-        "    _ready_for_fit(model)\n",
+        "mnist_tutorial/runner.py",
+        "    ready_for_fit(model)\n",
         "",
-        (f"{TRAINING}::test_the_trainer_prepares_the_model_for_any_fit",),
+        (f"{RUNNER}::test_the_trainer_prepares_the_model_for_any_fit",),
     ),
     Mutant(
         "draft mode caps a page's own fit",
@@ -97,10 +100,10 @@ MUTANTS = (
     ),
     Mutant(
         "initializer seeds drawn from Python's shared random, which other threads use",
-        "mnist_tutorial/training.py",
+        "mnist_tutorial/runner.py",
         "        random.randint = private.randint\n",
         "",
-        (f"{TRAINING}::test_a_build_gets_its_weights_however_other_threads_draw_from_random",),
+        (f"{RUNNER}::test_a_build_gets_its_weights_however_other_threads_draw_from_random",),
     ),
     Mutant(
         "range test suggestion from the raw losses",
@@ -148,9 +151,9 @@ MUTANTS = (
     ),
     Mutant(
         "seeds left out of the page stamp",
-        "docs/conf.py",
-        '    "seeds": repr(mnist_config.seeds()),\n',
-        "",
+        "mnist_tutorial/config.py",
+        '    return {"seeds": repr(seeds()), "threads": repr(training_threads())}',
+        '    return {"threads": repr(training_threads())}',
         (
             "tests/test_docs_conf.py::test_a_setting_that_changes_the_results_changes_the_page_stamp",
         ),

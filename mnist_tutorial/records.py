@@ -1,0 +1,319 @@
+"""The record of a training run, its key, and its entry in the run cache.
+
+A run's :class:`~mnist_tutorial.training.RunRecord` is stored in the run cache
+(:mod:`mnist_tutorial.runcache`) with the trained model, under the key
+of :func:`run_key`, which covers everything that determines the result.
+
+What makes a run
+----------------
+:data:`RUN_IDENTITY` is the one list of everything that enters a run's
+identity: the settings of :func:`run_key`, whose sha256 is the key. Three
+other identities are built from it: a learning-rate range test's key is
+a run key plus the test's own parameters
+(:func:`mnist_tutorial.lr_range.lr_range_test`); a page's stamp, which
+decides whether the site re-runs the page, holds the environment's share
+of the identity, :func:`mnist_tutorial.config.identity_settings` (in
+``docs/conf.py``, ``course_stamp_settings``), since the page's code and
+the package's sources are stamped separately; and a published record
+compares a reader's run with the site's by the identity minus the seed
+and the machine (:func:`mnist_tutorial.published.configuration_id`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import keras
+import numpy as np
+
+from mnist_tutorial import config, runcache
+from mnist_tutorial.data import Dataset, file_sha256
+from mnist_tutorial.fitting import STEPS_PER_EXECUTION, FitFunction, fit_sha256, trainer_sha256
+
+__all__ = [
+    "METRICS",
+    "MODEL_FILE",
+    "RUN_IDENTITY",
+    "RunRecord",
+    "describe",
+    "event_details",
+    "read_entry",
+    "run_key",
+    "weights_sha256",
+    "write_entry",
+]
+
+#: The per-epoch quantities a record holds, in log order.
+METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
+_RECORD_FILE = "record.json"
+#: The trained model's file in a cache entry.
+MODEL_FILE = "model.keras"
+
+#: Everything that enters a run's identity. Each setting of :func:`run_key`
+#: maps to what it stands for; the run's key is the sha256 of their values.
+RUN_IDENTITY: Mapping[str, str] = MappingProxyType(
+    {
+        "architecture": "the model's configuration, without the auto-numbered layer names",
+        "initial_weights_sha256": "the initial weights (the seed and the initializers)",
+        "compile": "the optimizer and its settings, the loss and the metrics",
+        "epochs": "the epochs trained",
+        "batch_size": "the mini-batch size",
+        "seed": "the seed of Python, NumPy and the backend (config.seeds() for pages)",
+        "train_examples": "the number of training examples",
+        "validation_examples": "the number of validation (test) examples",
+        "data_fingerprint": "the sha256 of the data arrays",
+        "threads": "TensorFlow's intra-op and inter-op threads (config.training_threads())",
+        "steps_per_execution": "training steps per call into TensorFlow",
+        "trainer_sha256": "the source of the package's fitting path (fitting.trainer_sha256)",
+        "fit_sha256": "the code of a page's own fit function, or None (fitting.fit_sha256)",
+        "versions": "the TensorFlow, Keras and NumPy versions",
+        "format": "the version of the run cache's entry layout",
+    }
+)
+
+
+@dataclass
+class RunRecord:
+    """The outcome of one training run.
+
+    Attributes
+    ----------
+    key : str
+        Cache key: sha256 of everything that determines the result.
+    settings : dict
+        Human-readable summary of the run's inputs (model, optimizer,
+        epochs, batch size, seed, data, library versions).
+    history : dict
+        Per-epoch ``loss``, ``accuracy``, ``val_loss`` and ``val_accuracy``.
+    epoch_seconds : list
+        Wall time of each epoch, validation included.
+    total_seconds : float
+        Wall time of the whole fit.
+    n_params : int
+        Number of trainable and non-trainable parameters.
+    log_lines : list
+        The lines printed while training.
+    created : str
+        When the run was trained, as an ISO 8601 UTC timestamp.
+    final_weights_sha256 : str
+        sha256 of the trained weights (empty in records stored before it
+        was recorded).
+    replayed : bool
+        True when this record came from the cache.
+    """
+
+    key: str
+    settings: dict[str, Any]
+    history: dict[str, list[float]]
+    epoch_seconds: list[float]
+    total_seconds: float
+    n_params: int
+    log_lines: list[str]
+    created: str
+    final_weights_sha256: str = ""
+    replayed: bool = False
+    directory: Path | None = field(default=None, repr=False, compare=False)
+    _model: keras.Model | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def epochs(self) -> int:
+        """Number of epochs trained."""
+        return len(self.epoch_seconds)
+
+    @property
+    def seconds_per_epoch(self) -> float:
+        """Mean wall time of an epoch."""
+        return self.total_seconds / max(self.epochs, 1)
+
+    def final(self, metric: str) -> float:
+        """Return a metric's value after the last epoch.
+
+        Parameters
+        ----------
+        metric : {'loss', 'accuracy', 'val_loss', 'val_accuracy'}
+        """
+        if metric not in self.history:
+            raise ValueError(f"metric must be one of {sorted(self.history)}, got {metric!r}")
+        return self.history[metric][-1]
+
+    def load_model(self) -> keras.Model:
+        """Return the trained model, from memory or from the cache."""
+        if self._model is not None:
+            return self._model
+        if self.directory is None:
+            raise RuntimeError("this record has neither an in-memory model nor a cache entry")
+        self._model = keras.saving.load_model(self.directory / MODEL_FILE)
+        return self._model
+
+    def to_json(self) -> str:
+        """Serialize the record (without the model) to JSON."""
+        content = {
+            name: value
+            for name, value in asdict(self).items()
+            if name not in {"directory", "_model", "replayed"}
+        }
+        return json.dumps(content, indent=1, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> RunRecord:
+        """Rebuild a record from :meth:`to_json` output."""
+        content = json.loads(text)
+        content.pop("format", None)
+        content.pop("model_sha256", None)
+        return cls(**content)
+
+
+def weights_sha256(model: keras.Model) -> str:
+    """Return the sha256 of a model's weights, in order."""
+    digest = hashlib.sha256()
+    for weight in model.get_weights():
+        digest.update(np.ascontiguousarray(weight).tobytes())
+    return digest.hexdigest()
+
+
+def _versions() -> dict[str, str]:
+    import tensorflow as tf  # noqa: PLC0415  (already imported by keras)
+
+    return {
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+    }
+
+
+def _without_names(value: Any) -> Any:
+    """Drop ``name`` entries: auto-numbered names change nothing in the result."""
+    if isinstance(value, dict):
+        return {key: _without_names(item) for key, item in value.items() if key != "name"}
+    if isinstance(value, list):
+        return [_without_names(item) for item in value]
+    return value
+
+
+def _plain(value: Any) -> Any:
+    return _without_names(json.loads(json.dumps(value, default=str)))
+
+
+def run_key(
+    model: keras.Model,
+    dataset: Dataset,
+    *,
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    threads: tuple[int, int] | None = None,
+    fit: FitFunction | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """Return the cache key of a run, and the settings it was computed from.
+
+    The settings are those of :data:`~mnist_tutorial.records.RUN_IDENTITY`, and the key is the
+    sha256 of their JSON text: any change to one of them gives a different
+    key.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A compiled model, before training.
+    dataset : Dataset
+        The data it will be trained and validated on.
+    epochs, batch_size, seed : int
+        The fit settings.
+    threads : (int, int), optional
+        TensorFlow intra-op and inter-op threads of the run (0 means
+        TensorFlow's own default); defaults to
+        :func:`mnist_tutorial.config.training_threads`.
+    fit : callable, optional
+        A page's own fit function (see :class:`~mnist_tutorial.training.RunConfig`); None for
+        :func:`~mnist_tutorial.training.fit_model`.
+    """
+    threads = config.training_threads() if threads is None else threads
+    compile_config = model.get_compile_config()
+    if not compile_config:
+        raise ValueError("model must be compiled before training (model.compile(...))")
+    settings: dict[str, Any] = {
+        "architecture": _plain(model.get_config()),
+        "initial_weights_sha256": weights_sha256(model),
+        "compile": _plain(compile_config),
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "seed": seed,
+        "train_examples": int(dataset.x_train.shape[0]),
+        "validation_examples": int(dataset.x_test.shape[0]),
+        "data_fingerprint": dataset.fingerprint,
+        "threads": {"intra_op": threads[0], "inter_op": threads[1]},
+        "steps_per_execution": STEPS_PER_EXECUTION,
+        "trainer_sha256": trainer_sha256(),
+        "fit_sha256": None if fit is None else fit_sha256(fit),
+        "versions": _versions(),
+        "format": runcache.FORMAT_VERSION,
+    }
+    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+    return key, settings
+
+
+def read_entry(key: str) -> Callable[[Path], RunRecord | None]:
+    """Return the reader of a run's cache entry, for :mod:`mnist_tutorial.runcache`.
+
+    The reader returns the stored record (with :attr:`~mnist_tutorial.training.RunRecord.replayed`
+    set), or None when the entry is incomplete, damaged, of another format
+    or of another key, or when its model file is not the one recorded.
+    """
+
+    def read(directory: Path) -> RunRecord | None:
+        record_path = directory / _RECORD_FILE
+        model_path = directory / MODEL_FILE
+        if not record_path.is_file() or not model_path.is_file():
+            return None
+        try:
+            content = json.loads(record_path.read_text())
+            if content.get("key") != key or content.get("format") != runcache.FORMAT_VERSION:
+                return None
+            if content.get("model_sha256") != file_sha256(model_path):
+                return None
+            record = RunRecord.from_json(json.dumps(content))
+        except (OSError, ValueError, TypeError):
+            return None
+        record.directory = directory
+        record.replayed = True
+        return record
+
+    return read
+
+
+def write_entry(staging: Path, record: RunRecord) -> None:
+    """Store a run's record and trained model in an entry folder."""
+    record.load_model().save(staging / MODEL_FILE)
+    content = json.loads(record.to_json())
+    content["format"] = runcache.FORMAT_VERSION
+    content["model_sha256"] = file_sha256(staging / MODEL_FILE)
+    # The record is written last: an entry without it is never valid.
+    (staging / _RECORD_FILE).write_text(json.dumps(content, indent=1, sort_keys=True))
+
+
+def event_details(record: RunRecord) -> dict[str, Any]:
+    """Return a run's fields of the run cache's event log line."""
+    return {"total_seconds": record.total_seconds, "epochs": record.epochs}
+
+
+def describe(settings: Mapping[str, Any]) -> str:
+    """Return a short human-readable name of a run from its settings.
+
+    For example ``conv (32,), SGD lr=0.1 momentum=0.9, seed 0``.
+    """
+    # The settings of run_key, which always has these entries.
+    layers = settings["architecture"]["layers"]
+    filters = tuple(
+        layer["config"]["filters"] for layer in layers if layer["class_name"] == "Conv2D"
+    )
+    optimizer = settings["compile"]["optimizer"]
+    options = optimizer["config"]
+    parts = [f"{optimizer['class_name']} lr={options['learning_rate']:g}"]
+    if options.get("momentum"):
+        parts.append(f"momentum={options['momentum']:g}")
+    return f"conv {filters}, {' '.join(parts)}, seed {settings['seed']}"

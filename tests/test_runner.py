@@ -1,0 +1,187 @@
+"""Tests for mnist_tutorial.runner."""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+from collections.abc import Callable
+
+import pytest
+
+from mnist_tutorial import data, fitting, models, runner, training
+
+
+def baseline() -> object:
+    return models.build_model(learning_rate=0.01)
+
+
+def quiet(line: str) -> None:
+    del line
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "message"),
+    [
+        ({"epochs": 0}, ValueError, "epochs must be an int >= 1, got 0"),
+        ({"epochs": 2.0}, TypeError, "epochs must be an int >= 1, got float"),
+        ({"batch_size": 0}, ValueError, "batch_size must be an int >= 1, got 0"),
+        ({"batch_size": True}, TypeError, "batch_size must be an int >= 1, got bool"),
+        ({"seed": -1}, ValueError, "seed must be an int >= 0, got -1"),
+        ({"seed": "0"}, TypeError, "seed must be an int >= 0, got str"),
+    ],
+)
+def test_run_config_names_the_bad_setting_and_what_it_accepts(
+    arguments: dict[str, object], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        training.RunConfig(baseline, **arguments)  # type: ignore[arg-type]
+
+
+@pytest.mark.usefixtures("no_cache")
+def test_a_build_that_returns_no_model_is_named(dataset: data.Dataset) -> None:
+    run = training.RunConfig(lambda: "not a model")  # type: ignore[arg-type,return-value]
+    with pytest.raises(TypeError, match=r"^build must return a keras\.Model, got str$"):
+        training.train_many([run], dataset, n_jobs=1)
+
+
+def test_a_run_is_keyed_with_the_thread_counts_it_is_given(dataset: data.Dataset) -> None:
+    import keras
+
+    run = training.RunConfig(baseline, epochs=1, batch_size=16)
+    _, key, settings = runner._build(run, dataset, 1, (3, 5))
+    assert settings["threads"] == {"intra_op": 3, "inter_op": 5}
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(0)  # the same initial weights as _build's
+    assert (
+        key
+        == training.run_key(baseline(), dataset, epochs=1, batch_size=16, seed=0, threads=(3, 5))[0]
+    )
+
+
+@pytest.mark.usefixtures("no_cache")
+def test_a_run_is_keyed_with_the_thread_counts_in_effect(
+    handmade_record: Callable[..., training.RunRecord],
+    dataset: data.Dataset,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A stand-in for a process where TensorFlow already runs with 3 and 5 threads.
+    threading_api = fitting.tf.config.threading
+
+    def refuse(count: int) -> None:
+        raise RuntimeError("TensorFlow is already initialized")
+
+    monkeypatch.setattr(threading_api, "get_intra_op_parallelism_threads", lambda: 3)
+    monkeypatch.setattr(threading_api, "get_inter_op_parallelism_threads", lambda: 5)
+    monkeypatch.setattr(threading_api, "set_intra_op_parallelism_threads", refuse)
+    monkeypatch.setattr(threading_api, "set_inter_op_parallelism_threads", refuse)
+    fitted: list[dict[str, object]] = []
+
+    def fake_fit(
+        model: object,
+        chosen: object,
+        key: str,
+        settings: dict[str, object],
+        *rest: object,
+        **options: object,
+    ) -> training.RunRecord:
+        fitted.append(settings)
+        return handmade_record(key=key, settings=settings)
+
+    monkeypatch.setattr(runner, "_fit", fake_fit)
+    run = training.RunConfig(baseline, epochs=1, batch_size=16)
+    record = runner.train_run(
+        run, dataset, epochs=1, root=None, threads=(1, 2), scratch=None, progress=False
+    )
+    assert fitted[0]["threads"] == {"intra_op": 3, "inter_op": 5}
+    assert record.settings is fitted[0]
+
+
+def test_a_build_gets_its_weights_however_other_threads_draw_from_random(
+    dataset: data.Dataset,
+) -> None:
+    # A Dask worker's event loop draws from Python's global random (dask.sizeof)
+    # while a task builds its model; Keras seeds its initializers from it too.
+    run = training.RunConfig(baseline, epochs=1, batch_size=16, seed=1)
+    _, undisturbed, _ = runner._build(run, dataset, 1, (1, 2))
+    after_undisturbed = random.getstate()
+    stop = threading.Event()
+
+    def draw() -> None:
+        while not stop.is_set():
+            random.random()  # noqa: S311
+
+    thread = threading.Thread(target=draw)
+    thread.start()
+    try:
+        keys = [runner._build(run, dataset, 1, (1, 2))[1] for _ in range(3)]
+    finally:
+        stop.set()
+        thread.join()
+    assert keys == [undisturbed] * 3
+    # Afterwards Python's generator goes on as it would after an undisturbed build.
+    runner._build(run, dataset, 1, (1, 2))
+    assert random.getstate() == after_undisturbed
+
+
+@pytest.mark.training
+@pytest.mark.usefixtures("no_cache")
+def test_the_trainer_prepares_the_model_for_any_fit(dataset: data.Dataset) -> None:
+    seen: list[int] = []
+
+    def fit(model, x_train, y_train, x_test, y_test, callbacks):
+        seen.append(model.steps_per_execution)
+        return model.fit(
+            x_train,
+            y_train,
+            batch_size=16,
+            epochs=1,
+            validation_data=(x_test, y_test),
+            callbacks=callbacks,
+            verbose=0,
+        )
+
+    training.train(baseline, dataset, epochs=1, batch_size=16, fit=fit, emit=quiet)
+    assert seen == [training.STEPS_PER_EXECUTION]
+
+
+def _fit_with(**overrides: object):  # type: ignore[no-untyped-def]
+    def fit(model, x_train, y_train, x_test, y_test, callbacks):
+        options = {"batch_size": 16, "epochs": 2, "verbose": 0, "callbacks": callbacks}
+        options.update(overrides)
+        return model.fit(x_train, y_train, validation_data=(x_test, y_test), **options)
+
+    return fit
+
+
+@pytest.mark.training
+@pytest.mark.usefixtures("no_cache")
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"epochs": 1}, r"^fit trained 1 epochs, but the run declares epochs=2"),
+        ({"batch_size": 32}, r"^fit ran 2 steps per epoch, but batch_size=16 gives 4"),
+        ({"callbacks": []}, r"^fit must pass its callbacks argument to model.fit"),
+    ],
+)
+def test_a_fit_that_trains_otherwise_than_declared_is_refused(
+    dataset: data.Dataset, overrides: dict[str, object], message: str
+) -> None:
+    fit = _fit_with(**overrides)
+    with pytest.raises(ValueError, match=message):
+        training.train_many(
+            [training.RunConfig(baseline, epochs=2, batch_size=16, fit=fit)],
+            dataset,
+            n_jobs=1,
+            emit=quiet,
+        )
+
+
+@pytest.mark.training
+@pytest.mark.usefixtures("no_cache")
+def test_a_fit_without_validation_is_refused(dataset: data.Dataset) -> None:
+    def fit(model, x_train, y_train, x_test, y_test, callbacks):
+        return model.fit(x_train, y_train, batch_size=16, epochs=1, callbacks=callbacks, verbose=0)
+
+    with pytest.raises(ValueError, match="history lacks val_loss, val_accuracy"):
+        training.train(baseline, dataset, epochs=1, batch_size=16, fit=fit, emit=quiet)
