@@ -72,7 +72,9 @@ x_train = x_train.reshape(-1, 28, 28, 1).astype("float32") / 255
 x_test = x_test.reshape(-1, 28, 28, 1).astype("float32") / 255
 y_train = keras.utils.to_categorical(y_train, 10).astype("float32")
 y_test = keras.utils.to_categorical(y_test, 10).astype("float32")
-print(f"Images: {x_train.shape}, {x_train.dtype}, values {x_train.min():.1f} to {x_train.max():.1f}")
+print(
+    f"Images: {x_train.shape}, {x_train.dtype}, values {x_train.min():.1f} to {x_train.max():.1f}"
+)
 print(f"Labels: {y_train.shape}, first label one-hot: {y_train[0]}")
 
 # %%
@@ -243,9 +245,8 @@ print(f"Standard error from {len(x_test)} test images: {100 * standard_error:.2f
 #    for one final measurement.
 
 # sphinx_gallery_start_ignore
-import itertools
-
 import functools
+import itertools
 
 from mnist_tutorial import claims, homework, models, training
 

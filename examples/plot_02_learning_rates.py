@@ -114,7 +114,9 @@ print(f"Entropy of the training labels: {label_entropy:.4f} (ln 10 = {math.log(1
 print(f"Final training loss with lr = 1, by seed: {large.at('loss').round(4).tolist()}")
 epochs_for_one_baseline_epoch = 0.01 / 1e-5  # each step is a thousand times smaller
 print(f"Ten epochs at lr = 1e-5 add up to {equivalent_steps:.0f} steps at 0.01")
-print(f"Epochs at lr = 1e-5 that add up to one baseline epoch: {epochs_for_one_baseline_epoch:,.0f}")
+print(
+    f"Epochs at lr = 1e-5 that add up to one baseline epoch: {epochs_for_one_baseline_epoch:,.0f}"
+)
 
 # %%
 # Question 2: are the other two models learning?
@@ -202,9 +204,7 @@ claims.within(
     0.01,
     "lr = 1's final loss is above the label entropy by less than 0.01, on every seed",
 )
-claims.at_least(
-    math.log(10) - label_entropy, 0.0, "the label entropy is just under ln 10"
-)
+claims.at_least(math.log(10) - label_entropy, 0.0, "the label entropy is just under ln 10")
 claims.check(
     all(
         later < earlier

@@ -170,7 +170,10 @@ def multiply_adds(layer):
 
 parameters = {}
 work = {}
-for label, model in (("1 conv layer", baseline.first.load_model()), ("2 conv layers", two_conv.first.load_model())):
+for label, model in (
+    ("1 conv layer", baseline.first.load_model()),
+    ("2 conv layers", two_conv.first.load_model()),
+):
     parameters[label] = model.count_params()
     weighted = [layer for layer in model.layers if hasattr(layer, "kernel")]
     work[label] = [multiply_adds(layer) for layer in weighted]
@@ -268,7 +271,9 @@ claims.within(
     0.36,
     "two conv layers have about a third of the parameters",
 )
-claims.within(work["2 conv layers"][1], 2.1e6, 2.3e6, "the new layer: about 2.2 million multiply-adds")
+claims.within(
+    work["2 conv layers"][1], 2.1e6, 2.3e6, "the new layer: about 2.2 million multiply-adds"
+)
 claims.at_least(
     work["2 conv layers"][1] - sum(work["1 conv layer"]),
     0.0,

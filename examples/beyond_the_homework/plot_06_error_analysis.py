@@ -192,7 +192,9 @@ compared = ("baseline", "momentum 0.9", "lr = 0.1")
 calibrations = {}
 for label in compared:
     calibrations[label] = [
-        evaluation.calibration(model.predict(dataset.x_test, batch_size=256, verbose=0), true_labels)
+        evaluation.calibration(
+            model.predict(dataset.x_test, batch_size=256, verbose=0), true_labels
+        )
         for model in runs[label].load_models()
     ]
 figure = plotting.plot_reliability(calibrations, title="Reliability of the test-set answers")
