@@ -133,9 +133,13 @@ for name in ("accuracy", "val_accuracy"):
             f"Momentum minus {label}, final {name}: "
             + ", ".join(f"{100 * value:+.2f}" for value in differences)
         )
+gaps = {}
 for group in runs.values():
-    ratio = group.at("val_loss") / group.at("loss")
-    print(f"{group.label}: final validation loss over training loss, by seed: {ratio.round(1)}")
+    gaps[group.label] = group.curves("val_loss") - group.curves("loss")
+    print(
+        f"{group.label}: validation minus training loss after epoch 4 and epoch 10, by seed: "
+        + ", ".join(f"{row[3]:.4f} -> {row[-1]:.4f}" for row in gaps[group.label])
+    )
 
 # %%
 # Question 3: does momentum improve training?
@@ -160,14 +164,12 @@ for group in runs.values():
 #
 # **The validation loss stops following the training loss, while the
 # validation accuracy hardly moves.** From the fourth epoch to the tenth,
-# both fast runs keep lowering their training loss, to less than a fifth of
-# its epoch-4 value, on every seed. Their validation loss does not follow:
-# after ten epochs it is more than five times the training loss, on every
-# seed. The baseline's, by
-# contrast, is still falling (lower after the tenth epoch than after the
-# ninth, on every seed) and ends less than one and a half times its
-# training loss. The validation accuracy of the fast runs changes by less
-# than one point from the fourth epoch to the tenth. So the network gets
+# both fast runs keep lowering their training loss in every epoch, but their
+# validation loss does not follow: the gap between validation and training
+# loss widens, on every seed (printed above). The baseline's validation
+# loss, by contrast, is still falling (lower after the tenth epoch than
+# after the ninth, on every seed). The validation accuracy of the fast runs
+# changes by less than one point from the fourth epoch to the tenth. So the network gets
 # about as many test digits right as before, but it is more and more sure
 # of its answers, and the cross-entropy loss punishes the confident
 # mistakes heavily.
@@ -226,15 +228,11 @@ for metric in ("accuracy", "val_accuracy"):
 for group in (momentum, larger_step):
     if group.first.epochs < 4:  # a draft build trains fewer epochs
         continue
-    claims.at_most(
-        group.at("loss") / group.at("loss", epoch=3),
-        0.2,
-        f"{group.label}: the training loss falls to under a fifth of its epoch-4 value",
-    )
     claims.at_least(
-        group.at("val_loss") / group.at("loss"),
-        5.0,
-        f"{group.label}: the final validation loss is over five times the training loss",
+        gaps[group.label][:, -1] - gaps[group.label][:, 3],
+        0.0,
+        f"{group.label}: the gap between validation and training loss widens from epoch 4 "
+        "to 10, on every seed",
     )
     claims.check(
         all(
@@ -254,11 +252,7 @@ claims.at_least(
     0.0,
     "the baseline's validation loss is lower after the tenth epoch than after the ninth",
 )
-claims.at_most(
-    baseline.at("val_loss") / baseline.at("loss"),
-    1.5,
-    "the baseline's final validation loss is less than one and a half times its training loss",
-)
+
 history = homework.MOMENTUM
 claims.check(
     (history["accuracy"][-1], history["val_accuracy"][-1]) == (0.9986, 0.9853)
