@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +15,7 @@ import numpy as np
 import pytest
 from hypothesis import settings
 
-from mnist_tutorial import config, data
+from mnist_tutorial import cache_maintenance, config, data
 from mnist_tutorial.records import METRICS, RunRecord
 
 # Property tests draw the same examples on every run: a failure reproduces exactly,
@@ -119,6 +121,22 @@ def run_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv(config.ENV_RUN_CACHE, str(root))
     monkeypatch.delenv(config.ENV_DRAFT, raising=False)
     return root
+
+
+@pytest.fixture
+def cache_entry() -> Callable[..., None]:
+    """Return a writer of a run-cache entry for a key, with one log line per lookup time."""
+
+    def write(root: Path, key: str, *times: dt.datetime) -> None:
+        (root / key).mkdir(parents=True)
+        (root / key / "result.json").write_text("{}")
+        (root / f"{key}.lock").write_text("")
+        with (root / cache_maintenance.EVENTS_FILE).open("a") as handle:
+            for time in times:
+                line = {"event": "hit", "key": key, "time": time.isoformat(timespec="seconds")}
+                handle.write(json.dumps(line) + "\n")
+
+    return write
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
 import sys
 import warnings
 from pathlib import Path
@@ -13,6 +12,7 @@ import numpy as np
 import pytest
 
 from mnist_tutorial import claims, config
+from mnist_tutorial.ledger import format_number, read_ledger
 
 
 def test_true_claim_passes(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -201,7 +201,7 @@ MEASURES: list[Measure] = [
 def test_each_helper_returns_and_records_its_margin(ledger: Path, case: Measure) -> None:
     kind, values, limits, margin, spread, holds, fragile = case
     assert measure(kind, values, limits) == margin
-    [entry] = claims.read_ledger(ledger)["claims"]
+    [entry] = read_ledger(ledger)["claims"]
     assert entry["kind"] == kind
     assert entry["values"] == np.atleast_1d(values).tolist()
     assert entry["limit"] == (list(limits) if kind == "within" else limits[0])
@@ -225,7 +225,7 @@ def test_a_quantity_fails_like_check_when_its_margin_is_negative(
         return
     with pytest.raises(claims.ClaimError, match=r"^claim does not hold: it holds \(") as caught:
         helper(values, *limits, "it holds")  # type: ignore[operator]
-    assert f"margin {claims.format_number(margin)})" in str(caught.value)
+    assert f"margin {format_number(margin)})" in str(caught.value)
 
 
 def test_a_failed_quantity_says_where_its_worst_seed_is(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -335,7 +335,7 @@ def test_numpy_and_integer_inputs_are_measurements(ledger: Path) -> None:
     by_seed = {0: 0.75, 1: 0.5}
     assert claims.at_least(by_seed.values(), 0.25, "c") == 0.25
     assert claims.at_most((value for value in by_seed.values()), 1, "c") == 0.25
-    assert [entry["values"] for entry in claims.read_ledger(ledger)["claims"]] == [
+    assert [entry["values"] for entry in read_ledger(ledger)["claims"]] == [
         [3.0, 4.0],
         [0.5],
         [1.0, 2.0],
@@ -369,7 +369,7 @@ def test_the_ledger_records_every_check_in_order(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", claims.ClaimWarning)
         claims.check(condition=False, claim="an ordering that fails")
-    content = claims.read_ledger(ledger)
+    content = read_ledger(ledger)
     assert (content["format"], content["page"], content["seeds"]) == (
         1,
         "plot_01_baseline",
@@ -414,14 +414,14 @@ def test_a_failing_claim_is_recorded_before_it_fails_the_build(
     monkeypatch.setenv("MNIST_TUTORIAL_STRICT_CLAIMS", "1")
     with pytest.raises(claims.ClaimError):
         claims.at_most([0.5, 0.25], 0.375, "the loss is below 0.375")
-    [entry] = claims.read_ledger(ledger)["claims"]
+    [entry] = read_ledger(ledger)["claims"]
     assert (entry["holds"], entry["margin"]) == (False, -0.125)
 
 
 def test_a_draft_build_says_so_in_each_entry(ledger: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MNIST_TUTORIAL_DRAFT", "1")
     claims.at_least(1.0, 0.5, "c")
-    [entry] = claims.read_ledger(ledger)["claims"]
+    [entry] = read_ledger(ledger)["claims"]
     assert entry["draft"] is True
 
 
@@ -438,7 +438,7 @@ def test_a_fragile_claim_is_reported_on_the_terminal(
     # Not on the page: sphinx-gallery captures sys.stdout and sys.stderr, not the terminal.
     assert captured.out == ""
     assert captured.err == "claim is fragile (margin 0.0004 < seed spread 0.0011): above 0.97\n"
-    assert [entry["fragile"] for entry in claims.read_ledger(ledger)["claims"]] == [True, False]
+    assert [entry["fragile"] for entry in read_ledger(ledger)["claims"]] == [True, False]
 
 
 def test_a_fragile_claim_without_a_terminal_is_only_recorded(
@@ -446,7 +446,7 @@ def test_a_fragile_claim_without_a_terminal_is_only_recorded(
 ) -> None:
     monkeypatch.setattr(sys, "__stderr__", None)
     assert claims.at_most([1.0, 1.75], 2.0, "below two") == 0.25
-    [entry] = claims.read_ledger(ledger)["claims"]
+    [entry] = read_ledger(ledger)["claims"]
     assert entry["fragile"] is True
 
 
@@ -470,197 +470,3 @@ def test_a_stale_ledger_of_another_kind_is_an_error(ledger: Path) -> None:
     ledger.write_text(json.dumps({"format": 1, "seeds": [], "pages": []}))
     with pytest.raises(ValueError, match="a merged ledger, not the page's own"):
         claims.check(condition=True, claim="c")
-
-
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [
-        (0.97, "0.9700"),
-        (0.0, "0.0000"),
-        (-0.0004, "-0.0004"),
-        (0.0001, "0.0001"),
-        (0.00005, "5.000e-05"),
-        (-1.234e-7, "-1.234e-07"),
-        (19.0, "19.0000"),
-    ],
-)
-def test_numbers_read_with_four_decimals(value: float, text: str) -> None:
-    assert claims.format_number(value) == text
-
-
-# --------------------------------------------------------------------------- reading and merging
-
-
-def write_page(folder: Path, page: str, monkeypatch: pytest.MonkeyPatch, offset: str = "0") -> Path:
-    """Record a page's ledger the way a build does; return its file."""
-    target = folder / f"{page}.json"
-    with monkeypatch.context() as patch:
-        patch.setenv(config.ENV_CLAIMS_LEDGER, str(target))
-        patch.setenv(config.ENV_SEED_OFFSET, offset)
-        patch.delenv("MNIST_TUTORIAL_DRAFT", raising=False)
-        claims.at_least([0.98, 0.99], 0.97, f"{page} is accurate")
-        claims.within([0.5], 0.25, 0.75, f"{page} is half")
-        claims.check(condition=True, claim=f"{page} orders")
-    return target
-
-
-def test_merged_ledgers_read_back_as_written(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    second = write_page(tmp_path, "plot_02_learning_rates", monkeypatch)
-    first = write_page(tmp_path, "plot_01_baseline", monkeypatch)
-    merged = claims.merge_ledgers([second, first])
-    assert merged == {
-        "format": 1,
-        "seeds": [0, 1, 2],
-        "pages": [claims.read_ledger(first), claims.read_ledger(second)],
-    }
-    target = tmp_path / "merged.json"
-    target.write_text(json.dumps(merged))
-    assert claims.read_ledger(target) == merged
-    assert claims.read_ledger(str(target)) == merged
-    assert claims.merge_ledgers([]) == {"format": 1, "seeds": [], "pages": []}
-
-
-def test_merging_refuses_what_is_not_one_build(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    first = write_page(tmp_path / "a", "plot_01_baseline", monkeypatch)
-    again = write_page(tmp_path / "b", "plot_01_baseline", monkeypatch)
-    other_seeds = write_page(tmp_path / "c", "plot_03_momentum", monkeypatch, offset="100")
-    with pytest.raises(ValueError, match="a second ledger of the page 'plot_01_baseline'"):
-        claims.merge_ledgers([first, again])
-    with pytest.raises(
-        ValueError,
-        match=r"different seeds \(plot_01_baseline: \[0, 1, 2\], plot_03_momentum: \[100, ",
-    ):
-        claims.merge_ledgers([first, other_seeds])
-    merged = tmp_path / "merged.json"
-    merged.write_text(json.dumps(claims.merge_ledgers([first])))
-    with pytest.raises(ValueError, match="a merged ledger, not a page's"):
-        claims.merge_ledgers([merged])
-
-
-def valid_page() -> dict[str, object]:
-    return {
-        "format": 1,
-        "page": "plot_01_baseline",
-        "seeds": [0, 1, 2],
-        "claims": [
-            {
-                "claim": "c",
-                "kind": "within",
-                "values": [0.5],
-                "limit": [0.25, 0.75],
-                "margin": 0.25,
-                "spread": 0.0,
-                "holds": True,
-                "fragile": False,
-                "line": 3,
-                "seeds": [0, 1, 2],
-                "draft": False,
-            }
-        ],
-    }
-
-
-def entry_with(**changes: object) -> dict[str, object]:
-    page = valid_page()
-    page["claims"] = [{**page["claims"][0], **changes}]  # type: ignore[index]
-    return page
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        ([], r"not a claims ledger \(format 1\)"),
-        ({**valid_page(), "format": 2}, "not a claims ledger"),
-        ({**valid_page(), "extra": 1}, "expected an object with the fields"),
-        ({**valid_page(), "page": "a/b"}, "invalid page"),
-        ({**valid_page(), "seeds": [-1]}, "invalid seeds"),
-        ({**valid_page(), "claims": {}}, "invalid claims"),
-        ({"format": 1, "seeds": [0], "pages": [{"format": 1}]}, r"pages\[0\]: expected"),
-        ({"format": 1, "seeds": [0], "pages": [{**valid_page(), "format": 2}]}, "invalid format"),
-        (entry_with(kind="between"), r"claims\[0\]: invalid kind"),
-        (entry_with(claim=" "), "invalid claim"),
-        (entry_with(holds=1), "invalid holds"),
-        (entry_with(line=True), "invalid line"),
-        (entry_with(limit=0.25), "invalid limit"),
-        (entry_with(kind="at_least"), "invalid limit"),
-        (entry_with(values=[]), "invalid values"),
-        (entry_with(margin=None), "invalid margin"),
-        (entry_with(spread="0"), "invalid spread"),
-        (entry_with(kind="check"), "invalid values"),
-        (entry_with(draft=None), "invalid draft"),
-        ({**entry_with(), "claims": [3]}, r"claims\[0\]: expected an object"),
-    ],
-)
-def test_reading_a_ledger_checks_it(tmp_path: Path, content: object, message: str) -> None:
-    path = tmp_path / "ledger.json"
-    path.write_text(json.dumps(content))
-    with pytest.raises(ValueError, match=message):
-        claims.read_ledger(path)
-
-
-def test_reading_needs_json_at_a_path(tmp_path: Path) -> None:
-    path = tmp_path / "ledger.json"
-    path.write_text(json.dumps(valid_page()))
-    assert claims.read_ledger(path) == valid_page()
-    path.write_text("{")
-    with pytest.raises(ValueError, match=r"ledger\.json: not JSON"):
-        claims.read_ledger(path)
-    with pytest.raises(TypeError, match="path must be a str or a Path, got 3"):
-        claims.read_ledger(3)  # type: ignore[arg-type]
-
-
-def test_the_command_line_merges_a_build(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    folder = tmp_path / "_generated" / "claims"
-    write_page(folder, "plot_01_baseline", monkeypatch, offset="100")
-    write_page(folder, "plot_05_lr_range_test", monkeypatch, offset="100")
-    target = tmp_path / "claims" / "seeds-100.json"
-    assert claims.main(["merge", str(folder), "-o", str(target)]) == 0
-    assert capsys.readouterr().out == f"{target}: 6 claims of 2 pages, seeds [100, 101, 102]\n"
-    merged = claims.read_ledger(target)
-    assert merged == claims.merge_ledgers(sorted(folder.glob("*.json")))
-    assert [page["page"] for page in merged["pages"]] == [
-        "plot_01_baseline",
-        "plot_05_lr_range_test",
-    ]
-
-
-def test_the_command_line_says_what_it_cannot_merge(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    with pytest.raises(SystemExit) as exit_code:
-        claims.main(["merge", str(tmp_path), "-o", str(tmp_path / "out.json")])
-    assert exit_code.value.code == 2
-    assert f"no ledger (*.json) in {tmp_path}" in capsys.readouterr().err
-    write_page(tmp_path, "plot_01_baseline", monkeypatch)
-    write_page(tmp_path, "plot_02_learning_rates", monkeypatch, offset="3")
-    with pytest.raises(SystemExit):
-        claims.main(["merge", str(tmp_path), "-o", str(tmp_path / "out.json")])
-    assert "different seeds" in capsys.readouterr().err
-    assert not (tmp_path / "out.json").exists()
-
-
-def test_the_module_runs_as_a_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    write_page(tmp_path / "in", "plot_01_baseline", monkeypatch)
-    target = tmp_path / "out.json"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mnist_tutorial.claims",
-            "merge",
-            str(tmp_path / "in"),
-            "-o",
-            str(target),
-        ],
-        check=False,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr
-    assert claims.read_ledger(target)["pages"][0]["page"] == "plot_01_baseline"

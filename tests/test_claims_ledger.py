@@ -19,7 +19,7 @@ sys.path.insert(0, str(EXTENSIONS))
 
 import claims_ledger
 
-from mnist_tutorial import claims, config
+from mnist_tutorial import claims, config, ledger
 
 pytestmark = pytest.mark.docs
 
@@ -89,7 +89,7 @@ def test_the_ledger_sorts_the_closest_calls_first(
 ) -> None:
     record(tmp_path / "plot_01_baseline.json", monkeypatch, baseline_checks)
     record(tmp_path / "plot_05_range.json", monkeypatch, range_checks)
-    merged = claims.merge_ledgers(sorted(tmp_path.glob("*.json")))
+    merged = ledger.merge_ledgers(sorted(tmp_path.glob("*.json")))
     documents = {
         "plot_01_baseline": "auto_examples/plot_01_baseline",
         "plot_05_range": "auto_examples/more/plot_05_range",
@@ -139,7 +139,7 @@ def test_the_ledger_sorts_the_closest_calls_first(
 
 
 def test_an_empty_build_and_no_other_offsets_say_so() -> None:
-    empty = claims.merge_ledgers([])
+    empty = ledger.merge_ledgers([])
     assert claims_ledger.claims_table(empty, {}, []) == (
         "No page of this build has checked a claim yet.\n"
     )
@@ -213,7 +213,7 @@ def write_project(source: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         offset="100",
     )
     committed = source / "claims" / "seeds-100.json"
-    assert claims.main(["merge", str(other), "-o", str(committed)]) == 0
+    assert ledger.main(["merge", str(other), "-o", str(committed)]) == 0
 
 
 def test_a_site_shows_the_ledger_and_publishes_it(

@@ -446,11 +446,6 @@ def test_event_times_are_utc(tmp_path: Path) -> None:
     assert abs(dt.datetime.now(dt.UTC) - moment) < dt.timedelta(minutes=5)
 
 
-def test_read_events_of_a_cache_never_used(tmp_path: Path) -> None:
-    assert runcache.read_events(tmp_path / "nowhere") == []
-    assert runcache.read_events(tmp_path) == []
-
-
 def test_read_events_defaults_to_the_configured_cache(root: Path) -> None:
     runcache.cached_result(KEY_A, Counter())
     assert [event["event"] for event in runcache.read_events()] == ["miss"]
@@ -469,90 +464,11 @@ def test_a_cache_folder_several_levels_down_is_created(
     assert final.is_dir()
 
 
-NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
-
-
-def _entry_used_at(root: Path, key: str, *times: dt.datetime) -> None:
-    """Write an entry for ``key`` and one log line per lookup time."""
-    (root / key).mkdir(parents=True)
-    (root / key / "result.json").write_text("{}")
-    (root / f"{key}.lock").write_text("")
-    with (root / runcache.EVENTS_FILE).open("a") as handle:
-        for time in times:
-            line = {"event": "hit", "key": key, "time": time.isoformat(timespec="seconds")}
-            handle.write(json.dumps(line) + "\n")
-
-
-def test_prune_removes_what_no_lookup_used_within_the_window(tmp_path: Path) -> None:
-    root = tmp_path / "runs"
-    _entry_used_at(root, "old", NOW - dt.timedelta(days=40))
-    # Used long ago and again recently: its newest lookup counts.
-    _entry_used_at(root, "recent", NOW - dt.timedelta(days=90), NOW - dt.timedelta(days=2))
-    removed = runcache.prune(root, unused_for=dt.timedelta(days=30), now=NOW)
-    assert removed == ["old"]
-    assert not (root / "old").exists()
-    assert not (root / "old.lock").exists()
-    assert (root / "recent" / "result.json").is_file()
-    # Only the lookup of the last 30 days stays in the log.
-    assert [(event["key"], event["time"]) for event in runcache.read_events(root)] == [
-        ("recent", "2026-11-29T12:00:00+00:00")
-    ]
-
-
-def test_prune_dates_an_entry_without_lookups_by_its_folder(tmp_path: Path) -> None:
-    root = tmp_path / "runs"
-    _entry_used_at(root, "unlogged")
-    _entry_used_at(root, "stale")
-    written = (NOW - dt.timedelta(days=10)).timestamp()
-    os.utime(root / "stale", (written, written))
-    os.utime(root / "unlogged", (NOW.timestamp(), NOW.timestamp()))
-    assert runcache.prune(root, unused_for=dt.timedelta(days=5), now=NOW) == ["stale"]
-    assert (root / "unlogged").is_dir()
-
-
-def test_prune_keeps_staging_folders_and_an_absent_cache_is_empty(tmp_path: Path) -> None:
-    root = tmp_path / "runs"
-    (root / ".tmp-abc-123").mkdir(parents=True)
-    os.utime(root / ".tmp-abc-123", (0, 0))
-    assert runcache.prune(root, unused_for=dt.timedelta(0), now=NOW) == []
-    assert (root / ".tmp-abc-123").is_dir()
-    assert runcache.prune(tmp_path / "absent", unused_for=dt.timedelta(days=1)) == []
-
-
-@pytest.mark.parametrize(
-    ("unused_for", "error", "message"),
-    [
-        (dt.timedelta(days=-1), ValueError, "unused_for must be zero or more, got -1 day"),
-        (30, TypeError, "unused_for must be a datetime.timedelta, got 30"),
-    ],
-)
-def test_prune_rejects_bad_windows(
-    tmp_path: Path, unused_for: Any, error: type[Exception], message: str
-) -> None:
-    with pytest.raises(error, match=message):
-        runcache.prune(tmp_path, unused_for=unused_for)
-
-
-def test_summarize_counts_entries_bytes_and_lookups(tmp_path: Path) -> None:
-    root = tmp_path / "runs"
-    _entry_used_at(root, "a", NOW, NOW)
-    _entry_used_at(root, "b", NOW)
-    (root / ".tmp-x").mkdir()
-    summary = runcache.summarize(root)
-    expected_bytes = sum(path.stat().st_size for path in root.rglob("*") if path.is_file())
-    assert (summary.entries, summary.events, summary.total_bytes) == (2, 3, expected_bytes)
-    assert str(summary) == (
-        f"run cache {root}: 2 entries, {expected_bytes / 1e6:.1f} MB, "
-        "3 lookups logged in events.jsonl"
-    )
-    assert runcache.summarize(tmp_path / "absent").entries == 0
-
-
 def test_main_prints_the_configured_cache_and_prunes(
-    root: Path, capsys: pytest.CaptureFixture[str]
+    root: Path, capsys: pytest.CaptureFixture[str], cache_entry: Callable[..., None]
 ) -> None:
-    _entry_used_at(root, "ancient", dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
-    _entry_used_at(root, "fresh", dt.datetime.now(dt.UTC))
+    cache_entry(root, "ancient", dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+    cache_entry(root, "fresh", dt.datetime.now(dt.UTC))
     assert runcache.main([]) == 0
     assert capsys.readouterr().out.startswith(f"run cache {root}: 2 entries,")
     assert runcache.main(["--prune", "365"]) == 0

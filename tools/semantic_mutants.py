@@ -123,17 +123,19 @@ MUTANTS = (
     ),
     Mutant(
         "confusion-matrix colours on the whole matrix's scale, which the diagonal swamps",
-        "mnist_tutorial/plotting.py",
+        "mnist_tutorial/evaluation_plots.py",
         "    display.im_.autoscale()\n",
         "",
-        ("tests/test_plotting.py::test_confusion_matrix_text_stays_readable",),
+        ("tests/test_evaluation_plots.py::test_confusion_matrix_text_stays_readable",),
     ),
     Mutant(
         "reliability diagram with confidence and accuracy swapped",
-        "mnist_tutorial/plotting.py",
+        "mnist_tutorial/evaluation_plots.py",
         "                run.bin_confidence[filled],\n                run.bin_accuracy[filled],",
         "                run.bin_accuracy[filled],\n                run.bin_confidence[filled],",
-        ("tests/test_plotting.py::test_plot_reliability_draws_each_seed_against_the_diagonal",),
+        (
+            "tests/test_evaluation_plots.py::test_plot_reliability_draws_each_seed_against_the_diagonal",
+        ),
     ),
     Mutant(
         "calibration counts a confidence on an inner edge in the upper bin (np.histogram's rule)",

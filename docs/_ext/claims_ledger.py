@@ -24,13 +24,14 @@ from typing import Any
 import run_records
 from sphinx.util import logging as sphinx_logging
 
-from mnist_tutorial import claims, config
+from mnist_tutorial import config
+from mnist_tutorial.ledger import format_number, merge_ledgers, read_ledger
 
 LOGGER = sphinx_logging.getLogger(__name__)
 
 #: Where the page ledgers are kept in the source folder.
 LEDGER_DIR = Path("_generated") / "claims"
-#: Merged ledgers of builds at other seed offsets, committed (``python -m mnist_tutorial.claims``).
+#: Merged ledgers of builds at other seed offsets, committed (``python -m mnist_tutorial.ledger``).
 OTHER_OFFSETS_DIR = Path("claims")
 #: The generated parts of ``claims.rst``.
 TABLE_FILE = Path("_generated") / "claims.rst"
@@ -96,11 +97,11 @@ def check_text(entry: dict[str, Any]) -> str:
     """Return what a claim is checked against: ``≥ 0.9700``, ``0.9700 to 0.9800``, ``ordering``."""
     kind, limit = entry["kind"], entry["limit"]
     if kind == "at_least":
-        return f"≥ {claims.format_number(limit)}"
+        return f"≥ {format_number(limit)}"
     if kind == "at_most":
-        return f"≤ {claims.format_number(limit)}"
+        return f"≤ {format_number(limit)}"
     if kind == "within":
-        return f"{claims.format_number(limit[0])} to {claims.format_number(limit[1])}"
+        return f"{format_number(limit[0])} to {format_number(limit[1])}"
     return "ordering"
 
 
@@ -127,7 +128,7 @@ def seeds_label(seeds: list[int]) -> str:
 
 
 def _number(value: float | None) -> str:
-    return NOTHING if value is None else claims.format_number(value)
+    return NOTHING if value is None else format_number(value)
 
 
 def _text(sentence: str) -> str:
@@ -183,7 +184,7 @@ def claims_table(
     Parameters
     ----------
     merged : dict
-        This build's merged ledger (:func:`mnist_tutorial.claims.merge_ledgers`).
+        This build's merged ledger (:func:`mnist_tutorial.ledger.merge_ledgers`).
     documents : dict of str to str
         Each page's name to its document (``auto_examples/plot_01_baseline``).
     others : list of (str, dict)
@@ -286,14 +287,14 @@ def _build_ledgers(source_dir: Path) -> tuple[dict[str, Any], dict[str, str]]:
         for example in sorted((source_dir / GALLERY_DIR).rglob(f"{path.stem}.py")):
             documents[path.stem] = example.relative_to(source_dir).with_suffix("").as_posix()
     files = [page_file(source_dir, page) for page in documents]
-    return claims.merge_ledgers(files), documents
+    return merge_ledgers(files), documents
 
 
 def _other_ledgers(source_dir: Path) -> list[tuple[str, dict[str, Any]]]:
     folder = source_dir / OTHER_OFFSETS_DIR
     others = []
     for path in sorted(folder.glob("*.json")):
-        ledger = claims.read_ledger(path)
+        ledger = read_ledger(path)
         if "pages" not in ledger:
             raise ValueError(f"{path}: a page's ledger; commit a merged one (see claims.rst)")
         others.append((path.name, ledger))

@@ -1,0 +1,203 @@
+"""Tests for mnist_tutorial.ledger: reading, merging and the command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mnist_tutorial import claims, config, ledger
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (0.97, "0.9700"),
+        (0.0, "0.0000"),
+        (-0.0004, "-0.0004"),
+        (0.0001, "0.0001"),
+        (0.00005, "5.000e-05"),
+        (-1.234e-7, "-1.234e-07"),
+        (19.0, "19.0000"),
+    ],
+)
+def test_numbers_read_with_four_decimals(value: float, text: str) -> None:
+    assert ledger.format_number(value) == text
+
+
+def write_page(folder: Path, page: str, monkeypatch: pytest.MonkeyPatch, offset: str = "0") -> Path:
+    """Record a page's ledger the way a build does; return its file."""
+    target = folder / f"{page}.json"
+    with monkeypatch.context() as patch:
+        patch.setenv(config.ENV_CLAIMS_LEDGER, str(target))
+        patch.setenv(config.ENV_SEED_OFFSET, offset)
+        patch.delenv("MNIST_TUTORIAL_DRAFT", raising=False)
+        claims.at_least([0.98, 0.99], 0.97, f"{page} is accurate")
+        claims.within([0.5], 0.25, 0.75, f"{page} is half")
+        claims.check(condition=True, claim=f"{page} orders")
+    return target
+
+
+def test_merged_ledgers_read_back_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    second = write_page(tmp_path, "plot_02_learning_rates", monkeypatch)
+    first = write_page(tmp_path, "plot_01_baseline", monkeypatch)
+    merged = ledger.merge_ledgers([second, first])
+    assert merged == {
+        "format": 1,
+        "seeds": [0, 1, 2],
+        "pages": [ledger.read_ledger(first), ledger.read_ledger(second)],
+    }
+    target = tmp_path / "merged.json"
+    target.write_text(json.dumps(merged))
+    assert ledger.read_ledger(target) == merged
+    assert ledger.read_ledger(str(target)) == merged
+    assert ledger.merge_ledgers([]) == {"format": 1, "seeds": [], "pages": []}
+
+
+def test_merging_refuses_what_is_not_one_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = write_page(tmp_path / "a", "plot_01_baseline", monkeypatch)
+    again = write_page(tmp_path / "b", "plot_01_baseline", monkeypatch)
+    other_seeds = write_page(tmp_path / "c", "plot_03_momentum", monkeypatch, offset="100")
+    with pytest.raises(ValueError, match="a second ledger of the page 'plot_01_baseline'"):
+        ledger.merge_ledgers([first, again])
+    with pytest.raises(
+        ValueError,
+        match=r"different seeds \(plot_01_baseline: \[0, 1, 2\], plot_03_momentum: \[100, ",
+    ):
+        ledger.merge_ledgers([first, other_seeds])
+    merged = tmp_path / "merged.json"
+    merged.write_text(json.dumps(ledger.merge_ledgers([first])))
+    with pytest.raises(ValueError, match="a merged ledger, not a page's"):
+        ledger.merge_ledgers([merged])
+
+
+def valid_page() -> dict[str, object]:
+    return {
+        "format": 1,
+        "page": "plot_01_baseline",
+        "seeds": [0, 1, 2],
+        "claims": [
+            {
+                "claim": "c",
+                "kind": "within",
+                "values": [0.5],
+                "limit": [0.25, 0.75],
+                "margin": 0.25,
+                "spread": 0.0,
+                "holds": True,
+                "fragile": False,
+                "line": 3,
+                "seeds": [0, 1, 2],
+                "draft": False,
+            }
+        ],
+    }
+
+
+def entry_with(**changes: object) -> dict[str, object]:
+    page = valid_page()
+    page["claims"] = [{**page["claims"][0], **changes}]  # type: ignore[index]
+    return page
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ([], r"not a claims ledger \(format 1\)"),
+        ({**valid_page(), "format": 2}, "not a claims ledger"),
+        ({**valid_page(), "extra": 1}, "expected an object with the fields"),
+        ({**valid_page(), "page": "a/b"}, "invalid page"),
+        ({**valid_page(), "seeds": [-1]}, "invalid seeds"),
+        ({**valid_page(), "claims": {}}, "invalid claims"),
+        ({"format": 1, "seeds": [0], "pages": [{"format": 1}]}, r"pages\[0\]: expected"),
+        ({"format": 1, "seeds": [0], "pages": [{**valid_page(), "format": 2}]}, "invalid format"),
+        (entry_with(kind="between"), r"claims\[0\]: invalid kind"),
+        (entry_with(claim=" "), "invalid claim"),
+        (entry_with(holds=1), "invalid holds"),
+        (entry_with(line=True), "invalid line"),
+        (entry_with(limit=0.25), "invalid limit"),
+        (entry_with(kind="at_least"), "invalid limit"),
+        (entry_with(values=[]), "invalid values"),
+        (entry_with(margin=None), "invalid margin"),
+        (entry_with(spread="0"), "invalid spread"),
+        (entry_with(kind="check"), "invalid values"),
+        (entry_with(draft=None), "invalid draft"),
+        ({**entry_with(), "claims": [3]}, r"claims\[0\]: expected an object"),
+    ],
+)
+def test_reading_a_ledger_checks_it(tmp_path: Path, content: object, message: str) -> None:
+    path = tmp_path / "ledger.json"
+    path.write_text(json.dumps(content))
+    with pytest.raises(ValueError, match=message):
+        ledger.read_ledger(path)
+
+
+def test_reading_needs_json_at_a_path(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.json"
+    path.write_text(json.dumps(valid_page()))
+    assert ledger.read_ledger(path) == valid_page()
+    path.write_text("{")
+    with pytest.raises(ValueError, match=r"ledger\.json: not JSON"):
+        ledger.read_ledger(path)
+    with pytest.raises(TypeError, match="path must be a str or a Path, got 3"):
+        ledger.read_ledger(3)  # type: ignore[arg-type]
+
+
+def test_the_command_line_merges_a_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "_generated" / "claims"
+    write_page(folder, "plot_01_baseline", monkeypatch, offset="100")
+    write_page(folder, "plot_05_lr_range_test", monkeypatch, offset="100")
+    target = tmp_path / "claims" / "seeds-100.json"
+    assert ledger.main(["merge", str(folder), "-o", str(target)]) == 0
+    assert capsys.readouterr().out == f"{target}: 6 claims of 2 pages, seeds [100, 101, 102]\n"
+    merged = ledger.read_ledger(target)
+    assert merged == ledger.merge_ledgers(sorted(folder.glob("*.json")))
+    assert [page["page"] for page in merged["pages"]] == [
+        "plot_01_baseline",
+        "plot_05_lr_range_test",
+    ]
+
+
+def test_the_command_line_says_what_it_cannot_merge(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_code:
+        ledger.main(["merge", str(tmp_path), "-o", str(tmp_path / "out.json")])
+    assert exit_code.value.code == 2
+    assert f"no ledger (*.json) in {tmp_path}" in capsys.readouterr().err
+    write_page(tmp_path, "plot_01_baseline", monkeypatch)
+    write_page(tmp_path, "plot_02_learning_rates", monkeypatch, offset="3")
+    with pytest.raises(SystemExit):
+        ledger.main(["merge", str(tmp_path), "-o", str(tmp_path / "out.json")])
+    assert "different seeds" in capsys.readouterr().err
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_the_module_runs_as_a_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_page(tmp_path / "in", "plot_01_baseline", monkeypatch)
+    target = tmp_path / "out.json"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mnist_tutorial.ledger",
+            "merge",
+            str(tmp_path / "in"),
+            "-o",
+            str(target),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert ledger.read_ledger(target)["pages"][0]["page"] == "plot_01_baseline"
