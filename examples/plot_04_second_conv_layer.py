@@ -188,8 +188,8 @@ for label, model in (
 # ----------------------------------------------------------------------
 # **Yes, under the homework's settings.** After ten epochs at
 # :math:`\eta = 0.01`, the two-layer network is ahead of the baseline on
-# every seed, on the training set and on the validation set, by more than
-# half a point, and it ends with lower losses.
+# every seed, on the training set and on the validation set, and it ends
+# with lower losses.
 #
 # **Where the curves cross.** The two-layer network starts slower: after
 # the first epoch its (epoch-averaged) training accuracy is below the
@@ -240,8 +240,8 @@ claims.check(
 for name in ("accuracy", "val_accuracy"):
     claims.at_least(
         two_conv.at(name) - baseline.at(name),
-        0.005,
-        f"two conv layers end ahead on {name} by more than half a point, on every seed",
+        0.0,
+        f"two conv layers end ahead on {name}, on every seed",
     )
 for name in ("loss", "val_loss"):
     claims.at_least(
