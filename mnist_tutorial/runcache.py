@@ -22,7 +22,7 @@ terminal, ``python -m mnist_tutorial.runcache`` says where it is and what it
 holds, and ``python -m mnist_tutorial.runcache --prune DAYS`` removes the
 entries and log lines that no lookup has used for that many days.
 The log, the summary and the pruning are in
-:mod:`mnist_tutorial.cache_maintenance`; :data:`EVENTS_FILE`,
+:mod:`mnist_tutorial.cache_maintenance`; :data:`~mnist_tutorial.cache_maintenance.EVENTS_FILE`,
 :func:`read_events`, :class:`CacheSummary`, :func:`summarize` and
 :func:`prune` are re-exported here.
 """
