@@ -324,11 +324,12 @@ for name, epoch in (("first", 0), ("last", -1)):
         + ", ".join(f"{100 * value:+.2f}" for value in lead[:, epoch])
         + " points"
     )
-gap = confirmation.curves("val_loss") - confirmation.curves("loss")
-fourth = min(3, gap.shape[1] - 1)  # a draft build trains fewer epochs
+fourth = min(3, confirmation.first.epochs - 1)  # a draft build trains fewer epochs
+change = confirmation.at("val_accuracy") - confirmation.at("val_accuracy", epoch=fourth)
 print(
-    f"{best_label}: validation minus training loss after epoch {fourth + 1} and the last, "
-    "by seed: " + ", ".join(f"{row[fourth]:.4f} -> {row[-1]:.4f}" for row in gap)
+    f"{best_label}: validation accuracy change from epoch {fourth + 1} to the last, by seed: "
+    + ", ".join(f"{100 * value:+.2f}" for value in change)
+    + " points"
 )
 
 # %%
@@ -347,11 +348,12 @@ print(
 # picks the highest mean still picks one of them; the point is that either
 # is a clear improvement over 0.01, not which is first.
 #
-# The confirmation run also shows the first sign of over-confidence: its
-# training accuracy ends above 99.5 %, and its validation loss no longer
-# follows its training loss: from the fourth epoch to the tenth the gap
-# between the two widens, on every seed, while the validation accuracy
-# changes by less than one point. Part 3 looks
+# The confirmation run comes close to memorising the training set: its
+# training accuracy ends above 99.5 %, on every seed, while its validation
+# accuracy changes by less than one point from the fourth epoch to the
+# tenth. The later epochs improve the fit to the training digits, not the
+# answers on new ones. Part 3 looks at what this does to the validation
+# loss. Part 3 looks
 # at this more closely.
 #
 # This search is cheap but rough. It chooses by the test set, which then no
@@ -390,11 +392,6 @@ claims.at_least(
     confirmation.at("accuracy"), 0.995, "the chosen rate's training accuracy ends above 99.5 %"
 )
 if confirmation.first.epochs >= 4:  # a draft build trains fewer epochs
-    claims.at_least(
-        gap[:, -1] - gap[:, 3],
-        0.0,
-        "the chosen rate's gap between validation and training loss widens from epoch 4 to 10",
-    )
     claims.at_most(
         np.abs(confirmation.at("val_accuracy") - confirmation.at("val_accuracy", epoch=3)),
         0.01,
