@@ -43,6 +43,7 @@ __all__ = [
     "RunRecord",
     "describe",
     "event_details",
+    "key_of",
     "read_entry",
     "run_key",
     "weights_sha256",
@@ -253,8 +254,18 @@ def run_key(
         "versions": _versions(),
         "format": runcache.FORMAT_VERSION,
     }
-    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
-    return key, settings
+    return key_of(settings), settings
+
+
+def key_of(settings: Mapping[str, Any]) -> str:
+    """Return the run key of a run's settings (as :func:`run_key` returns them).
+
+    Parameters
+    ----------
+    settings : mapping
+        The settings of a run, such as a published record's.
+    """
+    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
 
 
 def read_entry(key: str) -> Callable[[Path], RunRecord | None]:

@@ -172,3 +172,40 @@ def test_verify_retrains_published_runs_and_fails_on_one_unit_in_the_last_place(
         and "in val_loss at epoch 2, same final weights" in line
         for line in out
     )
+
+
+@pytest.mark.training
+def test_a_run_trained_with_a_pages_own_fit_is_verified_with_fit_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dataset = make_dataset()
+    page = tmp_path / "published.json"
+    monkeypatch.setenv(config.ENV_RUN_CACHE, str(tmp_path / "cache"))
+    monkeypatch.setenv(config.ENV_PUBLISH_RUNS, str(page))
+    monkeypatch.delenv(config.ENV_DRAFT, raising=False)
+
+    def fit(model, x_train, y_train, x_test, y_test, callbacks):  # type: ignore[no-untyped-def]
+        return model.fit(
+            x_train,
+            y_train,
+            batch_size=16,
+            epochs=2,
+            validation_data=(x_test, y_test),
+            callbacks=callbacks,
+            verbose=0,
+        )
+
+    run = training.RunConfig(models.build_model, epochs=2, batch_size=16, seed=0, fit=fit)
+    training.train_many([run], dataset, emit=lambda line: None)
+    monkeypatch.delenv(config.ENV_PUBLISH_RUNS)
+    (record,) = published.read_page(page)
+    assert record["settings"]["fit_sha256"] is not None
+
+    (verdict,) = verification.verify([record], dataset)
+    assert verdict.same_key
+    assert verdict.passes(0)
+    # Another published fit digest is another run: the key no longer matches.
+    other = json.loads(json.dumps(record))
+    other["settings"]["fit_sha256"] = "0" * 64
+    (verdict,) = verification.verify([other], dataset)
+    assert not verdict.same_key
