@@ -1,7 +1,8 @@
 """The homework's convolutional networks, defined once.
 
-The pieces are small on purpose, so that a page can show the Keras code of
-exactly the piece it changes (see :func:`mnist_tutorial.display.show_source`):
+The pages write the homework's answers as plain Keras; these helpers build
+the same models for the pages that reuse them (a page checks that its own
+model has the same run key):
 
 - :func:`add_conv_block` adds one Conv2D + MaxPooling2D block;
 - :func:`make_optimizer` creates the SGD optimizer, with optional momentum;
