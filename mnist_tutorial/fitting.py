@@ -1,8 +1,8 @@
 """How one model is fitted: the plain ``model.fit`` call, and what the trainer adds.
 
-:func:`~mnist_tutorial.training.fit_model` is the homework's ``model.fit`` call, and a page can hand
+:func:`~mnist_tutorial.fitting.fit_model` is the homework's ``model.fit`` call, and a page can hand
 the trainer its own function with the same call (a :data:`FitFunction`,
-the ``fit`` argument of :class:`mnist_tutorial.training.RunConfig`). The
+the ``fit`` argument of :class:`mnist_tutorial.runner.RunConfig`). The
 trainer adds two things that change only the speed: many steps per call
 into TensorFlow (:func:`ready_for_fit`) and a fixed number of TensorFlow
 threads (:func:`pin_threads`). :func:`trainer_sha256` and :func:`fit_sha256`
@@ -42,7 +42,7 @@ STEPS_PER_EXECUTION = 64
 
 #: The type of a page's own fit, called as ``fit(model, x_train, y_train,
 #: x_test, y_test, callbacks)``; it calls ``model.fit`` and passes ``callbacks`` on
-#: (see :class:`~mnist_tutorial.training.RunConfig`).
+#: (see :class:`~mnist_tutorial.runner.RunConfig`).
 FitFunction = Callable[..., object]
 
 
@@ -158,7 +158,7 @@ def fit_sha256(fit: FitFunction) -> str:
     Parameters
     ----------
     fit : function
-        The fit function of a :class:`~mnist_tutorial.training.RunConfig`.
+        The fit function of a :class:`~mnist_tutorial.runner.RunConfig`.
     """
     check_fit_function(fit)
     code = fit.__code__

@@ -106,7 +106,7 @@ def plot_history(history: Histories, *, title: str | None = None, log_loss: bool
     ----------
     history : mapping, or sequence of mappings
         Per-epoch ``loss``, ``val_loss``, ``accuracy`` and ``val_accuracy``,
-        such as :attr:`mnist_tutorial.training.RunRecord.history`; or one
+        such as :attr:`mnist_tutorial.records.RunRecord.history`; or one
         such history per seed (see
         :attr:`mnist_tutorial.replicates.Replicates.histories`), each drawn
         as a thin line.

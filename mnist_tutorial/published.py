@@ -72,7 +72,7 @@ _SITE_RECORDS: list[dict[str, Any]] = []
 
 
 class _Run(Protocol):
-    """What a run record (:class:`mnist_tutorial.training.RunRecord`) offers here."""
+    """What a run record (:class:`mnist_tutorial.records.RunRecord`) offers here."""
 
     key: str
     settings: dict[str, Any]

@@ -1,6 +1,6 @@
 """The record of a training run, its key, and its entry in the run cache.
 
-A run's :class:`~mnist_tutorial.training.RunRecord` is stored in the run cache
+A run's :class:`~mnist_tutorial.records.RunRecord` is stored in the run cache
 (:mod:`mnist_tutorial.runcache`) with the trained model, under the key
 of :func:`run_key`, which covers everything that determines the result.
 
@@ -230,8 +230,8 @@ def run_key(
         TensorFlow's own default); defaults to
         :func:`mnist_tutorial.config.training_threads`.
     fit : callable, optional
-        A page's own fit function (see :class:`~mnist_tutorial.training.RunConfig`); None for
-        :func:`~mnist_tutorial.training.fit_model`.
+        A page's own fit function (see :class:`~mnist_tutorial.runner.RunConfig`); None for
+        :func:`~mnist_tutorial.fitting.fit_model`.
     """
     threads = config.training_threads() if threads is None else threads
     compile_config = model.get_compile_config()
@@ -271,7 +271,7 @@ def key_of(settings: Mapping[str, Any]) -> str:
 def read_entry(key: str) -> Callable[[Path], RunRecord | None]:
     """Return the reader of a run's cache entry, for :mod:`mnist_tutorial.runcache`.
 
-    The reader returns the stored record (with :attr:`~mnist_tutorial.training.RunRecord.replayed`
+    The reader returns the stored record (with :attr:`~mnist_tutorial.records.RunRecord.replayed`
     set), or None when the entry is incomplete, damaged, of another format
     or of another key, or when its model file is not the one recorded.
     """

@@ -179,8 +179,8 @@ def train_replicates(
     fit : function, optional
         The page's own ``fit(model, x_train, y_train, x_test, y_test,
         callbacks)`` for every run of the call, which must train ``epochs``
-        epochs of ``batch_size`` (see :class:`mnist_tutorial.training.RunConfig`);
-        :func:`mnist_tutorial.training.fit_model` by default.
+        epochs of ``batch_size`` (see :class:`mnist_tutorial.runner.RunConfig`);
+        :func:`mnist_tutorial.fitting.fit_model` by default.
 
     Returns
     -------

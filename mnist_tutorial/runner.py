@@ -73,7 +73,7 @@ class RunConfig:
         Seed for Python, NumPy and the backend.
     fit : function, optional
         A page's own fit, called as ``fit(model, x_train, y_train, x_test,
-        y_test, callbacks)`` in place of :func:`~mnist_tutorial.training.fit_model`, so that a page
+        y_test, callbacks)`` in place of :func:`~mnist_tutorial.fitting.fit_model`, so that a page
         can show the literal ``model.fit(...)`` call that its runs train
         with. It must pass ``callbacks`` to ``model.fit`` and validate on
         ``(x_test, y_test)``, and it states its own epochs and batch size:
@@ -221,7 +221,7 @@ def _fit(
     *,
     fit: FitFunction | None = None,
 ) -> RunRecord:
-    """Fit the model, with ``fit`` or else :func:`~mnist_tutorial.training.fit_model`, and return its record."""
+    """Fit the model, with ``fit`` or else :func:`~mnist_tutorial.fitting.fit_model`, and return its record."""
     epochs = int(settings["epochs"])
     batch_size = int(settings["batch_size"])
     steps = math.ceil(dataset.x_train.shape[0] / batch_size)

@@ -3,15 +3,15 @@
 :func:`train` seeds everything, builds a model, and fits it;
 :func:`train_many` does the same for several independent runs at once, in
 worker processes, and :func:`train_records` without printing. The result of
-a run is a :class:`RunRecord`, stored in the run cache
+a run is a :class:`~mnist_tutorial.records.RunRecord`, stored in the run cache
 (:mod:`mnist_tutorial.runcache`) with the trained model, under a key that
 covers everything that determines the result
 (:data:`mnist_tutorial.records.RUN_IDENTITY`), so that an identical call
 later replays the record instead of training again.
 
 A run is fitted by the plain public ``model.fit`` call of
-:func:`fit_model`, or by a page's own function with the same call (the
-``fit`` argument of :class:`RunConfig`, :func:`train` and
+:func:`~mnist_tutorial.fitting.fit_model`, or by a page's own function with the same call (the
+``fit`` argument of :class:`~mnist_tutorial.runner.RunConfig`, :func:`train` and
 :func:`mnist_tutorial.replicates.train_replicates`). Each run trains with a
 fixed number of TensorFlow threads
 (:func:`mnist_tutorial.config.training_threads`), so that its numbers do
@@ -176,7 +176,7 @@ def train_records(
     """
     runs = list(runs)
     if not all(isinstance(run, RunConfig) for run in runs):
-        raise TypeError("runs must be a sequence of mnist_tutorial.training.RunConfig")
+        raise TypeError("runs must be a sequence of mnist_tutorial.runner.RunConfig")
     if not isinstance(dataset, Dataset):
         raise TypeError(
             f"dataset must be a mnist_tutorial.data.Dataset, got {type(dataset).__name__}"
@@ -309,7 +309,7 @@ def train(
     fit : function, optional
         The page's own ``fit(model, x_train, y_train, x_test, y_test,
         callbacks)``, which must train ``epochs`` epochs of ``batch_size``
-        (see :class:`RunConfig`); :func:`fit_model` by default.
+        (see :class:`~mnist_tutorial.runner.RunConfig`); :func:`~mnist_tutorial.fitting.fit_model` by default.
 
     Returns
     -------

@@ -278,7 +278,7 @@ def _retrained_key(published: Mapping[str, Any], retrained: Mapping[str, Any]) -
 
     A page's own fit function (``fit_sha256`` in its settings) cannot be
     rebuilt from a record, so its runs are retrained with
-    :func:`~mnist_tutorial.training.fit_model`, the same plain ``model.fit``
+    :func:`~mnist_tutorial.fitting.fit_model`, the same plain ``model.fit``
     call; everything else must give the published key, and the history must
     match bit for bit.
     """

@@ -82,7 +82,7 @@ for label, group in runs.items():
 
 # %%
 # Each trained model was stored with its run, so
-# :meth:`~mnist_tutorial.training.RunRecord.load_model` gives it back without
+# :meth:`~mnist_tutorial.records.RunRecord.load_model` gives it back without
 # training again. ``sklearn.metrics.confusion_matrix`` counts, for each true
 # digit (row), how often each digit was predicted (column).
 true_labels = dataset.y_test.argmax(axis=1)
