@@ -176,7 +176,7 @@ def train_records(
     """
     runs = list(runs)
     if not all(isinstance(run, RunConfig) for run in runs):
-        raise TypeError("runs must be a sequence of mnist_tutorial.runner.RunConfig")
+        raise TypeError("runs must be a sequence of mnist_tutorial.training.RunConfig")
     if not isinstance(dataset, Dataset):
         raise TypeError(
             f"dataset must be a mnist_tutorial.data.Dataset, got {type(dataset).__name__}"
