@@ -1,16 +1,21 @@
 """One training run: its configuration, and seeding, building, fitting and caching it.
 
-:func:`train_run` is the unit of work of :func:`mnist_tutorial.training.train_records`,
-in this process or in a worker process: it seeds everything, builds the
-model, computes the run's key (:func:`mnist_tutorial.records.run_key`), and
-replays the run from the run cache or fits it and stores it there.
+A run is built and keyed once (:func:`build_run`): seeded, its model built,
+and its key computed (:func:`mnist_tutorial.records.run_key`). The
+:class:`BuiltRun` is then replayed from the run cache or fitted and stored
+there (:func:`train_built`), in this process or in a worker process, which
+receives the built model and the state of the random generators after the
+build, so that it fits exactly what this process would have fitted.
+:func:`train_run` does both in this process.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import math
+import pickle
 import random
 import threading
 import time
@@ -44,7 +49,7 @@ from mnist_tutorial.records import (
     write_entry,
 )
 
-__all__ = ["RunConfig", "lookup_run", "train_run"]
+__all__ = ["BuiltRun", "RunConfig", "build_run", "lookup_run", "train_built", "train_run"]
 
 
 def _check_positive_int(name: str, value: int, minimum: int = 1) -> int:
@@ -104,61 +109,64 @@ class RunConfig:
             check_fit_function(self.fit)
 
 
-def train_run(
-    run: RunConfig,
-    dataset: Dataset,
-    *,
-    epochs: int,
-    root: Path | None,
-    threads: tuple[int, int],
-    scratch: Path | None,
-    progress: bool,
-    position: str = "",
-) -> RunRecord:
-    """Train (or replay) one run in this process; the unit of work of :func:`~mnist_tutorial.training.train_many`.
+@dataclass(frozen=True)
+class BuiltRun:
+    """A run seeded, built and keyed once, ready to be replayed or fitted.
 
-    ``scratch`` is set when the record goes back to another process: the
-    model is then left on disk (in the cache entry, or in ``scratch`` when
-    the cache is off) rather than sent back. ``position`` (such as
-    ``run 3/6``) starts the run's progress lines.
+    Attributes
+    ----------
+    run : RunConfig
+        The run's configuration.
+    epochs : int
+        The epochs to train (the run's, or fewer in draft mode).
+    threads : tuple of int
+        The TensorFlow (intra-op, inter-op) threads the key was computed with.
+    key : str
+        The run's key (:func:`mnist_tutorial.records.run_key`).
+    settings : dict
+        The run's settings, as its record states them.
+    model : keras.Model or bytes
+        The built, compiled, untrained model; pickled (:meth:`shipped`) when
+        it goes to another process.
+    python_state, numpy_state : object
+        Python's and NumPy's global random state right after the build, which
+        the fit continues from.
     """
-    in_effect = pin_threads(threads)
-    model, key, settings = _build(run, dataset, epochs, in_effect)
-    prefix = f"{position} " if position else ""
-    label = prefix + describe(settings)
 
-    def fit() -> RunRecord:
-        callbacks = [TerminalProgress(label, epochs)] if progress else []
-        return _fit(model, dataset, key, settings, callbacks, fit=run.fit)
+    run: RunConfig
+    epochs: int
+    threads: tuple[int, int]
+    key: str
+    settings: dict[str, Any]
+    model: keras.Model | bytes
+    python_state: Any
+    numpy_state: Any
 
-    record, replayed = _cached(key, fit, root)
-    if replayed:
-        progress_line(f"{prefix}replayed {describe(settings)} from the run cache")
-    elif root is not None:
-        record.directory = root / key
-    if scratch is not None and record.directory is None:
-        record.directory = runcache.commit_entry(
-            scratch, key, lambda staging: record.load_model().save(staging / MODEL_FILE)
-        )
-    if scratch is not None:
-        record._model = None
-    return record
+    def shipped(self) -> BuiltRun:
+        """Return a copy whose model is pickled, to be sent to another process.
+
+        The model is unpickled there by :func:`train_built` once TensorFlow's
+        threads are pinned, which must come before TensorFlow runs anything.
+        """
+        if isinstance(self.model, bytes):
+            return self
+        return dataclasses.replace(self, model=pickle.dumps(self.model))
 
 
-def lookup_run(
-    run: RunConfig, dataset: Dataset, epochs: int, root: Path | None, threads: tuple[int, int]
-) -> RunRecord | None:
-    """Return the cached record of a run, without training; None on a miss."""
-    if root is None:
-        return None
-    _, key, _ = _build(run, dataset, epochs, threads)
-    return runcache.lookup(key, read_entry(key), root, describe=event_details)
+def build_run(run: RunConfig, dataset: Dataset, epochs: int, threads: tuple[int, int]) -> BuiltRun:
+    """Seed, build the run's model, and key it: the one build of a run.
 
-
-def _build(
-    run: RunConfig, dataset: Dataset, epochs: int, threads: tuple[int, int]
-) -> tuple[keras.Model, str, dict[str, Any]]:
-    """Seed, build the run's model, and return it with its cache key and settings."""
+    Parameters
+    ----------
+    run : RunConfig
+        The run.
+    dataset : Dataset
+        The data it trains on (its fingerprint enters the key).
+    epochs : int
+        The epochs it trains.
+    threads : tuple of int
+        TensorFlow's (intra-op, inter-op) threads that it trains with.
+    """
     keras.backend.clear_session()
     with _seeded(run.seed):
         model = run.build()
@@ -173,7 +181,104 @@ def _build(
         threads=threads,
         fit=run.fit,
     )
-    return model, key, settings
+    # Where the fit starts from; a worker restores it (train_built).
+    # NumPy: the legacy global generator, which keras.utils.set_random_seed seeds.
+    python_state, numpy_state = random.getstate(), np.random.get_state()  # noqa: NPY002
+    return BuiltRun(run, epochs, threads, key, settings, model, python_state, numpy_state)
+
+
+def lookup_run(built: BuiltRun, root: Path | None) -> RunRecord | None:
+    """Return the cached record of a built run, without training; None on a miss."""
+    return runcache.lookup(built.key, read_entry(built.key), root, describe=event_details)
+
+
+def train_run(
+    run: RunConfig,
+    dataset: Dataset,
+    *,
+    epochs: int,
+    root: Path | None,
+    threads: tuple[int, int],
+    scratch: Path | None,
+    progress: bool,
+    position: str = "",
+) -> RunRecord:
+    """Build, then replay or train one run in this process (:func:`train_built`).
+
+    The run is keyed with the thread counts in effect, which are ``threads``
+    unless TensorFlow already runs in this process with others.
+    """
+    built = build_run(run, dataset, epochs, pin_threads(threads))
+    return train_built(
+        built, dataset, root=root, scratch=scratch, progress=progress, position=position
+    )
+
+
+def train_built(
+    built: BuiltRun,
+    dataset: Dataset,
+    *,
+    root: Path | None,
+    scratch: Path | None,
+    progress: bool,
+    position: str = "",
+) -> RunRecord:
+    """Replay a built run from the run cache, or fit it and store it; the unit of work of a worker.
+
+    A shipped run (:meth:`BuiltRun.shipped`) is unpacked here: TensorFlow's
+    threads are pinned first, then the model is unpickled and the random
+    generators are left as they were after the build. Where the threads
+    cannot be pinned to the counts that the run was keyed with, the run is
+    built and keyed again with the counts in effect.
+
+    ``scratch`` is set when the record goes back to another process: the
+    model is then left on disk (in the cache entry, or in ``scratch`` when
+    the cache is off) rather than sent back. ``position`` (such as
+    ``run 3/6``) starts the run's progress lines.
+    """
+    if isinstance(built.model, bytes):
+        built = _unpacked(built, dataset)
+    prefix = f"{position} " if position else ""
+    label = prefix + describe(built.settings)
+    model = built.model
+    if not isinstance(model, keras.Model):  # for the type checker: _unpacked made it one
+        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+
+    def fit() -> RunRecord:
+        callbacks = [TerminalProgress(label, built.epochs)] if progress else []
+        return _fit(model, dataset, built.key, built.settings, callbacks, fit=built.run.fit)
+
+    record, replayed = _cached(built.key, fit, root)
+    if replayed:
+        progress_line(f"{prefix}replayed {describe(built.settings)} from the run cache")
+    elif root is not None:
+        record.directory = root / built.key
+    if scratch is not None and record.directory is None:
+        record.directory = runcache.commit_entry(
+            scratch, built.key, lambda staging: record.load_model().save(staging / MODEL_FILE)
+        )
+    if scratch is not None:
+        record._model = None
+    return record
+
+
+def _unpacked(built: BuiltRun, dataset: Dataset) -> BuiltRun:
+    """Unpickle a shipped run's model in this process, as :func:`build_run` left it."""
+    in_effect = pin_threads(built.threads)
+    if in_effect != built.threads:
+        # TensorFlow already ran here with other counts: key what will train.
+        return build_run(built.run, dataset, built.epochs, in_effect)
+    keras.backend.clear_session()
+    try:
+        with _seeded(built.run.seed):
+            model = pickle.loads(built.model)  # noqa: S301  (pickled by this package's caller)
+    except (TypeError, ValueError, AttributeError, ImportError):
+        # Keras cannot rebuild a layer it cannot import here (one defined in
+        # a function, say): build the run here instead.
+        return build_run(built.run, dataset, built.epochs, in_effect)
+    random.setstate(built.python_state)
+    np.random.set_state(built.numpy_state)  # noqa: NPY002
+    return dataclasses.replace(built, model=model)
 
 
 _SEEDING = threading.Lock()

@@ -228,37 +228,43 @@ def _train_in_workers(
     jobs: int,
     options: dict[str, Any],
 ) -> list[RunRecord]:
-    """Replay what is cached here; train the rest with joblib, in ``jobs`` processes."""
+    """Replay what is cached here; train the rest with joblib, in ``jobs`` processes.
+
+    Each run is built and keyed once, here; a miss is shipped to a worker
+    with its built model (:meth:`~mnist_tutorial.runner.BuiltRun.shipped`).
+    """
     root = options["root"]
-    records: list[RunRecord | None] = [
-        runner.lookup_run(run, dataset, count, root, options["threads"])
-        for run, count in zip(runs, epochs, strict=True)
-    ]
-    for index, record in enumerate(records):
-        if record is not None:
+    records: list[RunRecord | None] = []
+    missed: dict[int, runner.BuiltRun] = {}
+    for index, (run, count) in enumerate(zip(runs, epochs, strict=True)):
+        built = runner.build_run(run, dataset, count, options["threads"])
+        record = runner.lookup_run(built, root)
+        if record is None:
+            missed[index] = built.shipped()
+        else:
             progress_line(
                 f"{_position(index, runs)} replayed {describe(record.settings)} from the run cache"
             )
-    pending = [index for index, record in enumerate(records) if record is None]
-    if pending:
+        records.append(record)
+    if missed:
         # Where the batch stands: each worker's lines then name their run's position.
         progress_line(
-            f"{len(runs)} runs: {len(runs) - len(pending)} replayed, {len(pending)} to train "
-            f"({sum(epochs[index] for index in pending)} epochs) in up to {jobs} processes"
+            f"{len(runs)} runs: {len(runs) - len(missed)} replayed, {len(missed)} to train "
+            f"({sum(epochs[index] for index in missed)} epochs) in up to {jobs} processes"
         )
     scratch = _scratch_dir() if root is None else root
     trained = joblib.Parallel(n_jobs=jobs)(
-        joblib.delayed(runner.train_run)(
-            runs[index],
+        joblib.delayed(runner.train_built)(
+            built,
             dataset,
-            epochs=epochs[index],
+            root=root,
             scratch=scratch,
+            progress=options["progress"],
             position=_position(index, runs),
-            **options,
         )
-        for index in pending
+        for index, built in missed.items()
     )
-    for index, record in zip(pending, trained, strict=True):
+    for index, record in zip(missed, trained, strict=True):
         records[index] = record
     return [record for record in records if record is not None]
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
+import joblib
 import pytest
 
-from mnist_tutorial import data, fitting, models, runner, training
+from mnist_tutorial import config, data, fitting, models, runner, training
 
 
 def baseline() -> object:
@@ -49,12 +52,12 @@ def test_a_run_is_keyed_with_the_thread_counts_it_is_given(dataset: data.Dataset
     import keras
 
     run = training.RunConfig(baseline, epochs=1, batch_size=16)
-    _, key, settings = runner._build(run, dataset, 1, (3, 5))
-    assert settings["threads"] == {"intra_op": 3, "inter_op": 5}
+    built = runner.build_run(run, dataset, 1, (3, 5))
+    assert built.settings["threads"] == {"intra_op": 3, "inter_op": 5}
     keras.backend.clear_session()
-    keras.utils.set_random_seed(0)  # the same initial weights as _build's
+    keras.utils.set_random_seed(0)  # the same initial weights as build_run's
     assert (
-        key
+        built.key
         == training.run_key(baseline(), dataset, epochs=1, batch_size=16, seed=0, threads=(3, 5))[0]
     )
 
@@ -103,7 +106,7 @@ def test_a_build_gets_its_weights_however_other_threads_draw_from_random(
     # A Dask worker's event loop draws from Python's global random (dask.sizeof)
     # while a task builds its model; Keras seeds its initializers from it too.
     run = training.RunConfig(baseline, epochs=1, batch_size=16, seed=1)
-    _, undisturbed, _ = runner._build(run, dataset, 1, (1, 2))
+    undisturbed = runner.build_run(run, dataset, 1, (1, 2)).key
     after_undisturbed = random.getstate()
     stop = threading.Event()
 
@@ -114,13 +117,13 @@ def test_a_build_gets_its_weights_however_other_threads_draw_from_random(
     thread = threading.Thread(target=draw)
     thread.start()
     try:
-        keys = [runner._build(run, dataset, 1, (1, 2))[1] for _ in range(3)]
+        keys = [runner.build_run(run, dataset, 1, (1, 2)).key for _ in range(3)]
     finally:
         stop.set()
         thread.join()
     assert keys == [undisturbed] * 3
     # Afterwards Python's generator goes on as it would after an undisturbed build.
-    runner._build(run, dataset, 1, (1, 2))
+    runner.build_run(run, dataset, 1, (1, 2))
     assert random.getstate() == after_undisturbed
 
 
@@ -185,3 +188,107 @@ def test_a_fit_without_validation_is_refused(dataset: data.Dataset) -> None:
 
     with pytest.raises(ValueError, match="history lacks val_loss, val_accuracy"):
         training.train(baseline, dataset, epochs=1, batch_size=16, fit=fit, emit=quiet)
+
+
+def _counting_build(log: Path) -> Callable[[], object]:
+    """A baseline build that appends a line to ``log`` in whichever process calls it."""
+
+    def build() -> object:
+        with log.open("a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return models.build_model(learning_rate=0.01)
+
+    return build
+
+
+@pytest.mark.training
+def test_a_miss_is_built_once_though_a_worker_trains_it(
+    dataset: data.Dataset, run_cache: Path, tmp_path: Path
+) -> None:
+    log = tmp_path / "builds.txt"
+    runs = [
+        training.RunConfig(_counting_build(log), epochs=1, batch_size=16, seed=seed)
+        for seed in (0, 1)
+    ]
+    first = training.train_many(runs, dataset, n_jobs=2, emit=quiet)
+    builders = log.read_text().split()
+    assert not any(record.replayed for record in first)
+    # One build per run, all in this process: the workers fitted what they were sent.
+    assert builders == [str(os.getpid())] * 2
+    again = training.train_many(runs, dataset, n_jobs=2, emit=quiet)
+    assert all(record.replayed for record in again)
+    assert len(log.read_text().split()) == 4  # a hit is built once too, for its key
+    assert [record.history for record in again] == [record.history for record in first]
+
+
+@pytest.mark.training
+@pytest.mark.usefixtures("run_cache")
+def test_a_miss_is_keyed_once_and_the_worker_keeps_its_key(
+    dataset: data.Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keyed: list[int] = []
+    run_key = runner.run_key
+
+    def counting_run_key(*arguments: object, **options: object) -> tuple[str, dict[str, object]]:
+        keyed.append(1)
+        return run_key(*arguments, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runner, "run_key", counting_run_key)
+    # This process stands in for a worker whose TensorFlow takes the run's threads.
+    monkeypatch.setattr(runner, "pin_threads", lambda threads: threads)
+    runs = [training.RunConfig(baseline, epochs=1, batch_size=16, seed=seed) for seed in (0, 1)]
+    with joblib.parallel_config(backend="sequential"):
+        records = training.train_many(runs, dataset, n_jobs=2, emit=quiet)
+    assert len(keyed) == 2
+    assert [record.key for record in records] == [
+        runner.build_run(run, dataset, 1, config.training_threads()).key for run in runs
+    ]
+
+
+@pytest.mark.training
+@pytest.mark.usefixtures("no_cache")
+def test_a_shipped_run_fits_what_this_process_would_fit(dataset: data.Dataset) -> None:
+    run = training.RunConfig(baseline, epochs=2, batch_size=16, seed=4)
+    here = runner.train_run(
+        run, dataset, epochs=2, root=None, threads=(1, 2), scratch=None, progress=False
+    )
+    built = runner.build_run(run, dataset, 2, runner.pin_threads((1, 2)))
+    random.random()  # noqa: S311  (whatever this process draws meanwhile does not count)
+    shipped = runner.train_built(built.shipped(), dataset, root=None, scratch=None, progress=False)
+    assert isinstance(built.shipped().model, bytes)
+    assert shipped.history == here.history
+    assert shipped.final_weights_sha256 == here.final_weights_sha256
+    assert shipped.key == here.key
+
+
+@pytest.mark.training
+@pytest.mark.usefixtures("no_cache")
+def test_a_model_keras_cannot_rebuild_in_the_worker_is_built_there(
+    dataset: data.Dataset,
+) -> None:
+    import keras
+
+    class Halve(keras.layers.Layer):  # defined here: Keras cannot import it by name
+        def call(self, inputs: object) -> object:
+            return inputs * 0.5  # type: ignore[operator]
+
+    builds: list[int] = []
+
+    def build() -> keras.Model:
+        builds.append(1)
+        model = keras.Sequential(
+            [keras.Input((28, 28, 1)), Halve(), keras.layers.Flatten(), keras.layers.Dense(10)]
+        )
+        model.compile(optimizer="sgd", loss="categorical_crossentropy", metrics=["accuracy"])
+        return model
+
+    run = training.RunConfig(build, epochs=1, batch_size=16, seed=2)
+    threads = runner.pin_threads((1, 2))
+    built = runner.build_run(run, dataset, 1, threads)
+    record = runner.train_built(built.shipped(), dataset, root=None, scratch=None, progress=False)
+    assert len(builds) == 2  # unpickling failed, so the worker built it again
+    here = runner.train_run(
+        run, dataset, epochs=1, root=None, threads=threads, scratch=None, progress=False
+    )
+    assert record.key == built.key
+    assert record.history == here.history

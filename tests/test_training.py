@@ -332,7 +332,10 @@ runs = [
     for seed in (0, 1)
 ]
 records = training.train_many(runs, dataset, emit=lambda line: None)
-print(json.dumps([[r.key, r.history, r.replayed, r.settings["threads"]] for r in records]))
+print(json.dumps([
+    [r.key, r.history, r.replayed, r.settings["threads"], r.final_weights_sha256]
+    for r in records
+]))
 """
 
 

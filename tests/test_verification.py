@@ -81,11 +81,11 @@ def test_choose_rejects_what_it_cannot_find(
 def test_a_model_rebuilt_from_its_settings_has_the_same_key(build: Any) -> None:
     dataset = make_dataset()
     original = training.RunConfig(build, epochs=1, batch_size=16, seed=3)
-    _, key, settings = runner._build(original, dataset, 1, (1, 2))
+    built = runner.build_run(original, dataset, 1, (1, 2))
     again = training.RunConfig(
-        functools.partial(verification.rebuild, settings), epochs=1, batch_size=16, seed=3
+        functools.partial(verification.rebuild, built.settings), epochs=1, batch_size=16, seed=3
     )
-    assert runner._build(again, dataset, 1, (1, 2))[1] == key
+    assert runner.build_run(again, dataset, 1, (1, 2)).key == built.key
 
 
 def test_a_site_without_records_says_how_to_make_them(tmp_path: Path) -> None:
