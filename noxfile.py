@@ -285,7 +285,7 @@ def mutants(session: nox.Session) -> None:
 
     ``nox -s mutants -- mnist_tutorial/claims.py`` tests one module (or several).
     ``nox -s mutants -- --semantic [FILE ...]`` plants the hand-made bugs of
-    ``tools/semantic_mutants.py`` instead (about a minute in all).
+    ``tools/semantic_mutants.py`` instead (minutes in all).
     """
     if "--semantic" in session.posargs:
         _install(session, "mutants")

@@ -92,6 +92,20 @@ MUTANTS = (
         (f"{RUNNER}::test_the_trainer_prepares_the_model_for_any_fit",),
     ),
     Mutant(
+        "the worker builds a shipped run again instead of unpickling its model",
+        "mnist_tutorial/runner.py",
+        "        built = _unpacked(built, dataset)\n",
+        "        built = build_run(built.run, dataset, built.epochs, pin_threads(built.threads))\n",
+        (f"{RUNNER}::test_a_miss_is_built_once_though_a_worker_trains_it",),
+    ),
+    Mutant(
+        "the worker unpickles the model before pinning TensorFlow's threads",
+        "mnist_tutorial/runner.py",
+        "    in_effect = pin_threads(built.threads)\n",
+        "    pickle.loads(built.model)  # noqa: S301\n    in_effect = pin_threads(built.threads)\n",
+        (f"{RUNNER}::test_a_miss_is_built_once_though_a_worker_trains_it",),
+    ),
+    Mutant(
         "draft mode caps a page's own fit",
         "mnist_tutorial/training.py",
         "run.epochs if run.fit is not None else min(",
