@@ -6,18 +6,29 @@ model has the same run key):
 
 - :func:`add_conv_block` adds one Conv2D + MaxPooling2D block;
 - :func:`make_optimizer` creates the SGD optimizer, with optional momentum;
-- :func:`build_model` assembles and compiles the whole network.
+- :func:`build_model` assembles and compiles the whole network;
+- :func:`configurations` lists every 10-epoch configuration the homework
+  trains, for the pages that compare them all.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
+from collections.abc import Callable
 
 import keras
 from keras import layers
 
-__all__ = ["INPUT_SHAPE", "NUM_CLASSES", "add_conv_block", "build_model", "make_optimizer"]
+__all__ = [
+    "INPUT_SHAPE",
+    "NUM_CLASSES",
+    "add_conv_block",
+    "build_model",
+    "configurations",
+    "make_optimizer",
+]
 
 INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
@@ -141,3 +152,40 @@ def build_model(
         metrics=["accuracy"],
     )
     return model
+
+
+def configurations(chosen_learning_rate: float) -> dict[str, Callable[[], keras.Sequential]]:
+    """Return a build for every 10-epoch configuration the homework trains, by label.
+
+    The baseline (learning rate 0.01), learning rates 1, 1e-5 and 0.1, the
+    rate that a learning-rate search chose, momentum 0.9, and two convolution
+    blocks. Each build is a :func:`functools.partial` of :func:`build_model`.
+
+    Parameters
+    ----------
+    chosen_learning_rate : float
+        The learning rate a search chose, labelled
+        ``"lr = <rate> (Part 2's choice)"``; where it is one of the rates
+        above, that configuration stands for it and no entry is added.
+
+    Returns
+    -------
+    dict
+        Label (``"baseline"``, ``"lr = 1"``, ..., ``"two conv layers"``) to a
+        function that builds the compiled model.
+    """
+    chosen_learning_rate = _as_float("chosen_learning_rate", chosen_learning_rate, accepted="> 0")
+    if chosen_learning_rate <= 0:
+        raise ValueError(f"chosen_learning_rate must be > 0, got {chosen_learning_rate}")
+    rates = {"baseline": 0.01, "lr = 1": 1.0, "lr = 1e-5": 1e-5, "lr = 0.1": 0.1}
+    builds: dict[str, Callable[[], keras.Sequential]] = {
+        label: functools.partial(build_model, learning_rate=rate) for label, rate in rates.items()
+    }
+    if chosen_learning_rate not in rates.values():
+        label = f"lr = {chosen_learning_rate:g} (Part 2's choice)"
+        builds[label] = functools.partial(build_model, learning_rate=chosen_learning_rate)
+    builds["momentum 0.9"] = functools.partial(build_model, learning_rate=0.01, momentum=0.9)
+    builds["two conv layers"] = functools.partial(
+        build_model, learning_rate=0.01, conv_filters=(32, 64)
+    )
+    return builds

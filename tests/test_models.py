@@ -6,6 +6,7 @@ No model is trained here; building and compiling takes a fraction of a second.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import keras
@@ -288,3 +289,43 @@ def test_add_conv_block_bad_filters(filters: Any) -> None:
     with pytest.raises(ValueError, match=r"\bfilters\b"):
         models.add_conv_block(model, filters)
     assert model.layers == []
+
+
+def _summary(build: Any) -> tuple[float, float, tuple[int, ...]]:
+    model = build()
+    filters = tuple(layer.filters for layer in model.layers if isinstance(layer, layers.Conv2D))
+    optimizer = model.optimizer
+    return (round(float(optimizer.learning_rate), 7), float(optimizer.momentum), filters)
+
+
+def test_configurations_are_the_homeworks_with_the_chosen_rate_added() -> None:
+    builds = models.configurations(0.3)
+    assert {label: _summary(build) for label, build in builds.items()} == {
+        "baseline": (0.01, 0.0, (32,)),
+        "lr = 1": (1.0, 0.0, (32,)),
+        "lr = 1e-5": (1e-5, 0.0, (32,)),
+        "lr = 0.1": (0.1, 0.0, (32,)),
+        "lr = 0.3 (Part 2's choice)": (0.3, 0.0, (32,)),
+        "momentum 0.9": (0.01, 0.9, (32,)),
+        "two conv layers": (0.01, 0.0, (32, 64)),
+    }
+    assert list(builds)[4] == "lr = 0.3 (Part 2's choice)"
+
+
+@pytest.mark.parametrize("chosen", [0.1, 1, 0.01])
+def test_a_chosen_rate_already_listed_adds_no_entry(chosen: float) -> None:
+    builds = models.configurations(chosen)
+    assert len(builds) == 6
+    assert not any("choice" in label for label in builds)
+
+
+@pytest.mark.parametrize(
+    ("chosen", "error", "message"),
+    [
+        (0, ValueError, "chosen_learning_rate must be > 0, got 0.0"),
+        ("0.3", TypeError, "chosen_learning_rate must be a real number (> 0), got str"),
+    ],
+)
+def test_configurations_names_a_bad_rate(chosen: Any, error: type, message: str) -> None:
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        models.configurations(chosen)

@@ -46,21 +46,7 @@ search = train_replicates(
     log=False,
 )
 chosen_rate = candidates[highest_mean(search, "val_accuracy", epoch=-1)]
-builds = {
-    "baseline": functools.partial(models.build_model, learning_rate=0.01),
-    "lr = 1": functools.partial(models.build_model, learning_rate=1),
-    "lr = 1e-5": functools.partial(models.build_model, learning_rate=1e-5),
-    "lr = 0.1": functools.partial(models.build_model, learning_rate=0.1),
-    f"lr = {chosen_rate} (Part 2's choice)": functools.partial(
-        models.build_model, learning_rate=chosen_rate
-    ),
-    "momentum 0.9": functools.partial(models.build_model, learning_rate=0.01, momentum=0.9),
-    "two conv layers": functools.partial(
-        models.build_model, learning_rate=0.01, conv_filters=(32, 64)
-    ),
-}
-if chosen_rate == 0.1:  # the choice is then the lr = 0.1 configuration itself
-    del builds["lr = 0.1 (Part 2's choice)"]
+builds = models.configurations(chosen_rate)
 runs = train_replicates(builds, dataset, epochs=10, log=False)
 best_label = highest_mean(runs, "val_accuracy")
 best = runs[best_label]
