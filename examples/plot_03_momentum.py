@@ -149,8 +149,9 @@ for group in runs.values():
 # **Yes, by a wide margin, against the baseline.** With momentum the network
 # is ahead from the first epoch, on every seed, and by its third epoch it is
 # more accurate on the training set than the baseline is after ten, seed by
-# seed. It ends with training and validation accuracies more than half a
-# point higher and a training loss more than five times lower.
+# seed. It ends with a training accuracy more than half a point higher, a
+# validation accuracy more than a quarter of a point (25 test images)
+# higher, and a training loss more than five times lower.
 #
 # **But most of that is the larger effective step.** Plain SGD at
 # :math:`\eta = 0.1`, the effective learning rate of momentum 0.9 at 0.01,
@@ -165,16 +166,16 @@ for group in runs.values():
 # the unstable ones do not. This network is not such a case.
 #
 # **The validation loss stops following the training loss, while the
-# validation accuracy hardly moves.** From the fourth epoch to the tenth,
+# validation accuracy changes little.** From the fourth epoch to the tenth,
 # both fast runs keep lowering their training loss in every epoch, but their
 # validation loss does not follow: the gap between validation and training
 # loss widens, on every seed (printed above). The baseline's validation
 # loss, by contrast, is still falling (lower after the tenth epoch than
 # after the ninth, on every seed). The validation accuracy of the fast runs
-# changes by less than one point from the fourth epoch to the tenth. So the network gets
-# about as many test digits right as before, but it is more and more sure
-# of its answers, and the cross-entropy loss punishes the confident
-# mistakes heavily.
+# moves by less than one and a half points (150 test images) from the
+# fourth epoch to the tenth, on every seed. So the network's accuracy on the
+# test digits changes little, but it is more and more sure of its answers,
+# and the cross-entropy loss punishes the confident mistakes heavily.
 # :ref:`sphx_glr_auto_examples_beyond_the_homework_plot_06_error_analysis.py`
 # measures that over-confidence directly. It is the first stage of
 # overfitting, not yet memorising the training digits at the expense of the
@@ -199,12 +200,16 @@ for build in (build_momentum_model, functools.partial(models.build_model, 0.01, 
 claims.check(
     keys[0] == keys[1], "the page's momentum model is models.build_model's (the same run key)"
 )
-for metric in ("accuracy", "val_accuracy"):
-    claims.at_least(
-        momentum.at(metric) - baseline.at(metric),
-        0.005,
-        f"momentum ends more than half a point above the baseline on {metric}, seed by seed",
-    )
+claims.at_least(
+    momentum.at("accuracy") - baseline.at("accuracy"),
+    0.005,
+    "momentum ends more than half a point above the baseline on accuracy, seed by seed",
+)
+claims.at_least(
+    momentum.at("val_accuracy") - baseline.at("val_accuracy"),
+    0.0025,
+    "momentum ends more than a quarter of a point above the baseline on val_accuracy, seed by seed",
+)
 claims.at_least(
     momentum.at("accuracy", epoch=0) - baseline.at("accuracy", epoch=0),
     0.0,
@@ -246,8 +251,9 @@ for group in (momentum, larger_step):
     )
     claims.at_most(
         np.abs(group.at("val_accuracy") - group.at("val_accuracy", epoch=3)),
-        0.01,
-        f"{group.label}: validation accuracy changes by less than one point from epoch 4 to 10",
+        0.015,
+        f"{group.label}: validation accuracy moves by less than one and a half points "
+        "from epoch 4 to 10, on every seed",
     )
 claims.at_least(
     baseline.at("val_loss", epoch=-2) - baseline.at("val_loss"),
