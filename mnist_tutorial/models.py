@@ -159,7 +159,7 @@ def configurations(chosen_learning_rate: float) -> dict[str, Callable[[], keras.
 
     The baseline (learning rate 0.01), learning rates 1, 1e-5 and 0.1, the
     rate that a learning-rate search chose, momentum 0.9, and two convolution
-    blocks. Each build is a :func:`functools.partial` of :func:`build_model`.
+    blocks. Each build is a :class:`functools.partial` of :func:`build_model`.
 
     Parameters
     ----------

@@ -27,6 +27,7 @@ FALLBACK_INVENTORIES: dict[str, dict[str, tuple[str, str]]] = {
             "py:class",
             "library/collections.abc.html#collections.abc.Callable",
         ),
+        "functools.partial": ("py:class", "library/functools.html#functools.partial"),
         "pathlib.Path": ("py:class", "library/pathlib.html#pathlib.Path"),
         "pickle.Unpickler": ("py:class", "library/pickle.html#pickle.Unpickler"),
         "pickle.UnpicklingError": ("py:exception", "library/pickle.html#pickle.UnpicklingError"),
