@@ -258,3 +258,32 @@ def test_a_site_shows_the_ledger_and_publishes_it(
         "plot_05_range",
     ]
     assert published["seeds"] == [0, 1, 2]
+
+
+def test_a_sentence_about_one_seed_matches_the_seed_in_the_same_place_at_another_offset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def checks(first: int) -> Callable[[], None]:
+        def page() -> None:
+            claims.at_least([0.9 + first / 1000], 0.8, f"seed {first + 1}: one seed's accuracy")
+            claims.at_least([0.6 + first / 10000], 0.5, f"seed {first}: one seed's accuracy")
+
+        return page
+
+    record(tmp_path / "this" / "plot_01_baseline.json", monkeypatch, checks(0))
+    record(tmp_path / "other" / "plot_01_baseline.json", monkeypatch, checks(100), offset="100")
+    this, other = (
+        ledger.merge_ledgers(sorted((tmp_path / name).glob("*.json"))) for name in ("this", "other")
+    )
+    table = claims_ledger.claims_table(
+        this, {"plot_01_baseline": "auto_examples/plot_01_baseline"}, [("seeds-100.json", other)]
+    )
+    rows = [
+        row.split("\n     - ")
+        for row in table.split("\n\n.. list-table::")[0].split("\n   * - ")[2:]
+    ]
+    # Sentence and the other offset's margin: seed 1 is seed 101 there, seed 0 is seed 100.
+    assert sorted((row[2], row[8].strip()) for row in rows) == [
+        ("seed 0: one seed's accuracy", "0.1100"),
+        ("seed 1: one seed's accuracy", "0.2000"),
+    ]

@@ -152,8 +152,22 @@ def _entries(merged: dict[str, Any]) -> list[dict[str, Any]]:
     return entries
 
 
+#: A sentence about one seed, such as ``seed 7: the loss finally shoots up``.
+_ONE_SEED = re.compile(r"^seed (\d+): ")
+
+
 def _identity(entry: dict[str, Any]) -> tuple[str, str, int]:
-    return entry["page"], entry["claim"], entry["occurrence"]
+    """Match a claim across builds: its page, its sentence and its occurrence.
+
+    A sentence about one seed is matched by the seed's place among its
+    build's seeds (``seed 7:`` at seeds 7-9 is ``seed 0:`` at seeds 0-2).
+    """
+    claim = entry["claim"]
+    match = _ONE_SEED.match(claim)
+    seeds = list(entry.get("seeds") or [])
+    if match is not None and int(match.group(1)) in seeds:
+        claim = f"seed #{seeds.index(int(match.group(1))) + 1}: {claim[match.end() :]}"
+    return entry["page"], claim, entry["occurrence"]
 
 
 def _other_cell(entry: dict[str, Any] | None) -> str:
