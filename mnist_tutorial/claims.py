@@ -36,6 +36,7 @@ import sys
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -326,15 +327,22 @@ def _caller() -> tuple[int, int]:
     """Return the line of the page's call, and the warnings stacklevel that points at it.
 
     The first frame outside this file is the page's: sphinx-gallery compiles
-    a page's code with the example's file name and line numbers. (Mutation
-    testing adds frames of its own in this file, so they are not counted.)
+    a page's code with the example's file name and line numbers. Mutation
+    testing (mutmut) calls each function of this file through a trampoline
+    in a module of its own; those frames are skipped too.
     """
     frame = sys._getframe(1)
     level = 1
-    while frame.f_back is not None and frame.f_code.co_filename == __file__:
+    while frame.f_back is not None and (
+        frame.f_code.co_filename == __file__ or _is_mutmut_trampoline(frame)
+    ):
         frame = frame.f_back
         level += 1
     return frame.f_lineno, level
+
+
+def _is_mutmut_trampoline(frame: FrameType) -> bool:
+    return str(frame.f_globals.get("__name__", "")).startswith("mutmut.")
 
 
 def _record(target: Path, entry: dict[str, Any]) -> None:

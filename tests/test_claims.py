@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+import types
 import warnings
 from pathlib import Path
 
@@ -124,8 +125,31 @@ def test_false_claim_warning_says_why_and_points_at_the_page(
     assert issubclass(claims.ClaimWarning, UserWarning)
     assert str(warning.message) == f"claim does not hold: momentum helps ({note})"
     # The warning points at the page's check (stacklevel), not at the claims module.
-    # (Not "== __file__": mutation testing wraps check() in frames of its own.)
-    assert Path(warning.filename).resolve() != Path(claims.__file__).resolve()
+    assert warning.filename == __file__
+
+
+@pytest.mark.parametrize(
+    ("module", "points_at"), [("mutmut.mutation.trampoline", __file__), ("wrappers", "<wrapper>")]
+)
+def test_only_a_mutation_testing_trampoline_is_skipped_on_the_way_to_the_page(
+    monkeypatch: pytest.MonkeyPatch, module: str, points_at: str
+) -> None:
+    # mutmut calls each function through a trampoline in a module of its own; any
+    # other wrapper is the caller the warning points at.
+    monkeypatch.setenv("MNIST_TUTORIAL_DRAFT", "1")
+
+    def forward(*args: object) -> None:
+        check(*args)  # type: ignore[name-defined]  # noqa: F821 (the wrapper's globals)
+
+    wrapper = types.FunctionType(
+        forward.__code__.replace(co_filename="<wrapper>"),
+        {"__name__": module, "check": claims.check},
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        wrapper(False, "momentum helps")
+    (warning,) = caught
+    assert warning.filename == points_at
 
 
 @pytest.mark.parametrize("name", ["MNIST_TUTORIAL_DRAFT", "MNIST_TUTORIAL_STRICT_CLAIMS"])
