@@ -301,7 +301,7 @@ def _quantity(
 
 def _settle(entry: dict[str, Any], message: str) -> None:
     """Record a check's entry, report it if fragile, and fail or warn if it does not hold."""
-    line, stacklevel = _caller()
+    line, stacklevel = _caller(sys._getframe())
     target = config.claims_ledger_file()
     if target is not None:
         _record(target, {**entry, "line": line})
@@ -323,15 +323,14 @@ def _settle(entry: dict[str, Any], message: str) -> None:
     raise ClaimError(message)
 
 
-def _caller() -> tuple[int, int]:
-    """Return the line of the page's call, and the warnings stacklevel that points at it.
+def _caller(frame: FrameType) -> tuple[int, int]:
+    """Return the line of the page's call, and the stacklevel that points at it from ``frame``.
 
     The first frame outside this file is the page's: sphinx-gallery compiles
     a page's code with the example's file name and line numbers. Mutation
     testing (mutmut) calls each function of this file through a trampoline
     in a module of its own; those frames are skipped too.
     """
-    frame = sys._getframe(1)
     level = 1
     while frame.f_back is not None and (
         frame.f_code.co_filename == __file__ or _is_mutmut_trampoline(frame)
