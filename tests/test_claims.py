@@ -301,7 +301,11 @@ def test_a_failed_quantity_only_warns_outside_a_strict_build_and_points_at_the_p
         ([1.0, math.nan], ValueError, "values must be finite"),
         (math.inf, ValueError, "values must be finite"),
         ("0.98", TypeError, "values must be a float or a 1-D"),
-        (None, TypeError, "values must be a float or a 1-D"),
+        (
+            None,
+            TypeError,
+            r"^values must be a float or a 1-D array-like of floats \(one per seed\), got None$",
+        ),
         ([1.0, None], TypeError, "values must be a float or a 1-D"),
         (True, TypeError, "values must be a float or a 1-D"),
         (np.array([True]), TypeError, "values must be a float or a 1-D"),

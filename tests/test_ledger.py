@@ -111,6 +111,14 @@ def entry_with(**changes: object) -> dict[str, object]:
     ("content", "message"),
     [
         ([], r"not a claims ledger \(format 1\)"),
+        ({"format": 1, "seeds": [-1], "pages": []}, "invalid seeds: \\[-1\\]"),
+        ({"format": 1, "seeds": [0], "pages": {}}, "invalid pages: {}"),
+        (
+            {"format": 1, "seeds": [0], "pages": [], "extra": 1},
+            "expected an object with the fields",
+        ),
+        (entry_with(limit=[0.25, 0.5, 0.75]), "invalid limit"),
+        (entry_with(kind="at_least", limit=[0.25]), "invalid limit"),
         ({**valid_page(), "format": 2}, "not a claims ledger"),
         ({**valid_page(), "extra": 1}, "expected an object with the fields"),
         ({**valid_page(), "page": "a/b"}, "invalid page"),
@@ -135,8 +143,80 @@ def entry_with(**changes: object) -> dict[str, object]:
 def test_reading_a_ledger_checks_it(tmp_path: Path, content: object, message: str) -> None:
     path = tmp_path / "ledger.json"
     path.write_text(json.dumps(content))
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=message) as raised:
         ledger.read_ledger(path)
+    # The message starts with the file that is wrong.
+    assert str(raised.value).startswith(f"{path}: ")
+
+
+@pytest.mark.parametrize(
+    ("content", "found"),
+    [
+        ({**valid_page(), "extra": 1}, "['claims', 'extra', 'format', 'page', 'seeds']"),
+        ({"format": 1, "seeds": [0], "pages": [3]}, "int"),
+    ],
+)
+def test_a_ledger_with_other_fields_says_which_it_has(
+    tmp_path: Path, content: object, found: str
+) -> None:
+    path = tmp_path / "ledger.json"
+    path.write_text(json.dumps(content))
+    with pytest.raises(ValueError, match="expected an object with the fields") as raised:
+        ledger.read_ledger(path)
+    assert str(raised.value).endswith(f", got {found}")
+
+
+def test_a_ledger_is_written_whole_through_a_hidden_file_beside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "claims" / "seeds-0.json"
+    renamed: list[Path] = []
+    replace = Path.replace
+
+    def recording_replace(self: Path, other: Path) -> Path:
+        renamed.append(self)
+        return replace(self, other)
+
+    monkeypatch.setattr(Path, "replace", recording_replace)
+    ledger.write_ledger(target, valid_page())
+    # Renamed from the same folder (one file system, so the rename is atomic),
+    # under a hidden name that no glob for *.json picks up half-written.
+    (source,) = renamed
+    assert source.parent == target.parent
+    assert source.name.startswith(".seeds-0.json.")
+    assert source.suffix == ".tmp"
+    assert sorted(path.name for path in target.parent.iterdir()) == ["seeds-0.json"]
+    # One key per line, for readable diffs of the committed ledgers.
+    assert target.read_text() == json.dumps(valid_page(), indent=1) + "\n"
+
+
+def test_the_command_line_explains_itself(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_code:
+        ledger.main(["--help"])
+    assert exit_code.value.code == 0
+    usage = capsys.readouterr().out
+    assert usage.startswith("usage: python -m mnist_tutorial.ledger ")
+    assert "Work with claims ledgers." in usage
+    assert "merge the page ledgers of one build into one file" in usage
+    with pytest.raises(SystemExit):
+        ledger.main(["merge", "--help"])
+    usage = capsys.readouterr().out
+    assert usage.startswith("usage: python -m mnist_tutorial.ledger merge ")
+    assert " -o OUTPUT directory" in usage.splitlines()[0]
+    assert "folder of page ledgers (*.json)" in usage
+    assert "the merged file" in usage
+
+
+@pytest.mark.parametrize(
+    ("arguments", "missing"), [([], "command"), (["merge", "folder"], "-o/--output")]
+)
+def test_the_command_line_needs_a_command_and_an_output(
+    capsys: pytest.CaptureFixture[str], arguments: list[str], missing: str
+) -> None:
+    with pytest.raises(SystemExit) as exit_code:
+        ledger.main(arguments)
+    assert exit_code.value.code == 2
+    assert f"the following arguments are required: {missing}" in capsys.readouterr().err
 
 
 def test_reading_needs_json_at_a_path(tmp_path: Path) -> None:
