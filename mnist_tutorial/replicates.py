@@ -11,6 +11,8 @@ are compared seed by seed: ``first.at(metric) - second.at(metric)``.
 
 from __future__ import annotations
 
+import functools
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -23,7 +25,13 @@ from mnist_tutorial.data import Dataset
 from mnist_tutorial.progress import write_lines
 from mnist_tutorial.records import METRICS, RunRecord
 
-__all__ = ["Replicates", "highest_mean", "train_replicates"]
+__all__ = [
+    "LearningRateSearch",
+    "Replicates",
+    "highest_mean",
+    "search_learning_rate",
+    "train_replicates",
+]
 
 
 @dataclass(frozen=True)
@@ -215,3 +223,92 @@ def train_replicates(
     lines.extend(published.compare_with_site(records))
     write_lines(lines, emit)
     return result
+
+
+@dataclass(frozen=True)
+class LearningRateSearch:
+    """The outcome of :func:`search_learning_rate`.
+
+    Attributes
+    ----------
+    runs : dict of str to Replicates
+        Each candidate's runs, by label, in the order of the rates.
+    rates : dict of str to float
+        Each label's learning rate.
+    chosen : str
+        The label that the rule chose.
+    """
+
+    runs: dict[str, Replicates]
+    rates: dict[str, float]
+    chosen: str
+
+    @property
+    def chosen_rate(self) -> float:
+        """The learning rate that the rule chose."""
+        return self.rates[self.chosen]
+
+
+def search_learning_rate(
+    build: Callable[..., keras.Model],
+    rates: Sequence[float],
+    dataset: Dataset,
+    *,
+    epochs: int,
+    label: str = "lr = {rate:g}",
+    log: bool = True,
+    emit: Callable[[str], None] | None = None,
+) -> LearningRateSearch:
+    """Train every candidate learning rate on every seed, and choose one by a stated rule.
+
+    The rule: the highest mean validation accuracy after the last epoch
+    (:func:`highest_mean`). The runs are those of :func:`train_replicates` with
+    ``functools.partial(build, learning_rate=rate)`` for each rate, so a
+    page that trained the same candidates replays them.
+
+    Parameters
+    ----------
+    build : callable
+        Builds a compiled model; takes the keyword ``learning_rate``, as
+        :func:`mnist_tutorial.models.build_model` does.
+    rates : sequence of float
+        The candidate learning rates, each > 0, at least one.
+    dataset : Dataset
+        Preprocessed data; the test set serves as validation data.
+    epochs : int
+        Epochs of every run (capped in draft mode).
+    label : str, default ``"lr = {rate:g}"``
+        Format of each candidate's label; it must name ``{rate}`` and give
+        each rate its own label.
+    log, emit
+        As for :func:`train_replicates`.
+
+    Returns
+    -------
+    LearningRateSearch
+    """
+    given: object = rates
+    if isinstance(given, str) or not isinstance(given, Sequence) or not given:
+        raise ValueError(f"rates must be a non-empty sequence of learning rates > 0, got {rates!r}")
+    for rate in given:
+        number: object = rate
+        if (
+            isinstance(number, bool)
+            or not isinstance(number, numbers.Real)
+            or not float(number) > 0
+        ):
+            raise ValueError(f"rates must be learning rates > 0, got {rate!r} in {rates!r}")
+    format_given: object = label
+    if not isinstance(format_given, str) or "{rate" not in format_given:
+        raise ValueError(f"label must be a format string that names {{rate}}, got {label!r}")
+    candidates = {label.format(rate=rate): float(rate) for rate in rates}
+    if len(candidates) != len(rates):
+        raise ValueError(f"label must give each rate its own label, got {list(candidates)}")
+    runs = train_replicates(
+        {name: functools.partial(build, learning_rate=rate) for name, rate in candidates.items()},
+        dataset,
+        epochs=epochs,
+        log=log,
+        emit=emit,
+    )
+    return LearningRateSearch(runs, candidates, highest_mean(runs, "val_accuracy"))

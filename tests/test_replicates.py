@@ -194,3 +194,73 @@ def test_train_replicates_hands_one_fit_to_every_run(monkeypatch: pytest.MonkeyP
         builds, tiny_dataset(), epochs=3, seeds=(0, 1), fit=fit, emit=lambda line: None
     )
     assert [run.fit for run in calls[0]] == [fit] * 4
+
+
+def test_a_learning_rate_search_trains_each_rate_and_chooses_by_the_mean(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[training.RunConfig] = []
+    # Final val_accuracy by rate, one per seed: 0.1 has the best seed, 0.3 the best mean.
+    finals = {0.03: [0.90, 0.90, 0.90], 0.1: [0.99, 0.85, 0.85], 0.3: [0.92, 0.92, 0.92]}
+
+    def fake_train_records(
+        runs: list[training.RunConfig], dataset: object, **kwargs: object
+    ) -> list:
+        seen.extend(runs)
+        return [
+            record(run.seed, [0.5, finals[run.build.keywords["learning_rate"]][index % 3]])
+            for index, run in enumerate(runs)
+        ]
+
+    monkeypatch.setattr(training, "train_records", fake_train_records)
+    lines: list[str] = []
+    search = replicates.search_learning_rate(
+        models.build_model, [0.03, 0.1, 0.3], tiny_dataset(), epochs=2, emit=lines.append
+    )
+    assert list(search.runs) == ["lr = 0.03", "lr = 0.1", "lr = 0.3"]
+    assert search.rates == {"lr = 0.03": 0.03, "lr = 0.1": 0.1, "lr = 0.3": 0.3}
+    assert (search.chosen, search.chosen_rate) == ("lr = 0.3", 0.3)
+    assert search.runs["lr = 0.1"].at("val_accuracy").tolist() == finals[0.1]
+    assert [(run.epochs, run.build.func) for run in seen] == [(2, models.build_model)] * 9
+    assert [run.build.keywords for run in seen[::3]] == [
+        {"learning_rate": 0.03},
+        {"learning_rate": 0.1},
+        {"learning_rate": 0.3},
+    ]
+    assert "lr = 0.1:" in lines
+
+    labelled = replicates.search_learning_rate(
+        models.build_model, (0.1,), tiny_dataset(), epochs=2, label="{rate:.0e} (search)"
+    )
+    assert list(labelled.runs) == ["1e-01 (search)"]
+    assert labelled.chosen_rate == 0.1
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"rates": []}, "rates must be a non-empty sequence of learning rates > 0"),
+        ({"rates": "0.1"}, "rates must be a non-empty sequence"),
+        ({"rates": [0.1, 0.0]}, r"rates must be learning rates > 0, got 0.0 in \[0.1, 0.0\]"),
+        ({"rates": [True]}, "rates must be learning rates > 0, got True"),
+        ({"label": "lr"}, r"label must be a format string that names \{rate\}"),
+        ({"label": "lr = {rate:.0f}"}, "label must give each rate its own label"),
+    ],
+)
+def test_a_learning_rate_search_rejects_bad_arguments(
+    monkeypatch: pytest.MonkeyPatch, arguments: dict[str, object], message: str
+) -> None:
+    def no_training(*args: object, **kwargs: object) -> list:
+        raise AssertionError("trained despite bad arguments")
+
+    monkeypatch.setattr(training, "train_records", no_training)
+    options = {"rates": [0.1, 0.3], **arguments}
+    rates = options.pop("rates")
+    with pytest.raises(ValueError, match=message):
+        replicates.search_learning_rate(
+            models.build_model,
+            rates,  # type: ignore[arg-type]
+            tiny_dataset(),
+            epochs=2,
+            **options,  # type: ignore[arg-type]
+        )

@@ -24,29 +24,19 @@ Parts 1 to 4, with three seeds each. Run on its own, it trains them first.
 # Pick the best configuration
 # ---------------------------
 # Every 10-epoch configuration of the four parts, including the learning
-# rate that Part 2's rule chose from its two-epoch search, with one line per
-# seed. The one with the highest mean final validation accuracy is chosen.
-import functools
-
+# rate that Part 2's rule chose from its two-epoch search
+# (:func:`~mnist_tutorial.replicates.search_learning_rate` repeats that
+# search and its rule), with one line per seed. The one with the highest
+# mean final validation accuracy is chosen.
 import numpy as np
 from sklearn.metrics import confusion_matrix
 
 from mnist_tutorial import data, evaluation, models, plotting
-from mnist_tutorial.replicates import highest_mean, train_replicates
+from mnist_tutorial.replicates import highest_mean, search_learning_rate, train_replicates
 
 dataset = data.load_dataset()
-candidates = {f"lr = {rate}": rate for rate in (0.03, 0.1, 0.3)}
-search = train_replicates(
-    {
-        label: functools.partial(models.build_model, learning_rate=rate)
-        for label, rate in candidates.items()
-    },
-    dataset,
-    epochs=2,
-    log=False,
-)
-chosen_rate = candidates[highest_mean(search, "val_accuracy", epoch=-1)]
-builds = models.configurations(chosen_rate)
+search = search_learning_rate(models.build_model, (0.03, 0.1, 0.3), dataset, epochs=2, log=False)
+builds = models.configurations(search.chosen_rate)
 runs = train_replicates(builds, dataset, epochs=10, log=False)
 best_label = highest_mean(runs, "val_accuracy")
 best = runs[best_label]

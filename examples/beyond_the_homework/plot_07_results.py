@@ -18,30 +18,27 @@ trains them first.
 # -------------------
 # Each entry is a configuration one of the pages trains, with the number of
 # epochs it is trained for there, including the learning rate that Part 2's
-# rule chose from its two-epoch search. ``log=False`` gives one line per
-# seed.
-import functools
+# rule chose from its two-epoch search
+# (:func:`~mnist_tutorial.replicates.search_learning_rate` repeats that
+# search and its rule). ``log=False`` gives one line per seed.
 import math
 
 import numpy as np
 
 from mnist_tutorial import data, homework, models, plotting, reporting
-from mnist_tutorial.replicates import highest_mean, train_replicates
+from mnist_tutorial.replicates import search_learning_rate, train_replicates
 
 dataset = data.load_dataset()
-candidates = {f"lr = {rate} (search, 2 epochs)": rate for rate in (0.03, 0.1, 0.3)}
-search = train_replicates(
-    {
-        label: functools.partial(models.build_model, learning_rate=rate)
-        for label, rate in candidates.items()
-    },
+search = search_learning_rate(
+    models.build_model,
+    (0.03, 0.1, 0.3),
     dataset,
     epochs=2,
+    label="lr = {rate:g} (search, 2 epochs)",
     log=False,
 )
-chosen_rate = candidates[highest_mean(search, "val_accuracy")]
-ten_epochs = models.configurations(chosen_rate)
-runs = {**train_replicates(ten_epochs, dataset, epochs=10, log=False), **search}
+ten_epochs = models.configurations(search.chosen_rate)
+runs = {**train_replicates(ten_epochs, dataset, epochs=10, log=False), **search.runs}
 
 # %%
 # The table
