@@ -13,7 +13,8 @@ import pytest
 from mnist_tutorial import cache_maintenance
 
 CacheEntry = Callable[..., None]
-NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+# Far from the real clock, so that a prune that ignored `now` would fail.
+NOW = dt.datetime(2031, 6, 1, 12, 0, tzinfo=dt.UTC)
 
 
 def test_read_events_of_a_cache_never_used(tmp_path: Path) -> None:
@@ -35,7 +36,24 @@ def test_prune_removes_what_no_lookup_used_within_the_window(
     assert (root / "recent" / "result.json").is_file()
     # Only the lookup of the last 30 days stays in the log.
     assert [(event["key"], event["time"]) for event in cache_maintenance.read_events(root)] == [
-        ("recent", "2026-11-29T12:00:00+00:00")
+        ("recent", "2031-05-30T12:00:00+00:00")
+    ]
+
+
+def test_prune_keeps_what_was_used_exactly_at_the_edge_and_reads_the_newest_use(
+    tmp_path: Path, cache_entry: CacheEntry
+) -> None:
+    root = tmp_path / "runs"
+    window = dt.timedelta(days=30)
+    cache_entry(root, "edge", NOW - window)
+    # Its log lines out of order: the newest use counts, not the last line.
+    cache_entry(root, "reordered", NOW - dt.timedelta(days=1), NOW - dt.timedelta(days=60))
+    cache_entry(root, "gone", NOW - window - dt.timedelta(seconds=1))
+    assert cache_maintenance.prune(root, unused_for=window, now=NOW) == ["gone"]
+    # The log keeps every line from the edge on, each one whole.
+    assert [(event["key"], event["time"]) for event in cache_maintenance.read_events(root)] == [
+        ("edge", "2031-05-02T12:00:00+00:00"),
+        ("reordered", "2031-05-31T12:00:00+00:00"),
     ]
 
 
@@ -89,4 +107,12 @@ def test_summarize_counts_entries_bytes_and_lookups(
         f"run cache {root}: 2 entries, {expected_bytes / 1e6:.1f} MB, "
         "3 lookups logged in events.jsonl"
     )
-    assert cache_maintenance.summarize(tmp_path / "absent").entries == 0
+    absent = tmp_path / "absent"
+    assert cache_maintenance.summarize(absent) == cache_maintenance.CacheSummary(absent, 0, 0, 0)
+
+
+def test_a_summary_gives_megabytes_of_a_million_bytes(tmp_path: Path) -> None:
+    summary = cache_maintenance.CacheSummary(tmp_path, 1, 1_050_000, 0)
+    assert (
+        str(summary) == f"run cache {tmp_path}: 1 entries, 1.1 MB, 0 lookups logged in events.jsonl"
+    )

@@ -689,3 +689,12 @@ def test_source_lines_go_to_the_terminal_not_to_a_captured_stderr(
         "mnist_tutorial: MNIST loaded from keras.datasets.mnist.load_data(), verified; "
         f"cached at {cached}\n"
     )
+
+
+@pytest.mark.parametrize("size", [0, 1, (1 << 20) + 3])
+def test_file_sha256_is_the_digest_of_the_whole_file(tmp_path: Path, size: int) -> None:
+    # Past one read block (1 MiB), so that every block counts.
+    content = np.random.default_rng(size).integers(0, 256, size=size, dtype=np.uint8).tobytes()
+    path = tmp_path / "model.keras"
+    path.write_bytes(content)
+    assert data.file_sha256(path) == hashlib.sha256(content).hexdigest()

@@ -49,6 +49,13 @@ def test_summaries_over_seeds() -> None:
     assert runs.curves("val_accuracy").shape == (3, 2)
     assert runs.first is runs.records[0]
     assert runs.histories[1] == runs.records[1].history
+    # Every summary reads the epoch it is given; -2 is the first of two epochs.
+    for summary in (runs.low, runs.high, runs.mean):
+        assert summary("val_accuracy", epoch=0) == pytest.approx(0.5)
+    assert runs.spread("val_accuracy", epoch=0) == pytest.approx(0.0)
+    np.testing.assert_allclose(runs.at("val_accuracy", epoch=-2), [0.5, 0.5, 0.5])
+    with pytest.raises(ValueError, match="epoch must index one of 2 epochs, got -3"):
+        runs.at("val_accuracy", epoch=-3)
 
 
 def test_highest_mean_picks_by_the_mean_and_keeps_the_first_of_equals() -> None:
@@ -115,8 +122,10 @@ def test_train_replicates_trains_everything_in_one_call(monkeypatch: pytest.Monk
 
     assert len(calls) == 1
     assert [(run.seed, run.epochs) for run in calls[0]] == [(10, 3), (11, 3), (12, 3)] * 2
+    assert {run.batch_size for run in calls[0]} == {32}
     assert [run.build for run in calls[0][:3]] == [builds["x"]] * 3
     assert list(result) == ["x", "y"]
+    assert (result["x"].label, result["y"].label) == ("x", "y")
     assert result["x"].seeds == (10, 11, 12)
     # Per configuration: a heading, the first seed's full log, one line per other seed.
     first = result["x"].first
@@ -203,10 +212,13 @@ def test_a_learning_rate_search_trains_each_rate_and_chooses_by_the_mean(
     # Final val_accuracy by rate, one per seed: 0.1 has the best seed, 0.3 the best mean.
     finals = {0.03: [0.90, 0.90, 0.90], 0.1: [0.99, 0.85, 0.85], 0.3: [0.92, 0.92, 0.92]}
 
+    trained_on: list[object] = []
+
     def fake_train_records(
         runs: list[training.RunConfig], dataset: object, **kwargs: object
     ) -> list:
         seen.extend(runs)
+        trained_on.append(dataset)
         return [
             record(run.seed, [0.5, finals[run.build.keywords["learning_rate"]][index % 3]])
             for index, run in enumerate(runs)
@@ -214,9 +226,11 @@ def test_a_learning_rate_search_trains_each_rate_and_chooses_by_the_mean(
 
     monkeypatch.setattr(training, "train_records", fake_train_records)
     lines: list[str] = []
+    dataset = tiny_dataset()
     search = replicates.search_learning_rate(
-        models.build_model, [0.03, 0.1, 0.3], tiny_dataset(), epochs=2, emit=lines.append
+        models.build_model, [0.03, 0.1, 0.3], dataset, epochs=2, emit=lines.append
     )
+    assert trained_on == [dataset]
     assert list(search.runs) == ["lr = 0.03", "lr = 0.1", "lr = 0.3"]
     assert search.rates == {"lr = 0.03": 0.03, "lr = 0.1": 0.1, "lr = 0.3": 0.3}
     assert (search.chosen, search.chosen_rate) == ("lr = 0.3", 0.3)
@@ -227,6 +241,8 @@ def test_a_learning_rate_search_trains_each_rate_and_chooses_by_the_mean(
         {"learning_rate": 0.1},
         {"learning_rate": 0.3},
     ]
+    # By default each candidate's first seed shows its full log, as train_replicates does.
+    assert lines[:2] == ["lr = 0.03:", "seed 0:"]
     assert "lr = 0.1:" in lines
 
     labelled = replicates.search_learning_rate(

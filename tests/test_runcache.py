@@ -384,6 +384,12 @@ def test_lookup_of_an_entry_its_reader_refuses_is_a_miss(tmp_path: Path) -> None
     assert [event["event"] for event in runcache.read_events(tmp_path)] == ["miss"]
 
 
+def test_lookup_creates_a_cache_folder_several_levels_down(tmp_path: Path) -> None:
+    nested = tmp_path / "a" / "b" / "runs"
+    assert runcache.lookup(KEY_A, _load, nested) is None
+    assert nested.is_dir()
+
+
 def test_lookup_without_a_cache_is_a_miss() -> None:
     def unused(entry: Path) -> Any:
         raise AssertionError("nothing is read without a cache")
@@ -476,6 +482,20 @@ def test_main_prints_the_configured_cache_and_prunes(
     assert out[0] == "removed 1 entries unused for 365 days"
     assert out[1].startswith(f"run cache {root}: 1 entries,")
     assert sorted(path.name for path in root.iterdir() if path.is_dir()) == ["fresh"]
+
+
+def test_main_reads_the_folder_it_is_given_and_prunes_with_zero_days(
+    root: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    cache_entry: Callable[..., None],
+) -> None:
+    other = tmp_path / "other"
+    cache_entry(other, "old", dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+    assert runcache.main(["--root", str(other), "--prune", "0"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["removed 1 entries unused for 0 days", str(runcache.summarize(other))]
+    assert out[1].startswith(f"run cache {other}: 0 entries,")
 
 
 def test_main_rejects_negative_days_and_reports_a_disabled_cache(
