@@ -498,6 +498,26 @@ def test_main_reads_the_folder_it_is_given_and_prunes_with_zero_days(
     assert out[1].startswith(f"run cache {other}: 0 entries,")
 
 
+def test_main_explains_itself(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        runcache.main(["--help"])
+    assert exit_info.value.code == 0
+    # Lines joined: argparse wraps the help to the terminal's width.
+    usage = " ".join(capsys.readouterr().out.split())
+    assert usage.startswith(
+        "usage: python -m mnist_tutorial.runcache [-h] [--root ROOT] [--prune DAYS]"
+    )
+    assert " Inspect the run cache; with --prune, remove what has not been used. " in usage
+    assert (
+        " --root ROOT the cache directory (default: the configured one, see "
+        "MNIST_TUTORIAL_RUN_CACHE) "
+    ) in usage
+    assert (
+        " --prune DAYS remove the entries and log lines that no lookup has used for DAYS days"
+        in (usage)
+    )
+
+
 def test_main_rejects_negative_days_and_reports_a_disabled_cache(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
