@@ -73,7 +73,10 @@ def test_highest_mean_picks_by_the_mean_and_keeps_the_first_of_equals() -> None:
 
 @pytest.mark.parametrize(
     ("groups", "error", "match"),
-    [({}, ValueError, "non-empty mapping"), ({"a": [1]}, TypeError, r"groups\['a'\]")],
+    [
+        ({}, ValueError, r"^groups must be a non-empty mapping of labels to Replicates$"),
+        ({"a": [1]}, TypeError, r"^groups\['a'\] must be Replicates, got list$"),
+    ],
 )
 def test_highest_mean_rejects_bad_input(groups: object, error: type, match: str) -> None:
     with pytest.raises(error, match=match):
@@ -86,7 +89,7 @@ def test_bad_arguments_are_rejected() -> None:
         runs.at("precision")
     with pytest.raises(ValueError, match="epoch"):
         runs.at("val_accuracy", epoch=2)
-    with pytest.raises(TypeError, match="records"):
+    with pytest.raises(TypeError, match=r"^records must be a non-empty tuple of RunRecord$"):
         Replicates("empty", ())
 
 
@@ -144,6 +147,9 @@ def test_train_replicates_trains_everything_in_one_call(monkeypatch: pytest.Monk
     lines.clear()
     replicates.train_replicates(builds, tiny_dataset(), epochs=3, log=False, emit=lines.append)
     assert lines[0] == "x:"
+    # The homework's defaults: 10 epochs; a batch size passed on as given.
+    replicates.train_replicates(builds, tiny_dataset(), batch_size=64, emit=lines.append)
+    assert {(run.epochs, run.batch_size) for run in calls[-1]} == {(10, 64)}
     assert all(line.startswith("seed 1") for line in lines[1:4])
 
 
@@ -245,9 +251,20 @@ def test_a_learning_rate_search_trains_each_rate_and_chooses_by_the_mean(
     assert lines[:2] == ["lr = 0.03:", "seed 0:"]
     assert "lr = 0.1:" in lines
 
+    lines.clear()
     labelled = replicates.search_learning_rate(
-        models.build_model, (0.1,), tiny_dataset(), epochs=2, label="{rate:.0e} (search)"
+        models.build_model,
+        (0.1,),
+        tiny_dataset(),
+        epochs=2,
+        label="{rate:.0e} (search)",
+        log=False,
+        emit=lines.append,
     )
+    assert lines[:2] == [
+        "1e-01 (search):",
+        "seed 0: 2 epochs, accuracy 0.9800, val_accuracy 0.9900",
+    ]
     assert list(labelled.runs) == ["1e-01 (search)"]
     assert labelled.chosen_rate == 0.1
 
