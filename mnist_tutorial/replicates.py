@@ -231,9 +231,10 @@ class LearningRateSearch:
 
     Attributes
     ----------
-    runs : dict of str to Replicates
-        Each candidate's runs, by label, in the order of the rates.
-    rates : dict of str to float
+    runs : dict
+        Each candidate's runs (:class:`Replicates`), by label, in the order
+        of the rates.
+    rates : dict
         Each label's learning rate.
     chosen : str
         The label that the rule chose.
