@@ -49,7 +49,9 @@ def test_prune_keeps_what_was_used_exactly_at_the_edge_and_reads_the_newest_use(
     # Its log lines out of order: the newest use counts, not the last line.
     cache_entry(root, "reordered", NOW - dt.timedelta(days=1), NOW - dt.timedelta(days=60))
     cache_entry(root, "gone", NOW - window - dt.timedelta(seconds=1))
-    assert cache_maintenance.prune(root, unused_for=window, now=NOW) == ["gone"]
+    cache_entry(root, "unlocked", NOW - window - dt.timedelta(days=1))
+    (root / "unlocked.lock").unlink()  # removed by hand: pruning still works
+    assert cache_maintenance.prune(root, unused_for=window, now=NOW) == ["gone", "unlocked"]
     # The log keeps every line from the edge on, each one whole.
     assert [(event["key"], event["time"]) for event in cache_maintenance.read_events(root)] == [
         ("edge", "2031-05-02T12:00:00+00:00"),

@@ -194,17 +194,19 @@ def test_the_command_line_explains_itself(capsys: pytest.CaptureFixture[str]) ->
     with pytest.raises(SystemExit) as exit_code:
         ledger.main(["--help"])
     assert exit_code.value.code == 0
-    usage = capsys.readouterr().out
+    # Lines joined: argparse wraps the help to the terminal's width.
+    usage = " ".join(capsys.readouterr().out.split())
     assert usage.startswith("usage: python -m mnist_tutorial.ledger ")
-    assert "Work with claims ledgers." in usage
-    assert "merge the page ledgers of one build into one file" in usage
+    assert " Work with claims ledgers. " in usage
+    assert " merge merge the page ledgers of one build into one file" in usage
     with pytest.raises(SystemExit):
         ledger.main(["merge", "--help"])
-    usage = capsys.readouterr().out
-    assert usage.startswith("usage: python -m mnist_tutorial.ledger merge ")
-    assert " -o OUTPUT directory" in usage.splitlines()[0]
-    assert "folder of page ledgers (*.json)" in usage
-    assert "the merged file" in usage
+    usage = " ".join(capsys.readouterr().out.split())
+    assert usage.startswith(
+        "usage: python -m mnist_tutorial.ledger merge [-h] -o OUTPUT directory "
+    )
+    assert " directory folder of page ledgers (*.json) " in usage
+    assert " --output OUTPUT the merged file" in usage
 
 
 @pytest.mark.parametrize(
