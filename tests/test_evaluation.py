@@ -367,6 +367,21 @@ def test_calibration_takes_one_hot_labels_and_float32_softmax() -> None:
     assert from_integers.bin_edges.shape == (6,)
 
 
+def test_calibration_takes_integer_one_hot_labels_and_integer_probabilities() -> None:
+    labels = np.array([0, 1, 2, 1])
+    predicted = np.array([0, 1, 1, 1])
+    one_hot_labels = np.eye(3, dtype=np.int64)[labels]
+    certain = np.eye(3, dtype=np.int64)[predicted]  # a model that is always sure
+    from_integers = evaluation.calibration(certain, one_hot_labels, n_bins=2)
+    from_floats = evaluation.calibration(certain.astype(np.float64), labels, n_bins=2)
+    for field in dataclasses.fields(evaluation.Calibration):
+        np.testing.assert_array_equal(
+            getattr(from_integers, field.name), getattr(from_floats, field.name)
+        )
+    assert from_integers.accuracy == 0.75
+    assert from_integers.expected_calibration_error == 0.25
+
+
 def test_probabilities_are_not_renormalised_within_the_tolerance() -> None:
     result = evaluation.calibration([[0.6004, 0.4]], [0], n_bins=2)
     assert result.confidence == 0.6004
