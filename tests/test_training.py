@@ -893,3 +893,16 @@ def test_train_records_prints_nothing_and_train_many_prints_the_logs(
     assert capsys.readouterr().out == ""
     training.train_many(runs, dataset, n_jobs=1)
     assert capsys.readouterr().out == "Epoch 1/2\nEpoch 2/2\n" * 2
+
+
+def test_publishing_fills_in_the_final_weights_of_a_record_stored_without_them(
+    handmade_record: Callable[..., training.RunRecord],
+) -> None:
+    model = models.build_model()
+    old = handmade_record(final_weights_sha256="")
+    old._model = model
+    recorded = handmade_record(final_weights_sha256="a" * 64)
+    recorded._model = model
+    assert training._with_final_weights([old, recorded]) == [old, recorded]
+    assert old.final_weights_sha256 == training.weights_sha256(model)
+    assert recorded.final_weights_sha256 == "a" * 64
