@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -181,3 +185,89 @@ def test_a_fit_that_is_not_a_function_is_refused(fit: object) -> None:
         training.RunConfig(baseline, fit=fit)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"^fit must be a function"):
         training.fit_sha256(fit)  # type: ignore[arg-type]
+
+
+def test_keyword_names_of_the_fit_enter_its_digest() -> None:
+    # The numbers and the bytecode are the same; only the keyword names
+    # (a tuple constant of the call) say which number is which.
+    def batch_32(model, x_train, y_train, x_test, y_test, callbacks):
+        return model.fit(x_train, y_train, batch_size=32, epochs=10, callbacks=callbacks)
+
+    def epochs_32(model, x_train, y_train, x_test, y_test, callbacks):
+        return model.fit(x_train, y_train, epochs=32, batch_size=10, callbacks=callbacks)
+
+    assert batch_32.__code__.co_code == epochs_32.__code__.co_code
+    assert training.fit_sha256(batch_32) != training.fit_sha256(epochs_32)
+
+
+def test_the_called_names_of_the_fit_enter_its_digest() -> None:
+    def fits(model, x_train, y_train, x_test, y_test, callbacks):
+        return model.fit(x_train, y_train, callbacks=callbacks)
+
+    def evaluates(model, x_train, y_train, x_test, y_test, callbacks):
+        return model.evaluate(x_train, y_train, callbacks=callbacks)
+
+    assert fits.__code__.co_code == evaluates.__code__.co_code
+    assert training.fit_sha256(fits) != training.fit_sha256(evaluates)
+
+
+def test_the_bytecode_of_the_fit_enters_its_digest() -> None:
+    # Same constants and names; only the operation differs.
+    def halves(model, x_train, y_train, x_test, y_test, callbacks):
+        return model.fit(x_train / 2, y_train, callbacks=callbacks)
+
+    def doubles(model, x_train, y_train, x_test, y_test, callbacks):
+        return model.fit(x_train * 2, y_train, callbacks=callbacks)
+
+    assert halves.__code__.co_consts == doubles.__code__.co_consts
+    assert training.fit_sha256(halves) != training.fit_sha256(doubles)
+
+
+def test_local_names_of_the_fit_enter_its_digest_as_documented() -> None:
+    def history(model, x_train, y_train, x_test, y_test, callbacks):
+        history = model.fit(x_train, y_train, callbacks=callbacks)
+        return history.history
+
+    def result(model, x_train, y_train, x_test, y_test, callbacks):
+        result = model.fit(x_train, y_train, callbacks=callbacks)
+        return result.history
+
+    assert history.__code__.co_code == result.__code__.co_code
+    assert training.fit_sha256(history) != training.fit_sha256(result)
+
+
+def test_a_set_constant_of_the_fit_enters_its_digest() -> None:
+    def small(model, x_train, y_train, x_test, y_test, callbacks):
+        return model.fit(x_train, y_train, epochs=2 if callbacks in {1, 2} else 3)
+
+    def large(model, x_train, y_train, x_test, y_test, callbacks):
+        return model.fit(x_train, y_train, epochs=2 if callbacks in {1, 4} else 3)
+
+    assert training.fit_sha256(small) != training.fit_sha256(large)
+
+
+def test_the_digest_of_a_set_constant_is_the_same_in_every_process(tmp_path: Path) -> None:
+    # A frozenset's order follows string hashing, which differs per process.
+    script = tmp_path / "digest.py"
+    script.write_text(
+        "from mnist_tutorial import fitting\n"
+        "def fit(model, x_train, y_train, x_test, y_test, callbacks):\n"
+        "    return model.fit(x_train, y_train, verbose=0 if callbacks in\n"
+        "        {'alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta'} else 1)\n"
+        "print(*[c for c in fit.__code__.co_consts if isinstance(c, frozenset)][0])\n"
+        "print(fitting.fit_sha256(fit))\n"
+    )
+    processes = [
+        subprocess.Popen(
+            [sys.executable, str(script)],
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for hash_seed in ("1", "2")
+    ]
+    outputs = [process.communicate()[0].splitlines()[-2:] for process in processes]
+    assert [process.returncode for process in processes] == [0, 0]
+    orders, digests = zip(*outputs, strict=True)
+    assert len(set(orders)) == 2  # the set's order did differ
+    assert len(set(digests)) == 1
