@@ -26,6 +26,7 @@ __all__ = [
     "NUM_CLASSES",
     "add_conv_block",
     "build_model",
+    "check_learning_rate",
     "configurations",
     "make_optimizer",
 ]
@@ -42,6 +43,30 @@ def _as_float(name: str, value: object, *, accepted: str) -> float:
     if not math.isfinite(converted):
         raise ValueError(f"{name} must be finite ({accepted}), got {value!r}")
     return converted
+
+
+def check_learning_rate(learning_rate: object, *, name: str = "learning_rate") -> float:
+    """Return a learning rate as a float, or raise if it is not a finite number > 0.
+
+    Parameters
+    ----------
+    learning_rate : float
+        The value to check. Plain ints such as ``1`` are accepted (Keras 3's
+        SGD itself refuses them).
+    name : str, default "learning_rate"
+        The argument's name, for the error message.
+
+    Raises
+    ------
+    TypeError
+        If ``learning_rate`` is not a real number (a bool is not one).
+    ValueError
+        If it is not finite, or not > 0.
+    """
+    rate = _as_float(name, learning_rate, accepted="> 0")
+    if rate <= 0:
+        raise ValueError(f"{name} must be > 0, got {rate}")
+    return rate
 
 
 def make_optimizer(learning_rate: float = 0.01, momentum: float = 0.0) -> keras.optimizers.SGD:
@@ -65,10 +90,8 @@ def make_optimizer(learning_rate: float = 0.01, momentum: float = 0.0) -> keras.
     ValueError
         If ``learning_rate <= 0`` or ``momentum`` is outside ``[0, 1)``.
     """
-    learning_rate = _as_float("learning_rate", learning_rate, accepted="> 0")
+    learning_rate = check_learning_rate(learning_rate)
     momentum = _as_float("momentum", momentum, accepted="0 <= momentum < 1")
-    if learning_rate <= 0:
-        raise ValueError(f"learning_rate must be > 0, got {learning_rate}")
     if not 0 <= momentum < 1:
         raise ValueError(f"momentum must satisfy 0 <= momentum < 1, got {momentum}")
     return keras.optimizers.SGD(learning_rate=learning_rate, momentum=momentum)
@@ -174,9 +197,7 @@ def configurations(chosen_learning_rate: float) -> dict[str, Callable[[], keras.
         Label (``"baseline"``, ``"lr = 1"``, ..., ``"two conv layers"``) to a
         function that builds the compiled model.
     """
-    chosen_learning_rate = _as_float("chosen_learning_rate", chosen_learning_rate, accepted="> 0")
-    if chosen_learning_rate <= 0:
-        raise ValueError(f"chosen_learning_rate must be > 0, got {chosen_learning_rate}")
+    chosen_learning_rate = check_learning_rate(chosen_learning_rate, name="chosen_learning_rate")
     rates = {"baseline": 0.01, "lr = 1": 1.0, "lr = 1e-5": 1e-5, "lr = 0.1": 0.1}
     builds: dict[str, Callable[[], keras.Sequential]] = {
         label: functools.partial(build_model, learning_rate=rate) for label, rate in rates.items()

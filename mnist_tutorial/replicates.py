@@ -12,7 +12,6 @@ are compared seed by seed: ``first.at(metric) - second.at(metric)``.
 from __future__ import annotations
 
 import functools
-import numbers
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -22,6 +21,7 @@ import numpy.typing as npt
 
 from mnist_tutorial import config, published, training
 from mnist_tutorial.data import Dataset
+from mnist_tutorial.models import check_learning_rate
 from mnist_tutorial.progress import write_lines
 from mnist_tutorial.records import METRICS, RunRecord
 
@@ -289,20 +289,21 @@ def search_learning_rate(
     LearningRateSearch
     """
     given: object = rates
-    if isinstance(given, str) or not isinstance(given, Sequence) or not given:
-        raise ValueError(f"rates must be a non-empty sequence of learning rates > 0, got {rates!r}")
-    for rate in given:
-        number: object = rate
-        if (
-            isinstance(number, bool)
-            or not isinstance(number, numbers.Real)
-            or not float(number) > 0
-        ):
-            raise ValueError(f"rates must be learning rates > 0, got {rate!r} in {rates!r}")
+    if isinstance(given, str) or not isinstance(given, Sequence):
+        raise TypeError(f"rates must be a sequence of learning rates > 0, got {rates!r}")
+    if not given:
+        raise ValueError("rates must hold at least one learning rate, got an empty sequence")
+    checked = [
+        check_learning_rate(rate, name=f"rates[{index}]") for index, rate in enumerate(given)
+    ]
     format_given: object = label
-    if not isinstance(format_given, str) or "{rate" not in format_given:
+    if not isinstance(format_given, str):
+        raise TypeError(f"label must be a format string that names {{rate}}, got {label!r}")
+    if "{rate" not in format_given:
         raise ValueError(f"label must be a format string that names {{rate}}, got {label!r}")
-    candidates = {label.format(rate=rate): float(rate) for rate in rates}
+    candidates = {
+        label.format(rate=rate): number for rate, number in zip(given, checked, strict=True)
+    }
     if len(candidates) != len(rates):
         raise ValueError(f"label must give each rate its own label, got {list(candidates)}")
     runs = train_replicates(

@@ -230,6 +230,16 @@ def test_bad_learning_rate(learning_rate: Any, error: type) -> None:
         models.build_model(learning_rate)
     with pytest.raises(error, match=message):
         models.make_optimizer(learning_rate)
+    with pytest.raises(error, match=message):
+        models.check_learning_rate(learning_rate)
+
+
+def test_check_learning_rate_returns_a_float_and_names_its_argument() -> None:
+    rate = models.check_learning_rate(1)
+    assert type(rate) is float
+    assert rate == 1.0
+    with pytest.raises(ValueError, match=r"^step must be > 0, got 0.0$"):
+        models.check_learning_rate(0, name="step")
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 
 import numpy as np
 import pytest
@@ -270,18 +271,23 @@ def test_a_learning_rate_search_trains_each_rate_and_chooses_by_the_mean(
 
 
 @pytest.mark.parametrize(
-    ("arguments", "message"),
+    ("arguments", "error", "message"),
     [
-        ({"rates": []}, "rates must be a non-empty sequence of learning rates > 0"),
-        ({"rates": "0.1"}, "rates must be a non-empty sequence"),
-        ({"rates": [0.1, 0.0]}, r"rates must be learning rates > 0, got 0.0 in \[0.1, 0.0\]"),
-        ({"rates": [True]}, "rates must be learning rates > 0, got True"),
-        ({"label": "lr"}, r"label must be a format string that names \{rate\}"),
-        ({"label": "lr = {rate:.0f}"}, "label must give each rate its own label"),
+        ({"rates": []}, ValueError, "rates must hold at least one learning rate, got an empty"),
+        ({"rates": "0.1"}, TypeError, r"rates must be a sequence of learning rates > 0, got '0.1'"),
+        ({"rates": 0.1}, TypeError, r"rates must be a sequence of learning rates > 0, got 0.1"),
+        ({"rates": [0.1, 0.0]}, ValueError, r"rates\[1\] must be > 0, got 0.0"),
+        ({"rates": [0.1, -1]}, ValueError, r"rates\[1\] must be > 0, got -1.0"),
+        ({"rates": [math.nan]}, ValueError, r"rates\[0\] must be finite \(> 0\), got nan"),
+        ({"rates": [True]}, TypeError, r"rates\[0\] must be a real number \(> 0\), got bool"),
+        ({"rates": ["0.1"]}, TypeError, r"rates\[0\] must be a real number \(> 0\), got str"),
+        ({"label": "lr"}, ValueError, r"label must be a format string that names \{rate\}"),
+        ({"label": 3}, TypeError, r"label must be a format string that names \{rate\}, got 3"),
+        ({"label": "lr = {rate:.0f}"}, ValueError, "label must give each rate its own label"),
     ],
 )
 def test_a_learning_rate_search_rejects_bad_arguments(
-    monkeypatch: pytest.MonkeyPatch, arguments: dict[str, object], message: str
+    monkeypatch: pytest.MonkeyPatch, arguments: dict[str, object], error: type, message: str
 ) -> None:
     def no_training(*args: object, **kwargs: object) -> list:
         raise AssertionError("trained despite bad arguments")
@@ -289,7 +295,7 @@ def test_a_learning_rate_search_rejects_bad_arguments(
     monkeypatch.setattr(training, "train_records", no_training)
     options = {"rates": [0.1, 0.3], **arguments}
     rates = options.pop("rates")
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(error, match=f"^{message}"):
         replicates.search_learning_rate(
             models.build_model,
             rates,  # type: ignore[arg-type]
