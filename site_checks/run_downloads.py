@@ -5,6 +5,14 @@ scratch folder, in draft mode (small data, two epochs) so that the check is
 quick. The "download all" zip files must hold every part. Run through
 ``nox -s downloads``, which installs this project into a fresh environment
 first, as a reader would.
+
+One exception to "quick": sphinx-gallery copies a page's source to the
+downloadable ``.py`` as it is, but leaves its ``sphinx_gallery_start_ignore``
+blocks out of the notebook. Part 1 takes its draft subset in such a block,
+and its own ``fit`` states its epochs, so Part 1's notebook trains the
+site's full runs (all the data, ten epochs, each seed). They replay from a
+run cache that a full build filled (as in ``.ci/run``, where the docs stage
+comes first); with an empty cache they are trained.
 """
 
 from __future__ import annotations
