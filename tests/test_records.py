@@ -123,6 +123,17 @@ def test_the_key_is_a_function_of_every_setting(
     assert (other == key) == (first == second)
 
 
+def test_a_published_records_settings_give_back_its_key() -> None:
+    # A record's JSON lists its settings in sorted order (to_json), not in
+    # run_key's order; key_of must not depend on that order.
+    key, settings_of_run = training.run_key(
+        _one_model(), _small_dataset(), epochs=1, batch_size=16, seed=0
+    )
+    assert list(settings_of_run) != sorted(settings_of_run)
+    published = json.loads(json.dumps(settings_of_run, sort_keys=True))
+    assert records.key_of(published) == records.key_of(settings_of_run) == key
+
+
 def test_a_record_round_trips_through_json_without_its_place_or_origin(
     handmade_record: Callable[..., training.RunRecord], tmp_path: Path
 ) -> None:
