@@ -474,6 +474,12 @@ def test_a_cached_batch_is_replayed_here_without_starting_workers(
         "from the run cache"
         for number, record in enumerate(again, start=1)
     ]
+    # The hits logged here carry each run's training time and epochs, as
+    # the hits of a run trained in this process do (bench_docs adds them up).
+    hits = [event for event in runcache.read_events(run_cache) if event["event"] == "hit"]
+    assert [(event["key"], event["epochs"], event["total_seconds"]) for event in hits] == [
+        (record.key, 1, record.total_seconds) for record in first
+    ]
 
 
 @pytest.mark.training
@@ -500,6 +506,26 @@ def test_progress_says_where_the_batch_stands(
         f"mnist_tutorial: training run 2/2 {names[1]}: 1 epochs",
     ]
     assert progress[3].startswith(f"mnist_tutorial:   run 2/2 {names[1]}: epoch 1/1 in ")
+
+
+@pytest.mark.training
+@pytest.mark.usefixtures("no_cache")
+def test_progress_of_runs_trained_here_says_which_run_it_is(
+    dataset: data.Dataset, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    runs = [training.RunConfig(baseline, epochs=1, batch_size=16, seed=seed) for seed in (0, 1)]
+    monkeypatch.setattr(sys, "__stderr__", sys.stderr)  # let capfd see the real stderr
+    monkeypatch.setenv(config.ENV_PROGRESS, "1")
+    capfd.readouterr()
+    records = training.train_many(runs, dataset, n_jobs=1, emit=quiet)
+
+    progress = [line for line in capfd.readouterr().err.splitlines() if "mnist_tutorial:" in line]
+    names = [training.describe(record.settings) for record in records]
+    assert [line for line in progress if "training" in line] == [
+        f"mnist_tutorial: training run {number}/2 {name}: 1 epochs"
+        for number, name in enumerate(names, start=1)
+    ]
+    assert progress[1].startswith(f"mnist_tutorial:   run 1/2 {names[0]}: epoch 1/1 in ")
 
 
 def test_the_scratch_folder_is_made_once_and_removed_at_exit(
