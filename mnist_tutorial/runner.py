@@ -199,18 +199,18 @@ def train_run(
     epochs: int,
     root: Path | None,
     threads: tuple[int, int],
-    scratch: Path | None,
     progress: bool,
     position: str = "",
 ) -> RunRecord:
     """Build, then replay or train one run in this process (:func:`train_built`).
 
     The run is keyed with the thread counts in effect, which are ``threads``
-    unless TensorFlow already runs in this process with others.
+    unless TensorFlow already runs in this process with others. The record
+    keeps its model in memory (it stays in this process).
     """
     built = build_run(run, dataset, epochs, pin_threads(threads))
     return train_built(
-        built, dataset, root=root, scratch=scratch, progress=progress, position=position
+        built, dataset, root=root, scratch=None, progress=progress, position=position
     )
 
 

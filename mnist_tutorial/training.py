@@ -191,9 +191,7 @@ def train_records(
     epochs = _epochs_to_train(runs)
     if jobs == 1:
         records = [
-            runner.train_run(
-                run, dataset, epochs=count, scratch=None, position=_position(index, runs), **options
-            )
+            runner.train_run(run, dataset, epochs=count, position=_position(index, runs), **options)
             for index, (run, count) in enumerate(zip(runs, epochs, strict=True))
         ]
     else:

@@ -93,9 +93,7 @@ def test_a_run_is_keyed_with_the_thread_counts_in_effect(
 
     monkeypatch.setattr(runner, "_fit", fake_fit)
     run = training.RunConfig(baseline, epochs=1, batch_size=16)
-    record = runner.train_run(
-        run, dataset, epochs=1, root=None, threads=(1, 2), scratch=None, progress=False
-    )
+    record = runner.train_run(run, dataset, epochs=1, root=None, threads=(1, 2), progress=False)
     assert fitted[0]["threads"] == {"intra_op": 3, "inter_op": 5}
     assert record.settings is fitted[0]
 
@@ -249,9 +247,7 @@ def test_a_miss_is_keyed_once_and_the_worker_keeps_its_key(
 @pytest.mark.usefixtures("no_cache")
 def test_a_shipped_run_fits_what_this_process_would_fit(dataset: data.Dataset) -> None:
     run = training.RunConfig(baseline, epochs=2, batch_size=16, seed=4)
-    here = runner.train_run(
-        run, dataset, epochs=2, root=None, threads=(1, 2), scratch=None, progress=False
-    )
+    here = runner.train_run(run, dataset, epochs=2, root=None, threads=(1, 2), progress=False)
     built = runner.build_run(run, dataset, 2, runner.pin_threads((1, 2)))
     random.random()  # noqa: S311  (whatever this process draws meanwhile does not count)
     shipped = runner.train_built(built.shipped(), dataset, root=None, scratch=None, progress=False)
@@ -287,8 +283,6 @@ def test_a_model_keras_cannot_rebuild_in_the_worker_is_built_there(
     built = runner.build_run(run, dataset, 1, threads)
     record = runner.train_built(built.shipped(), dataset, root=None, scratch=None, progress=False)
     assert len(builds) == 2  # unpickling failed, so the worker built it again
-    here = runner.train_run(
-        run, dataset, epochs=1, root=None, threads=threads, scratch=None, progress=False
-    )
+    here = runner.train_run(run, dataset, epochs=1, root=None, threads=threads, progress=False)
     assert record.key == built.key
     assert record.history == here.history
