@@ -98,6 +98,46 @@ def test_a_run_is_keyed_with_the_thread_counts_in_effect(
     assert record.settings is fitted[0]
 
 
+@pytest.mark.usefixtures("no_cache")
+def test_a_shipped_run_is_keyed_again_with_the_worker_thread_counts_in_effect(
+    handmade_record: Callable[..., training.RunRecord],
+    dataset: data.Dataset,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    run = training.RunConfig(baseline, epochs=1, batch_size=16)
+    shipped = runner.build_run(run, dataset, 1, (1, 2)).shipped()
+    # A stand-in for a worker where TensorFlow already runs with 3 and 5 threads.
+    threading_api = fitting.tf.config.threading
+
+    def refuse(count: int) -> None:
+        raise RuntimeError("TensorFlow is already initialized")
+
+    monkeypatch.setattr(threading_api, "get_intra_op_parallelism_threads", lambda: 3)
+    monkeypatch.setattr(threading_api, "get_inter_op_parallelism_threads", lambda: 5)
+    monkeypatch.setattr(threading_api, "set_intra_op_parallelism_threads", refuse)
+    monkeypatch.setattr(threading_api, "set_inter_op_parallelism_threads", refuse)
+    fitted: list[tuple[str, dict[str, object]]] = []
+
+    def fake_fit(
+        model: object,
+        chosen: object,
+        key: str,
+        settings: dict[str, object],
+        *rest: object,
+        **options: object,
+    ) -> training.RunRecord:
+        fitted.append((key, settings))
+        return handmade_record(key=key, settings=settings)
+
+    monkeypatch.setattr(runner, "_fit", fake_fit)
+    record = runner.train_built(shipped, dataset, root=None, scratch=None, progress=False)
+    [(key, settings)] = fitted
+    assert settings["threads"] == {"intra_op": 3, "inter_op": 5}
+    assert key == runner.build_run(run, dataset, 1, (3, 5)).key
+    assert key != shipped.key
+    assert record.key == key
+
+
 def test_a_build_gets_its_weights_however_other_threads_draw_from_random(
     dataset: data.Dataset,
 ) -> None:
