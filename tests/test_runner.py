@@ -62,51 +62,14 @@ def test_a_run_is_keyed_with_the_thread_counts_it_is_given(dataset: data.Dataset
     )
 
 
-@pytest.mark.usefixtures("no_cache")
-def test_a_run_is_keyed_with_the_thread_counts_in_effect(
-    handmade_record: Callable[..., training.RunRecord],
-    dataset: data.Dataset,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # A stand-in for a process where TensorFlow already runs with 3 and 5 threads.
-    threading_api = fitting.tf.config.threading
+@pytest.fixture
+def fitted_elsewhere(
+    handmade_record: Callable[..., training.RunRecord], monkeypatch: pytest.MonkeyPatch
+) -> list[tuple[str, dict[str, object]]]:
+    """Stand in for a process where TensorFlow already runs with 3 and 5 threads.
 
-    def refuse(count: int) -> None:
-        raise RuntimeError("TensorFlow is already initialized")
-
-    monkeypatch.setattr(threading_api, "get_intra_op_parallelism_threads", lambda: 3)
-    monkeypatch.setattr(threading_api, "get_inter_op_parallelism_threads", lambda: 5)
-    monkeypatch.setattr(threading_api, "set_intra_op_parallelism_threads", refuse)
-    monkeypatch.setattr(threading_api, "set_inter_op_parallelism_threads", refuse)
-    fitted: list[dict[str, object]] = []
-
-    def fake_fit(
-        model: object,
-        chosen: object,
-        key: str,
-        settings: dict[str, object],
-        *rest: object,
-        **options: object,
-    ) -> training.RunRecord:
-        fitted.append(settings)
-        return handmade_record(key=key, settings=settings)
-
-    monkeypatch.setattr(runner, "_fit", fake_fit)
-    run = training.RunConfig(baseline, epochs=1, batch_size=16)
-    record = runner.train_run(run, dataset, epochs=1, root=None, threads=(1, 2), progress=False)
-    assert fitted[0]["threads"] == {"intra_op": 3, "inter_op": 5}
-    assert record.settings is fitted[0]
-
-
-@pytest.mark.usefixtures("no_cache")
-def test_a_shipped_run_is_keyed_again_with_the_worker_thread_counts_in_effect(
-    handmade_record: Callable[..., training.RunRecord],
-    dataset: data.Dataset,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    run = training.RunConfig(baseline, epochs=1, batch_size=16)
-    shipped = runner.build_run(run, dataset, 1, (1, 2)).shipped()
-    # A stand-in for a worker where TensorFlow already runs with 3 and 5 threads.
+    The fit is replaced too: the list receives the key and settings of each run fitted.
+    """
     threading_api = fitting.tf.config.threading
 
     def refuse(count: int) -> None:
@@ -130,6 +93,29 @@ def test_a_shipped_run_is_keyed_again_with_the_worker_thread_counts_in_effect(
         return handmade_record(key=key, settings=settings)
 
     monkeypatch.setattr(runner, "_fit", fake_fit)
+    return fitted
+
+
+@pytest.mark.usefixtures("no_cache")
+def test_a_run_is_keyed_with_the_thread_counts_in_effect(
+    fitted_elsewhere: list[tuple[str, dict[str, object]]], dataset: data.Dataset
+) -> None:
+    run = training.RunConfig(baseline, epochs=1, batch_size=16)
+    record = runner.train_run(run, dataset, epochs=1, root=None, threads=(1, 2), progress=False)
+    [(key, settings)] = fitted_elsewhere
+    assert settings["threads"] == {"intra_op": 3, "inter_op": 5}
+    assert record.settings is settings
+    assert record.key == key
+
+
+@pytest.mark.usefixtures("no_cache")
+def test_a_shipped_run_is_keyed_again_with_the_worker_thread_counts_in_effect(
+    dataset: data.Dataset, request: pytest.FixtureRequest
+) -> None:
+    run = training.RunConfig(baseline, epochs=1, batch_size=16)
+    shipped = runner.build_run(run, dataset, 1, (1, 2)).shipped()
+    # Only now does the worker's TensorFlow run with 3 and 5 threads.
+    fitted: list[tuple[str, dict[str, object]]] = request.getfixturevalue("fitted_elsewhere")
     record = runner.train_built(shipped, dataset, root=None, scratch=None, progress=False)
     [(key, settings)] = fitted
     assert settings["threads"] == {"intra_op": 3, "inter_op": 5}
