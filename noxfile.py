@@ -198,7 +198,11 @@ def verify(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def downloads(session: nox.Session) -> None:
-    """Run every script and notebook the built site offers, as a reader would."""
+    """Run every script and notebook the built site offers, as a reader would.
+
+    In full mode they replay the runs the full build cached; ``-- --draft``
+    runs them in draft mode (small data, two epochs), quick on a cold cache.
+    """
     # Not editable: the downloads must work with the project as installed.
     _install(session, "downloads", editable=False)
     _run(session, "python", f"{SITE_CHECKS}/run_downloads.py", *session.posargs)
