@@ -5,8 +5,9 @@ the trainer its own function with the same call (a :data:`FitFunction`,
 the ``fit`` argument of :class:`mnist_tutorial.runner.RunConfig`). The
 trainer adds two things that change only the speed: many steps per call
 into TensorFlow (:func:`ready_for_fit`) and a fixed number of TensorFlow
-threads (:func:`pin_threads`). :func:`trainer_sha256` and :func:`fit_sha256`
-digest this code for the run's key (:mod:`mnist_tutorial.records`).
+threads (:func:`pin_threads`). :func:`trainer_sha256` digests this code, and
+:func:`fit_call` describes what a fit passes to ``model.fit``, for the run's
+key (:mod:`mnist_tutorial.records`).
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import inspect
-import json
 import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from mnist_tutorial.data import Dataset
@@ -28,8 +29,8 @@ __all__ = [
     "STEPS_PER_EXECUTION",
     "FitFunction",
     "check_fit_function",
+    "fit_call",
     "fit_model",
-    "fit_sha256",
     "pin_threads",
     "ready_for_fit",
     "trainer_sha256",
@@ -134,8 +135,8 @@ def trainer_sha256() -> str:
 def check_fit_function(fit: object) -> None:
     """Raise TypeError unless ``fit`` is a function (def or lambda).
 
-    The run's key hashes the function's code object, which only functions
-    have (:func:`fit_sha256`).
+    A page's fit must be a plain function of ``(model, x_train, y_train,
+    x_test, y_test, callbacks)`` (see :func:`fit_call`).
     """
     if not isinstance(fit, types.FunctionType):
         raise TypeError(
@@ -144,42 +145,159 @@ def check_fit_function(fit: object) -> None:
         )
 
 
-def fit_sha256(fit: FitFunction) -> str:
-    """Return the sha256 of a fit function's code, for the run's key.
+# What model.fit accepts, bound with its defaults so that two ways of
+# writing the same call give the same arguments.
+_FIT_SIGNATURE = inspect.signature(keras.Model.fit)
+# Arguments that change what is printed, never a number.
+_NOT_DECIDING = frozenset({"self", "verbose"})
 
-    It covers the code object, not the source text, so that it works for a
-    function typed into a notebook too: the bytecode, the constants (nested
-    functions' code objects included, recursively), the global and
-    attribute names, and the local variable names. Changing a number in the
-    function changes it; renaming the function or editing a comment does
-    not. Values the function reads from outside (globals, closures) are not
-    covered. Bytecode differs between Python versions, so does the digest.
+
+class _FitRecorder:
+    """Stands in for the model in a dry run of a fit: records each ``fit`` call, trains nothing."""
+
+    def __init__(self) -> None:
+        self.calls: list[inspect.BoundArguments] = []
+
+    def fit(self, *args: object, **kwargs: object) -> keras.callbacks.History:
+        try:
+            bound = _FIT_SIGNATURE.bind(self, *args, **kwargs)
+        except TypeError as error:
+            raise TypeError(
+                f"fit called model.fit with arguments it does not take: {error}"
+            ) from None
+        bound.apply_defaults()
+        self.calls.append(bound)
+        # An empty history, for a fit that reads what model.fit returns.
+        history = keras.callbacks.History()
+        history.history = {}
+        return history
+
+    def __getattr__(self, name: str) -> object:
+        # Anything else the fit did to the model (compile, set a rate, load
+        # weights) would decide numbers that the recorded call cannot show.
+        raise TypeError(f"fit may only call model.fit(...) on its model; it used model.{name}")
+
+
+def fit_call(
+    fit: FitFunction | None,
+    dataset: Dataset,
+    *,
+    epochs: int,
+    batch_size: int,
+) -> list[dict[str, Any]]:
+    """Return what a fit passes to ``model.fit``: the part of a run's key that says how it trains.
+
+    The fit is run once on a stand-in model that records its ``model.fit``
+    calls and trains nothing. Each call's arguments are bound to
+    ``model.fit``'s signature with its defaults, so that two fits written
+    differently (positional or keyword arguments, a default spelled out, a
+    page's function or :func:`fit_model`) that make the same call have the
+    same description, and so the same run key: a configuration is trained
+    once, whichever page asks first. The data arrays are named by their
+    role (``"x_train"``); any other array by its shape, dtype and sha256.
+    ``verbose`` is left out: it changes only what is printed.
 
     Parameters
     ----------
-    fit : function
-        The fit function of a :class:`~mnist_tutorial.runner.RunConfig`.
+    fit : function or None
+        A page's fit (see :class:`~mnist_tutorial.runner.RunConfig`), or None for
+        :func:`fit_model` with ``epochs`` and ``batch_size``.
+    dataset : Dataset
+        The data the run trains on.
+    epochs, batch_size : int
+        The run's settings, which :func:`fit_model` is called with.
+
+    Returns
+    -------
+    list of dict
+        One dict of ``model.fit``'s arguments per call (a fit normally makes one).
+
+    Raises
+    ------
+    TypeError
+        If the fit does anything with the model but call ``model.fit``, or
+        passes a value that JSON cannot describe.
+    ValueError
+        If the fit calls ``model.fit`` no time, or without its ``callbacks``
+        argument (the trainer's callbacks, which log every epoch).
     """
-    check_fit_function(fit)
-    code = fit.__code__
-    return hashlib.sha256(json.dumps(_code_parts(code)).encode()).hexdigest()
-
-
-def _code_parts(code: types.CodeType) -> dict[str, Any]:
-    return {
-        "code": code.co_code.hex(),
-        "consts": [_constant_part(value) for value in code.co_consts],
-        "names": list(code.co_names),
-        "varnames": list(code.co_varnames),
+    recorder = _FitRecorder()
+    # Stands for the trainer's callbacks, which every call must pass on.
+    trainer_callbacks: list[keras.callbacks.Callback] = [keras.callbacks.Callback()]
+    if fit is None:
+        fit_model(
+            recorder,
+            dataset,
+            epochs=epochs,
+            batch_size=batch_size,
+            callbacks=trainer_callbacks,
+        )
+    else:
+        check_fit_function(fit)
+        fit(
+            recorder,
+            dataset.x_train,
+            dataset.y_train,
+            dataset.x_test,
+            dataset.y_test,
+            trainer_callbacks,
+        )
+    if not recorder.calls:
+        raise ValueError("fit must call model.fit(...) on its model; it made no call")
+    roles = {
+        id(dataset.x_train): "x_train",
+        id(dataset.y_train): "y_train",
+        id(dataset.x_test): "x_test",
+        id(dataset.y_test): "y_test",
     }
+    described = []
+    for bound in recorder.calls:
+        passed = list(bound.arguments.get("callbacks") or [])
+        if not any(item is trainer_callbacks[0] for item in passed):
+            raise ValueError(
+                "fit must pass its callbacks argument to model.fit: the trainer's "
+                "callbacks were missing from the call"
+            )
+        call = {}
+        for name, value in bound.arguments.items():
+            if name in _NOT_DECIDING:
+                continue
+            if name == "callbacks":
+                # The page's own callbacks, without the trainer's.
+                own = [item for item in passed if item is not trainer_callbacks[0]]
+                call[name] = _describe(own, roles, name)
+            else:
+                call[name] = _describe(value, roles, name)
+        described.append(call)
+    return described
 
 
-def _constant_part(value: object) -> Any:
-    if isinstance(value, types.CodeType):
-        return _code_parts(value)
-    if isinstance(value, tuple):
-        return [_constant_part(item) for item in value]
-    if isinstance(value, frozenset):
-        # A set's order follows string hashing, which changes per process.
-        return sorted(json.dumps(_constant_part(item)) for item in value)
-    return f"{type(value).__name__}:{value!r}"
+def _describe(value: object, roles: dict[int, str], name: str) -> Any:
+    """Describe one argument of ``model.fit`` as JSON, naming the data arrays by role."""
+    if id(value) in roles:
+        return {"data": roles[id(value)]}
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, tuple | list):
+        return [_describe(item, roles, name) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _describe(item, roles, name) for key, item in sorted(value.items())}
+    if isinstance(value, np.ndarray):
+        return {
+            "shape": list(value.shape),
+            "dtype": str(value.dtype),
+            "sha256": hashlib.sha256(np.ascontiguousarray(value).tobytes()).hexdigest(),
+        }
+    if isinstance(value, keras.callbacks.Callback):
+        # A page's own callback: its class and its plain settings (patience, monitor, ...).
+        settings = {
+            key: item
+            for key, item in sorted(vars(value).items())
+            if not key.startswith("_")
+            and (item is None or isinstance(item, bool | int | float | str))
+        }
+        return {"callback": f"{type(value).__module__}.{type(value).__qualname__}", **settings}
+    raise TypeError(
+        f"fit passed model.fit a {name} that the run's key cannot describe "
+        f"({type(value).__name__}); pass NumPy arrays, numbers, strings or callbacks"
+    )

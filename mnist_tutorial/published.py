@@ -62,7 +62,7 @@ _NOT_CONFIGURATION = frozenset(
         "threads",
         "versions",
         "trainer_sha256",
-        "fit_sha256",
+        "fit",
         "steps_per_execution",
         "format",
     }

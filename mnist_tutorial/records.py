@@ -34,7 +34,7 @@ import numpy as np
 
 from mnist_tutorial import config, runcache
 from mnist_tutorial.data import Dataset, file_sha256
-from mnist_tutorial.fitting import STEPS_PER_EXECUTION, FitFunction, fit_sha256, trainer_sha256
+from mnist_tutorial.fitting import STEPS_PER_EXECUTION, FitFunction, fit_call, trainer_sha256
 
 __all__ = [
     "METRICS",
@@ -72,7 +72,7 @@ RUN_IDENTITY: Mapping[str, str] = MappingProxyType(
         "threads": "TensorFlow's intra-op and inter-op threads (config.training_threads())",
         "steps_per_execution": "training steps per call into TensorFlow",
         "trainer_sha256": "the source of the package's fitting path (fitting.trainer_sha256)",
-        "fit_sha256": "the code of a page's own fit function, or None (fitting.fit_sha256)",
+        "fit": "what the fit passes to model.fit, data named by role (fitting.fit_call)",
         "versions": "the TensorFlow, Keras and NumPy versions",
         "format": "the version of the run cache's entry layout",
     }
@@ -231,7 +231,9 @@ def run_key(
         :func:`mnist_tutorial.config.training_threads`.
     fit : callable, optional
         A page's own fit function (see :class:`~mnist_tutorial.runner.RunConfig`); None for
-        :func:`~mnist_tutorial.fitting.fit_model`.
+        :func:`~mnist_tutorial.fitting.fit_model`. What it passes to
+        ``model.fit`` enters the key, not how it is written: a page's fit
+        that makes the same call as :func:`~mnist_tutorial.fitting.fit_model` gives the same key.
     """
     threads = config.training_threads() if threads is None else threads
     compile_config = model.get_compile_config()
@@ -250,7 +252,7 @@ def run_key(
         "threads": {"intra_op": threads[0], "inter_op": threads[1]},
         "steps_per_execution": STEPS_PER_EXECUTION,
         "trainer_sha256": trainer_sha256(),
-        "fit_sha256": None if fit is None else fit_sha256(fit),
+        "fit": fit_call(fit, dataset, epochs=epochs, batch_size=batch_size),
         "versions": _versions(),
         "format": runcache.FORMAT_VERSION,
     }

@@ -82,11 +82,13 @@ class RunConfig:
         can show the literal ``model.fit(...)`` call that its runs train
         with. It must pass ``callbacks`` to ``model.fit`` and validate on
         ``(x_test, y_test)``, and it states its own epochs and batch size:
-        after the fit, the trainer checks that they are ``epochs`` and
-        ``batch_size`` (a ValueError otherwise), which stay the run's
-        recorded settings. Its code (:func:`~mnist_tutorial.fitting.fit_sha256`) enters the run's
-        key. Draft mode does not cap its epochs, but still trains on the
-        small data subset. The function is sent to worker processes by
+        the trainer checks, before and after training, that they are
+        ``epochs`` and ``batch_size`` (a ValueError otherwise). What it
+        passes to ``model.fit`` (:func:`~mnist_tutorial.fitting.fit_call`, found by a dry run
+        on a stand-in model that trains nothing) enters the run's key, not
+        how it is written: a fit that makes the same call as
+        :func:`~mnist_tutorial.fitting.fit_model` shares its runs. Draft mode does not cap its
+        epochs, but still trains on the small data subset. The function is sent to worker processes by
         value when it is defined in ``__main__`` (a page, a notebook) or
         inside another function.
     """
@@ -181,6 +183,7 @@ def build_run(run: RunConfig, dataset: Dataset, epochs: int, threads: tuple[int,
         threads=threads,
         fit=run.fit,
     )
+    _check_declared(settings["fit"], epochs=epochs, batch_size=run.batch_size)
     # Where the fit starts from; a worker restores it (train_built).
     # NumPy: the legacy global generator, which keras.utils.set_random_seed seeds.
     python_state, numpy_state = random.getstate(), np.random.get_state()  # noqa: NPY002
@@ -361,6 +364,29 @@ def _fit(
         final_weights_sha256=weights_sha256(model),
         _model=model,
     )
+
+
+_TEST_SET = [{"data": "x_test"}, {"data": "y_test"}]
+
+
+def _check_declared(calls: list[dict[str, Any]], *, epochs: int, batch_size: int) -> None:
+    """Check, before training, that a fit's model.fit calls train the run as it declares.
+
+    ``calls`` is :func:`~mnist_tutorial.fitting.fit_call`'s description; :func:`_check_fitted`
+    checks what was trained again afterwards.
+    """
+    for call in calls:
+        if (call["epochs"], call["batch_size"]) != (epochs, batch_size):
+            raise ValueError(
+                f"fit calls model.fit with epochs={call['epochs']}, batch_size="
+                f"{call['batch_size']}, but the run declares epochs={epochs}, "
+                f"batch_size={batch_size}: fit must train the run's epochs and batch_size"
+            )
+        if call["validation_data"] != _TEST_SET:
+            raise ValueError(
+                "fit must validate on the test set: pass validation_data=(x_test, y_test) "
+                "to model.fit"
+            )
 
 
 def _check_fitted(logger: EpochLogger, *, epochs: int, steps: int, batch_size: int) -> None:

@@ -43,8 +43,8 @@ from mnist_tutorial.data import Dataset
 from mnist_tutorial.fitting import (
     STEPS_PER_EXECUTION,
     FitFunction,
+    fit_call,
     fit_model,
-    fit_sha256,
     pin_threads,
 )
 from mnist_tutorial.progress import (
@@ -71,8 +71,8 @@ __all__ = [
     "TerminalProgress",
     "describe",
     "discard",
+    "fit_call",
     "fit_model",
-    "fit_sha256",
     "pin_threads",
     "print_line",
     "progress_line",

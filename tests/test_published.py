@@ -71,7 +71,7 @@ def no_site_records(monkeypatch: pytest.MonkeyPatch) -> None:
         "threads",
         "versions",
         "trainer_sha256",
-        "fit_sha256",
+        "fit",
         "steps_per_execution",
         "format",
     ],

@@ -199,7 +199,7 @@ def test_the_settings_name_every_input_of_the_key(
         "threads",
         "steps_per_execution",
         "trainer_sha256",
-        "fit_sha256",
+        "fit",
         "versions",
         "format",
     }

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import joblib
+import keras
 import pytest
 
 from mnist_tutorial import config, data, fitting, models, runner, training
@@ -156,15 +157,18 @@ def test_a_build_gets_its_weights_however_other_threads_draw_from_random(
 def test_the_trainer_prepares_the_model_for_any_fit(dataset: data.Dataset) -> None:
     seen: list[int] = []
 
+    class Seen(keras.callbacks.Callback):
+        def on_train_begin(self, logs: object = None) -> None:
+            seen.append(self.model.steps_per_execution)
+
     def fit(model, x_train, y_train, x_test, y_test, callbacks):
-        seen.append(model.steps_per_execution)
         return model.fit(
             x_train,
             y_train,
             batch_size=16,
             epochs=1,
             validation_data=(x_test, y_test),
-            callbacks=callbacks,
+            callbacks=[*callbacks, Seen()],
             verbose=0,
         )
 
@@ -186,8 +190,8 @@ def _fit_with(**overrides: object):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"epochs": 1}, r"^fit trained 1 epochs, but the run declares epochs=2"),
-        ({"batch_size": 32}, r"^fit ran 2 steps per epoch, but batch_size=16 gives 4"),
+        ({"epochs": 1}, r"^fit calls model.fit with epochs=1, batch_size=16, but the run "),
+        ({"batch_size": 32}, r"^fit calls model.fit with epochs=2, batch_size=32, but the run "),
         ({"callbacks": []}, r"^fit must pass its callbacks argument to model.fit"),
     ],
 )
@@ -206,11 +210,47 @@ def test_a_fit_that_trains_otherwise_than_declared_is_refused(
 
 @pytest.mark.training
 @pytest.mark.usefixtures("no_cache")
+@pytest.mark.parametrize(
+    ("later", "message"),
+    [
+        ({"epochs": 1}, r"^fit trained 1 epochs, but the run declares epochs=2"),
+        ({"batch_size": 32}, r"^fit ran 2 steps per epoch, but batch_size=16 gives 4"),
+        ({"callbacks": []}, r"^fit must pass its callbacks argument to model.fit"),
+        ({"validation_data": None}, r"history lacks val_loss, val_accuracy$"),
+    ],
+)
+def test_what_a_fit_trained_is_checked_again_after_the_dry_run(
+    dataset: data.Dataset, later: dict[str, object], message: str
+) -> None:
+    # A fit whose call changes after its dry run (fitting.fit_call) is caught
+    # by what was trained.
+    calls: list[object] = []
+
+    def fit(model, x_train, y_train, x_test, y_test, callbacks):
+        options = {"batch_size": 16, "epochs": 2, "verbose": 0, "callbacks": callbacks}
+        options["validation_data"] = (x_test, y_test)
+        if calls:
+            options.update(later)
+        calls.append(model)
+        return model.fit(x_train, y_train, **options)
+
+    with pytest.raises(ValueError, match=message):
+        training.train_many(
+            [training.RunConfig(baseline, epochs=2, batch_size=16, fit=fit)],
+            dataset,
+            n_jobs=1,
+            emit=quiet,
+        )
+    assert len(calls) == 2
+
+
+@pytest.mark.training
+@pytest.mark.usefixtures("no_cache")
 def test_a_fit_without_validation_is_refused(dataset: data.Dataset) -> None:
     def fit(model, x_train, y_train, x_test, y_test, callbacks):
         return model.fit(x_train, y_train, batch_size=16, epochs=1, callbacks=callbacks, verbose=0)
 
-    with pytest.raises(ValueError, match="history lacks val_loss, val_accuracy"):
+    with pytest.raises(ValueError, match=r"^fit must validate on the test set"):
         training.train(baseline, dataset, epochs=1, batch_size=16, fit=fit, emit=quiet)
 
 

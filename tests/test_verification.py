@@ -199,13 +199,17 @@ def test_a_run_trained_with_a_pages_own_fit_is_verified_with_fit_model(
     training.train_many([run], dataset, emit=lambda line: None)
     monkeypatch.delenv(config.ENV_PUBLISH_RUNS)
     (record,) = published.read_page(page)
-    assert record["settings"]["fit_sha256"] is not None
+    assert record["settings"]["fit"][0]["validation_data"] == [
+        {"data": "x_test"},
+        {"data": "y_test"},
+    ]
 
+    # The page's fit makes fit_model's call: the retrained run has its key.
     (verdict,) = verification.verify([record], dataset)
     assert verdict.same_key
     assert verdict.passes(0)
-    # Another published fit digest is another run: the key no longer matches.
+    # A run published under another key (another call) is another run.
     other = json.loads(json.dumps(record))
-    other["settings"]["fit_sha256"] = "0" * 64
+    other["key"] = "0" * 64
     (verdict,) = verification.verify([other], dataset)
     assert not verdict.same_key
