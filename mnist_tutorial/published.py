@@ -97,6 +97,49 @@ def configuration_id(settings: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()[:16]
 
 
+#: What is trained: a run with all of these is the same training, whatever
+#: else its settings say (how its fit was written, the trainer's code).
+TRAINED = (
+    "architecture",
+    "initial_weights_sha256",
+    "compile",
+    "seed",
+    "epochs",
+    "batch_size",
+    "train_examples",
+    "validation_examples",
+    "data_fingerprint",
+)
+
+
+def trained_twice(pages: Mapping[str, Iterable[Mapping[str, Any]]]) -> list[str]:
+    """Return one line for each training that a build's records hold under two keys or more.
+
+    The same model, compile settings, seed, epochs and data (:data:`TRAINED`)
+    under two keys was trained twice: a build that gives it one key trains
+    it once and replays it wherever else it is shown.
+
+    Parameters
+    ----------
+    pages : mapping of str to records
+        Each page's published records (:func:`read_page`), by page name.
+    """
+    keys: dict[str, dict[str, list[str]]] = {}
+    for page, page_records in pages.items():
+        for record in page_records:
+            settings = record["settings"]
+            trained = json.dumps({name: settings.get(name) for name in TRAINED}, sort_keys=True)
+            keys.setdefault(trained, {}).setdefault(record["key"], []).append(page)
+    lines = []
+    for by_key in keys.values():
+        if len(by_key) > 1:
+            where = "; ".join(
+                f"{key[:12]} on {', '.join(sorted(set(on)))}" for key, on in sorted(by_key.items())
+            )
+            lines.append(f"one training under {len(by_key)} keys: {where}")
+    return lines
+
+
 def record_of(run: _Run) -> dict[str, Any]:
     """Return the published form of a run.
 

@@ -249,3 +249,29 @@ def test_runs_the_site_did_not_make_get_no_line() -> None:
 
 def test_what_a_configuration_leaves_out_is_part_of_a_runs_identity() -> None:
     assert set(records.RUN_IDENTITY) > published._NOT_CONFIGURATION
+
+
+def _record(key: str, **changes: object) -> dict[str, object]:
+    return {"key": key, "settings": {**SETTINGS, **changes}}
+
+
+def test_one_training_under_two_keys_is_reported_once_with_its_pages() -> None:
+    pages = {
+        "plot_01": [_record("a" * 64), _record("c" * 64, seed=1)],
+        # Part 2's copy of the same training, keyed otherwise (another fit's code).
+        "plot_02": [_record("b" * 64, trainer_sha256="other"), _record("c" * 64, seed=1)],
+    }
+    assert published.trained_twice(pages) == [
+        f"one training under 2 keys: {'a' * 12} on plot_01; {'b' * 12} on plot_02"
+    ]
+
+
+@pytest.mark.parametrize("name", published.TRAINED)
+def test_runs_that_differ_in_what_is_trained_are_not_reported(name: str) -> None:
+    pages = {"plot_01": [_record("a" * 64)], "plot_02": [_record("b" * 64, **{name: "other"})]}
+    assert published.trained_twice(pages) == []
+
+
+def test_the_same_run_shown_on_two_pages_is_not_reported() -> None:
+    pages = {"plot_01": [_record("a" * 64)], "plot_02": [_record("a" * 64)]}
+    assert published.trained_twice(pages) == []

@@ -126,3 +126,22 @@ def test_pages_without_records_and_other_pages_get_no_link(tmp_path: Path) -> No
         source = ["Text.\n"]
         run_records._source_read(App(tmp_path), docname, source)
         assert source == ["Text.\n"]
+
+
+def test_a_build_whose_records_hold_one_training_twice_warns(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "_generated" / "runs"
+    folder.mkdir(parents=True)
+    for page, key in (("plot_01_a", "k1" * 32), ("plot_02_b", "k2" * 32)):
+        content = {"format": published.FORMAT_VERSION, "records": [{**RECORD, "key": key}]}
+        (folder / f"{page}.json").write_text(json.dumps(content))
+
+    class App:
+        srcdir = str(tmp_path)
+
+    with caplog.at_level("WARNING"):
+        run_records._builder_inited(App())
+    [warning] = [record.getMessage() for record in caplog.records]
+    assert warning.startswith("run records: one training under 2 keys: k1k1k1k1k1k1 on plot_01_a")
+    assert warning.endswith("(a run must be trained once per build)")

@@ -3,7 +3,9 @@
 - Before each example runs, :func:`start_page` names the file its runs are
   published to (``_generated/runs/<page>.json``, kept between builds, so a
   page that is not re-run keeps its records) and empties it.
-- ``builder-inited`` (after sphinx-gallery has run the examples) writes the
+- ``builder-inited`` (after sphinx-gallery has run the examples) warns
+  (and so fails the site's ``-W`` build) where the records hold one training
+  under two keys (:func:`mnist_tutorial.published.trained_twice`), writes the
   Reproducibility page's list of record files, and puts a set-up cell in
   each page's notebook that hands the page's records to
   :func:`mnist_tutorial.published.use_site_records`, so that a reader's own
@@ -22,7 +24,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from sphinx.util import logging
+
 from mnist_tutorial import config, published
+
+logger = logging.getLogger(__name__)
 
 #: Where the records are kept in the source folder, and published on the site.
 RECORDS_DIR = Path("_generated") / "runs"
@@ -178,8 +184,10 @@ def _record_files(source_dir: Path) -> dict[str, Path]:
 def _builder_inited(app: Any) -> None:
     source_dir = Path(app.srcdir)
     rows = []
-    for page, path in _record_files(source_dir).items():
-        records = published.read_page(path)
+    pages = {page: published.read_page(path) for page, path in _record_files(source_dir).items()}
+    for line in published.trained_twice(pages):
+        logger.warning("run records: %s (a run must be trained once per build)", line)
+    for page, records in pages.items():
         for example in sorted((source_dir / GALLERY_DIR).rglob(f"{page}.py")):
             # sphinx-gallery's label: the example's path, "/" turned into "_".
             relative = example.relative_to(source_dir).as_posix()
