@@ -75,9 +75,11 @@ def _run(session: nox.Session, *args: str, env: dict[str, str] | None = None) ->
 
 @nox.session(default=True)
 def tests(session: nox.Session) -> None:
-    """Run the test suite (extra arguments go to pytest)."""
+    """Run the test suite (extra arguments go to pytest), one process per core."""
     _install(session, "test")
-    _run(session, "pytest", "-m", "not docs", *session.posargs)
+    # pytest-xdist: the slow tests train or start processes, and wait on
+    # them as often as they compute; "worksteal" evens out the long ones.
+    _run(session, "pytest", "-m", "not docs", "-n", "auto", "--dist", "worksteal", *session.posargs)
 
 
 @nox.session(default=False)

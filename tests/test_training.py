@@ -391,22 +391,17 @@ def test_two_processes_train_a_configuration_once(tmp_path: Path) -> None:
 @pytest.mark.training
 def test_parallel_runs_give_the_records_of_sequential_runs(tmp_path: Path) -> None:
     script, arrays = _write_inputs(tmp_path)
-    sequential = _result(
+    # Both processes at once: their caches are apart, and neither waits for the other.
+    started = [
         _start(
             script,
             arrays,
-            MNIST_TUTORIAL_RUN_CACHE=str(tmp_path / "sequential"),
-            MNIST_TUTORIAL_WORKERS="1",
+            MNIST_TUTORIAL_RUN_CACHE=str(tmp_path / name),
+            MNIST_TUTORIAL_WORKERS=workers,
         )
-    )
-    parallel = _result(
-        _start(
-            script,
-            arrays,
-            MNIST_TUTORIAL_RUN_CACHE=str(tmp_path / "parallel"),
-            MNIST_TUTORIAL_WORKERS="2",
-        )
-    )
+        for name, workers in (("sequential", "1"), ("parallel", "2"))
+    ]
+    sequential, parallel = (_result(process) for process in started)
     assert parallel == sequential
     assert [run[3] for run in parallel] == [{"intra_op": 1, "inter_op": 2}] * 2
     assert parallel[0][1] != parallel[1][1]  # two seeds, two histories
