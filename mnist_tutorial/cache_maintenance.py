@@ -11,17 +11,48 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
+import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import filelock
+
 from mnist_tutorial import config
 
-__all__ = ["EVENTS_FILE", "CacheSummary", "prune", "read_events", "summarize"]
+__all__ = [
+    "EVENTS_FILE",
+    "STAGING_MAX_AGE",
+    "CacheSummary",
+    "append_event",
+    "prune",
+    "read_events",
+    "summarize",
+]
 
 #: Name of the lookup log in the cache directory (see :func:`read_events`).
 EVENTS_FILE = "events.jsonl"
+# Held while a line is appended to the log and while prune rewrites it, so
+# that no line appended during a rewrite is lost.
+_EVENTS_LOCK = f".{EVENTS_FILE}.lock"
+#: A staging folder (``.tmp-...``) older than this belongs to a process that
+#: was killed before it could rename it into an entry: prune removes it.
+STAGING_MAX_AGE = dt.timedelta(days=1)
+
+
+def append_event(root: Path, event: dict[str, Any]) -> None:
+    """Append one entry to the lookup log of the cache directory ``root``."""
+    line = (json.dumps(event) + "\n").encode()
+    with filelock.FileLock(root / _EVENTS_LOCK):
+        # One write() of the whole line, to a file opened for appending.
+        descriptor = os.open(root / EVENTS_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(descriptor, line)
+        finally:
+            os.close(descriptor)
 
 
 def read_events(root: Path | None = None) -> list[dict[str, Any]]:
@@ -29,7 +60,9 @@ def read_events(root: Path | None = None) -> list[dict[str, Any]]:
 
     Each entry has ``event`` (``"hit"`` or ``"miss"``), ``key`` and
     ``time``; entries of training runs also have the run's
-    ``total_seconds`` and ``epochs``.
+    ``total_seconds`` and ``epochs``. Lines that are not such an entry (a
+    line torn by a killed process) are skipped, and their number is
+    written to standard error.
 
     Parameters
     ----------
@@ -40,7 +73,32 @@ def read_events(root: Path | None = None) -> list[dict[str, Any]]:
     root = root if root is not None else config.run_cache_dir()
     if root is None or not (root / EVENTS_FILE).is_file():
         return []
-    return [json.loads(line) for line in (root / EVENTS_FILE).read_text().splitlines() if line]
+    events, unreadable = [], 0
+    text = (root / EVENTS_FILE).read_text(errors="replace")
+    for line in text.splitlines():
+        event = _event(line)
+        if event is None:
+            unreadable += bool(line.strip())
+        else:
+            events.append(event)
+    if unreadable:
+        # A torn or garbled line (a killed process, a shared file system)
+        # must not make the whole log unreadable.
+        sys.stderr.write(
+            f"mnist_tutorial: {unreadable} unreadable line(s) of {root / EVENTS_FILE} skipped\n"
+        )
+    return events
+
+
+def _event(line: str) -> dict[str, Any] | None:
+    """Return one log line's event, or None when it is not one."""
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(event, dict) or not {"event", "key", "time"} <= event.keys():
+        return None
+    return event
 
 
 @dataclass(frozen=True)
@@ -97,8 +155,11 @@ def prune(root: Path, *, unused_for: dt.timedelta, now: dt.datetime | None = Non
     """Remove the entries and log lines that no lookup has used for ``unused_for``.
 
     An entry's last use is its newest line in the lookup log, or else the
-    time its folder was written. Run it between builds: a build that is
-    running may be using an entry.
+    time its folder was written. An entry whose lock another process holds
+    (a build reading or training it) is skipped; lock files stay, since a
+    process may be waiting on one. Staging folders older than
+    :data:`STAGING_MAX_AGE` (left by killed processes) are removed too. The
+    log is rewritten under the lock its appends take.
 
     Parameters
     ----------
@@ -120,7 +181,8 @@ def prune(root: Path, *, unused_for: dt.timedelta, now: dt.datetime | None = Non
         raise ValueError(f"unused_for must be zero or more, got {unused_for}")
     if not root.is_dir():
         return []
-    cutoff = (now if now is not None else dt.datetime.now(dt.UTC)) - unused_for
+    now_utc = now if now is not None else dt.datetime.now(dt.UTC)
+    cutoff = now_utc - unused_for
     events = read_events(root)
     last_used: dict[str, dt.datetime] = {}
     for event in events:
@@ -129,13 +191,33 @@ def prune(root: Path, *, unused_for: dt.timedelta, now: dt.datetime | None = Non
     removed = []
     for entry in _entries(root):
         written = dt.datetime.fromtimestamp(entry.stat().st_mtime, dt.UTC)
-        if last_used.get(entry.name, written) < cutoff:
-            shutil.rmtree(entry)
-            (root / f"{entry.name}.lock").unlink(missing_ok=True)
+        if last_used.get(entry.name, written) < cutoff and _remove_unless_busy(root, entry):
             removed.append(entry.name)
-    kept = [event for event in events if dt.datetime.fromisoformat(event["time"]) >= cutoff]
-    if len(kept) != len(events):
-        staging = root / f".{EVENTS_FILE}.tmp"
-        staging.write_text("".join(json.dumps(event) + "\n" for event in kept))
-        staging.replace(root / EVENTS_FILE)
+    staging_cutoff = min(cutoff, now_utc - STAGING_MAX_AGE)
+    for staging in root.glob(".tmp-*"):
+        if staging.is_dir() and _modified(staging) < staging_cutoff:
+            shutil.rmtree(staging, ignore_errors=True)
+    with filelock.FileLock(root / _EVENTS_LOCK):
+        # Read again under the lock: lines appended since the first read stay.
+        events = read_events(root)
+        kept = [event for event in events if dt.datetime.fromisoformat(event["time"]) >= cutoff]
+        if len(kept) != len(events):
+            handle, name = tempfile.mkstemp(dir=root, prefix=f".{EVENTS_FILE}.")
+            with os.fdopen(handle, "w") as staging_file:
+                staging_file.write("".join(json.dumps(event) + "\n" for event in kept))
+            Path(name).replace(root / EVENTS_FILE)
     return removed
+
+
+def _modified(path: Path) -> dt.datetime:
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+
+
+def _remove_unless_busy(root: Path, entry: Path) -> bool:
+    """Remove an entry under its key's lock, if no other process holds it."""
+    try:
+        with filelock.FileLock(root / f"{entry.name}.lock", timeout=0):
+            shutil.rmtree(entry)
+    except filelock.Timeout:
+        return False
+    return True

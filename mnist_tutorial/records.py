@@ -24,8 +24,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, fields
+from pathlib import Path, PurePath
 from types import MappingProxyType
 from typing import Any
 
@@ -149,15 +149,26 @@ class RunRecord:
             return self._model
         if self.directory is None:
             raise RuntimeError("this record has neither an in-memory model nor a cache entry")
-        self._model = keras.saving.load_model(self.directory / MODEL_FILE)
+        model_path = self.directory / MODEL_FILE
+        # The entry was checked when it was read; its model file may have
+        # changed since (another process, a hand edit): checked again.
+        recorded = json.loads((self.directory / _RECORD_FILE).read_text()).get("model_sha256")
+        if recorded != file_sha256(model_path):
+            raise RuntimeError(
+                f"the model file of cache entry {self.directory} is not the one its record.json"
+                " names; delete the entry to train the run again"
+            )
+        self._model = keras.saving.load_model(model_path)
         return self._model
 
     def to_json(self) -> str:
         """Serialize the record (without the model) to JSON."""
+        # Field by field, not dataclasses.asdict: that deep-copies every
+        # field, and Keras copies a model by saving and loading it.
         content = {
-            name: value
-            for name, value in asdict(self).items()
-            if name not in {"directory", "_model", "replayed"}
+            item.name: getattr(self, item.name)
+            for item in fields(self)
+            if item.name not in {"directory", "_model", "replayed"}
         }
         return json.dumps(content, indent=1, sort_keys=True)
 
@@ -197,8 +208,27 @@ def _without_names(value: Any) -> Any:
     return value
 
 
-def _plain(value: Any) -> Any:
-    return _without_names(json.loads(json.dumps(value, default=str)))
+def _as_text(value: object) -> str:
+    """Encode the few non-JSON values whose text is their whole value (dtypes, paths)."""
+    if isinstance(value, np.dtype | PurePath):
+        return str(value)
+    if isinstance(value, np.generic):
+        return repr(value.item())
+    # Not str() of anything: an object's text can hold a memory address (a
+    # key that never hits again) or leave out its parameters (two
+    # configurations under one key).
+    raise TypeError(f"{type(value).__qualname__} {value!r} is not JSON")
+
+
+def _plain(value: Any, what: str) -> Any:
+    """Return ``value`` as plain JSON data; raise if JSON cannot encode it."""
+    try:
+        text = json.dumps(value, default=_as_text)
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"the model's {what} must be plain data to enter the run's key: {error}"
+        ) from error
+    return _without_names(json.loads(text))
 
 
 def run_key(
@@ -240,9 +270,9 @@ def run_key(
     if not compile_config:
         raise ValueError("model must be compiled before training (model.compile(...))")
     settings: dict[str, Any] = {
-        "architecture": _plain(model.get_config()),
+        "architecture": _plain(model.get_config(), "config (model.get_config())"),
         "initial_weights_sha256": weights_sha256(model),
-        "compile": _plain(compile_config),
+        "compile": _plain(compile_config, "compile settings (model.get_compile_config())"),
         "epochs": epochs,
         "batch_size": batch_size,
         "seed": seed,

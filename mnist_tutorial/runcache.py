@@ -45,6 +45,7 @@ from mnist_tutorial import config
 from mnist_tutorial.cache_maintenance import (
     EVENTS_FILE,
     CacheSummary,
+    append_event,
     prune,
     read_events,
     summarize,
@@ -102,16 +103,8 @@ def commit_entry(root: Path, key: str, write: Callable[[Path], object]) -> Path:
 
 
 def _log_event(root: Path, event: str, key: str, details: dict[str, Any]) -> None:
-    line = json.dumps(
-        {
-            "event": event,
-            "key": key,
-            "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            **details,
-        }
-    )
-    with (root / EVENTS_FILE).open("a") as handle:
-        handle.write(line + "\n")
+    time = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    append_event(root, {"event": event, "key": key, "time": time, **details})
 
 
 def lookup(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import math
 import pickle
 import random
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import filelock
 import keras
 import numpy as np
 
@@ -39,7 +41,6 @@ from mnist_tutorial.fitting import (
 from mnist_tutorial.progress import EpochLogger, TerminalProgress, discard, progress_line
 from mnist_tutorial.records import (
     METRICS,
-    MODEL_FILE,
     RunRecord,
     describe,
     event_details,
@@ -257,9 +258,12 @@ def train_built(
     elif root is not None:
         record.directory = root / built.key
     if scratch is not None and record.directory is None:
-        record.directory = runcache.commit_entry(
-            scratch, built.key, lambda staging: record.load_model().save(staging / MODEL_FILE)
-        )
+        # A whole entry (its record names the model's sha256, which loading
+        # checks), written under the key's lock as every entry is.
+        with filelock.FileLock(scratch / f"{built.key}.lock"):
+            record.directory = runcache.commit_entry(
+                scratch, built.key, functools.partial(write_entry, record=record)
+            )
     if scratch is not None:
         record._model = None
     return record

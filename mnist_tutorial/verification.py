@@ -6,7 +6,8 @@
 site's URL, retrains the chosen runs in a fresh run cache with the recorded
 settings, and prints one line per run: identical, or the largest difference
 and at which epoch. It exits with 1 when a run differs by more than
-``--tolerance`` (default 0: bit for bit) or gets another key. So that a
+``--tolerance`` (default 0: bit for bit), or gets another key or other
+final weights, at any tolerance. So that a
 mismatch can be explained, it also prints what this machine computes with
 (:func:`machine`).
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import math
 import os
 import platform
 import random
@@ -34,6 +36,7 @@ from mnist_tutorial.records import describe
 
 __all__ = [
     "Verdict",
+    "check_tolerance",
     "choose",
     "load_site",
     "machine",
@@ -173,9 +176,23 @@ class Verdict:
     same_weights: bool | None
 
     def passes(self, tolerance: float) -> bool:
-        """Whether the run is within ``tolerance`` of its record (0: bit for bit)."""
+        """Whether the run is its record's run, within ``tolerance`` (0: bit for bit).
+
+        A run with another key, or other final weights, is another run and
+        fails at any tolerance; the tolerance loosens only how far the
+        history's numbers may be from the record's.
+
+        Parameters
+        ----------
+        tolerance : float
+            The largest difference allowed in any metric at any epoch: a
+            finite number >= 0.
+        """
+        tolerance = check_tolerance(tolerance)
+        if not self.same_key or self.same_weights is False:
+            return False
         if tolerance == 0:
-            return self.same_key and self.difference.identical and self.same_weights is not False
+            return self.difference.identical
         return self.difference.largest <= tolerance
 
     def __str__(self) -> str:
@@ -185,6 +202,23 @@ class Verdict:
         if not self.same_key:
             parts.append("another key (settings, code or versions differ)")
         return f"{self.key[:12]} {self.label}: {', '.join(parts)}"
+
+
+def check_tolerance(tolerance: float) -> float:
+    """Return ``tolerance`` if it is a finite number >= 0, else raise ValueError or TypeError."""
+    if isinstance(tolerance, bool) or not isinstance(tolerance, int | float):
+        raise TypeError(f"tolerance must be a number >= 0, got {tolerance!r}")
+    if not math.isfinite(tolerance) or tolerance < 0:
+        raise ValueError(f"tolerance must be a finite number >= 0, got {tolerance!r}")
+    return float(tolerance)
+
+
+def _tolerance_argument(text: str) -> float:
+    """Parse ``--tolerance``: a finite number >= 0."""
+    try:
+        return check_tolerance(float(text))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
 
 
 def _dataset(settings: Mapping[str, Any]) -> data.Dataset:
@@ -332,7 +366,7 @@ def main(arguments: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--tolerance",
-        type=float,
+        type=_tolerance_argument,
         default=0.0,
         help="largest difference allowed in any metric at any epoch (default 0: bit for bit)",
     )

@@ -35,6 +35,13 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.markexpr = markers
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Tests that train first (a stable sort keeps each group's order): under
+    # pytest-xdist the long ones start early and the short ones fill in
+    # around them, instead of one process finishing a long test alone.
+    items.sort(key=lambda item: item.get_closest_marker("training") is None)
+
+
 @pytest.fixture
 def mnist_isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point ``MNIST_TUTORIAL_CACHE`` at an empty per-test folder; clear the other variables.

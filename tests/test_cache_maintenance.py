@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import filelock
 import pytest
 
 from mnist_tutorial import cache_maintenance
@@ -22,6 +25,22 @@ def test_read_events_of_a_cache_never_used(tmp_path: Path) -> None:
     assert cache_maintenance.read_events(tmp_path) == []
 
 
+def test_read_events_skips_and_counts_lines_it_cannot_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = '{"event": "hit", "key": "a", "time": "2031-06-01T12:00:00+00:00"}'
+    (tmp_path / cache_maintenance.EVENTS_FILE).write_text(
+        # A line torn by a killed process, JSON that is not an event, a blank line.
+        f'{good}\n{{"event": "mi\n[1, 2]\n\n{good}\n'
+    )
+    events = cache_maintenance.read_events(tmp_path)
+    assert [event["key"] for event in events] == ["a", "a"]
+    assert capsys.readouterr().err == (
+        f"mnist_tutorial: 2 unreadable line(s) of {tmp_path / cache_maintenance.EVENTS_FILE}"
+        " skipped\n"
+    )
+
+
 def test_prune_removes_what_no_lookup_used_within_the_window(
     tmp_path: Path, cache_entry: CacheEntry
 ) -> None:
@@ -32,7 +51,8 @@ def test_prune_removes_what_no_lookup_used_within_the_window(
     removed = cache_maintenance.prune(root, unused_for=dt.timedelta(days=30), now=NOW)
     assert removed == ["old"]
     assert not (root / "old").exists()
-    assert not (root / "old.lock").exists()
+    # A lock file stays: a process may be waiting on it.
+    assert (root / "old.lock").is_file()
     assert (root / "recent" / "result.json").is_file()
     # Only the lookup of the last 30 days stays in the log.
     assert [(event["key"], event["time"]) for event in cache_maintenance.read_events(root)] == [
@@ -72,13 +92,72 @@ def test_prune_dates_an_entry_without_lookups_by_its_folder(
     assert (root / "unlogged").is_dir()
 
 
-def test_prune_keeps_staging_folders_and_an_absent_cache_is_empty(tmp_path: Path) -> None:
+def test_prune_removes_staging_folders_only_once_they_are_old(tmp_path: Path) -> None:
     root = tmp_path / "runs"
-    (root / ".tmp-abc-123").mkdir(parents=True)
-    os.utime(root / ".tmp-abc-123", (0, 0))
+    old, young = root / ".tmp-abc-123", root / ".tmp-def-456"
+    for folder, age in ((old, cache_maintenance.STAGING_MAX_AGE), (young, dt.timedelta(hours=23))):
+        folder.mkdir(parents=True)
+        (folder / "model.keras").write_text("half written")
+        written = (NOW - age - dt.timedelta(seconds=1)).timestamp()
+        os.utime(folder, (written, written))
+    # Even with a window of zero, a staging folder a process may still be writing stays.
     assert cache_maintenance.prune(root, unused_for=dt.timedelta(0), now=NOW) == []
-    assert (root / ".tmp-abc-123").is_dir()
+    assert not old.exists()
+    assert young.is_dir()
     assert cache_maintenance.prune(tmp_path / "absent", unused_for=dt.timedelta(days=1)) == []
+
+
+def test_prune_skips_an_entry_another_process_holds(
+    tmp_path: Path, cache_entry: CacheEntry
+) -> None:
+    root = tmp_path / "runs"
+    cache_entry(root, "busy", NOW - dt.timedelta(days=40))
+    cache_entry(root, "idle", NOW - dt.timedelta(days=40))
+    with filelock.FileLock(root / "busy.lock"):
+        removed = cache_maintenance.prune(root, unused_for=dt.timedelta(days=30), now=NOW)
+    assert removed == ["idle"]
+    assert (root / "busy" / "result.json").is_file()
+
+
+def test_a_line_appended_while_prune_waits_for_the_log_is_kept(
+    tmp_path: Path, cache_entry: CacheEntry
+) -> None:
+    root = tmp_path / "runs"
+    cache_entry(root, "old", NOW - dt.timedelta(days=40))
+    late = {"event": "hit", "key": "new", "time": NOW.isoformat(timespec="seconds")}
+    log_lock = filelock.FileLock(root / f".{cache_maintenance.EVENTS_FILE}.lock")
+    with log_lock:
+        pruning = threading.Thread(
+            target=cache_maintenance.prune,
+            args=(root,),
+            kwargs={"unused_for": dt.timedelta(days=30), "now": NOW},
+        )
+        pruning.start()
+        pruning.join(timeout=0.5)
+        assert pruning.is_alive()  # waiting for the log's lock
+        # Another process appends while it waits (holding the lock, as append_event does).
+        with (root / cache_maintenance.EVENTS_FILE).open("a") as handle:
+            handle.write(json.dumps(late) + "\n")
+    pruning.join(timeout=30)
+    assert not pruning.is_alive()
+    assert cache_maintenance.read_events(root) == [late]
+
+
+def test_append_event_writes_whole_lines_from_many_threads(tmp_path: Path) -> None:
+    def append(number: int) -> None:
+        for index in range(50):
+            event = {"event": "hit", "key": f"{number}-{index}", "time": "t", "pad": "x" * 9000}
+            cache_maintenance.append_event(tmp_path, event)
+
+    threads = [threading.Thread(target=append, args=(number,)) for number in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    lines = (tmp_path / cache_maintenance.EVENTS_FILE).read_text().splitlines()
+    assert sorted(json.loads(line)["key"] for line in lines) == sorted(
+        f"{number}-{index}" for number in range(4) for index in range(50)
+    )
 
 
 @pytest.mark.parametrize(

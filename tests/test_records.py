@@ -163,6 +163,29 @@ def test_a_record_round_trips_through_json_without_its_place_or_origin(
     assert training.RunRecord.from_json(json.dumps(stored)).final_weights_sha256 == ""
 
 
+def test_serializing_a_record_copies_no_model(
+    handmade_record: Callable[..., training.RunRecord],
+) -> None:
+    # Keras copies a model by saving and loading it: a record's JSON must not.
+    copies: list[str] = []
+
+    class CountingModel:
+        def __deepcopy__(self, memo: object) -> CountingModel:
+            copies.append("deepcopy")
+            return self
+
+        def __reduce_ex__(self, protocol: object) -> tuple[object, ...]:
+            copies.append("reduce")
+            return (CountingModel, ())
+
+    model = CountingModel()
+    record = handmade_record(_model=model)
+    text = record.to_json()
+    assert copies == []
+    assert "_model" not in json.loads(text)
+    assert record.load_model() is model
+
+
 def test_a_record_without_a_model_or_an_entry_says_so(
     handmade_record: Callable[..., training.RunRecord],
 ) -> None:
@@ -213,14 +236,25 @@ def test_the_settings_name_every_input_of_the_key(
     assert settings["format"] == runcache.FORMAT_VERSION
 
 
-def test_settings_keep_values_json_cannot_hold_as_text() -> None:
+def test_settings_keep_values_whose_text_is_their_value() -> None:
     # Keras configurations may hold objects such as dtypes; they are keyed by their text.
     value = {
         "name": "dense_3",
         "dtype": np.dtype("float32"),
-        "layers": [{"name": "x", "p": Path("w")}],
+        "layers": [{"name": "x", "p": Path("w"), "n": np.int64(3), "f": np.float32(0.5)}],
     }
-    assert records._plain(value) == {"dtype": "float32", "layers": [{"p": "w"}]}
+    assert records._plain(value, "config") == {
+        "dtype": "float32",
+        "layers": [{"p": "w", "n": "3", "f": "0.5"}],
+    }
+
+
+@pytest.mark.parametrize("opaque", [object(), {1, 2}, lambda: 0, b"bytes"])
+def test_a_setting_json_cannot_encode_is_refused_not_turned_into_text(opaque: object) -> None:
+    # str() of an object can hold its memory address (a key that never hits
+    # again) or drop its parameters (two configurations under one key).
+    with pytest.raises(TypeError, match=r"^the model's compile settings must be plain data"):
+        records._plain({"loss": {"config": opaque}}, "compile settings")
 
 
 def _key_when_compiled_with(loss: str, metrics: list[str]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import inspect
 import json
 import os
 import re
@@ -24,6 +25,7 @@ from mnist_tutorial import (
     config,
     data,
     models,
+    records,
     runcache,
     runner,
     training,
@@ -127,6 +129,21 @@ def test_cache_miss_then_hit(
     trained = first.load_model().predict(dataset.x_test, verbose=0)
     restored = second.load_model().predict(dataset.x_test, verbose=0)
     np.testing.assert_allclose(restored, trained, rtol=1e-6)
+
+
+@pytest.mark.training
+def test_a_model_file_changed_after_its_entry_was_read_is_not_loaded(
+    dataset: data.Dataset, run_cache: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    training.train(baseline, dataset, epochs=1, batch_size=16)
+    replayed = training.train(baseline, dataset, epochs=1, batch_size=16)
+    assert replayed.replayed
+    assert replayed.directory is not None
+    # Another process (or a hand) replaces the file between the read and the load.
+    model_file = replayed.directory / records.MODEL_FILE
+    model_file.write_bytes(model_file.read_bytes() + b"\0")
+    with pytest.raises(RuntimeError, match=r"is not the one its record\.json names"):
+        replayed.load_model()
 
 
 @pytest.mark.parametrize(
@@ -321,22 +338,34 @@ def test_fitting_path_computes_what_plain_fit_computes(dataset: data.Dataset) ->
     assert record.settings["steps_per_execution"] == training.STEPS_PER_EXECUTION > 1
 
 
-SCRIPT = """
-import json, sys
-import numpy as np
-from mnist_tutorial import data, models, training
-arrays = np.load(sys.argv[1])
-dataset = data.preprocess(arrays["xa"], arrays["ya"], arrays["xb"], arrays["yb"])
-runs = [
-    training.RunConfig(models.build_model, epochs=2, batch_size=16, seed=seed)
-    for seed in (0, 1)
-]
-records = training.train_many(runs, dataset, emit=lambda line: None)
-print(json.dumps([
-    [r.key, r.history, r.replayed, r.settings["threads"], r.final_weights_sha256]
-    for r in records
-]))
-"""
+def _train_two(arrays_path: str, n_jobs: int | None = None) -> list[list[object]]:
+    """Train two seeds of the baseline on the saved arrays; what the tests compare.
+
+    Run here, and as SCRIPT in other processes: it uses only the names that
+    SCRIPT imports.
+    """
+    arrays = np.load(arrays_path)
+    dataset = data.preprocess(arrays["xa"], arrays["ya"], arrays["xb"], arrays["yb"])
+    runs = [
+        training.RunConfig(models.build_model, epochs=2, batch_size=16, seed=seed)
+        for seed in (0, 1)
+    ]
+    records = training.train_many(runs, dataset, n_jobs=n_jobs, emit=lambda line: None)
+    return [
+        [r.key, r.history, r.replayed, r.settings["threads"], r.final_weights_sha256]
+        for r in records
+    ]
+
+
+SCRIPT = "\n".join(
+    [
+        "import json, sys",
+        "import numpy as np",
+        "from mnist_tutorial import data, models, training",
+        inspect.getsource(_train_two),
+        "print(json.dumps(_train_two(sys.argv[1])))",
+    ]
+)
 
 
 def _write_inputs(tmp_path: Path) -> tuple[Path, Path]:
@@ -389,19 +418,23 @@ def test_two_processes_train_a_configuration_once(tmp_path: Path) -> None:
 
 
 @pytest.mark.training
-def test_parallel_runs_give_the_records_of_sequential_runs(tmp_path: Path) -> None:
+def test_parallel_runs_give_the_records_of_sequential_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     script, arrays = _write_inputs(tmp_path)
-    # Both processes at once: their caches are apart, and neither waits for the other.
-    started = [
-        _start(
-            script,
-            arrays,
-            MNIST_TUTORIAL_RUN_CACHE=str(tmp_path / name),
-            MNIST_TUTORIAL_WORKERS=workers,
-        )
-        for name, workers in (("sequential", "1"), ("parallel", "2"))
-    ]
-    sequential, parallel = (_result(process) for process in started)
+    # One after the other in a fresh process, while this one trains the same
+    # runs side by side in two workers; their caches are apart.
+    started = _start(
+        script,
+        arrays,
+        MNIST_TUTORIAL_RUN_CACHE=str(tmp_path / "sequential"),
+        MNIST_TUTORIAL_WORKERS="1",
+    )
+    monkeypatch.setenv(config.ENV_RUN_CACHE, str(tmp_path / "parallel"))
+    monkeypatch.delenv(config.ENV_THREADS, raising=False)
+    monkeypatch.delenv(config.ENV_INTER_OP_THREADS, raising=False)
+    parallel = json.loads(json.dumps(_train_two(str(arrays), n_jobs=2)))
+    sequential = _result(started)
     assert parallel == sequential
     assert [run[3] for run in parallel] == [{"intra_op": 1, "inter_op": 2}] * 2
     assert parallel[0][1] != parallel[1][1]  # two seeds, two histories

@@ -213,3 +213,47 @@ def test_a_run_trained_with_a_pages_own_fit_is_verified_with_fit_model(
     other["key"] = "0" * 64
     (verdict,) = verification.verify([other], dataset)
     assert not verdict.same_key
+
+
+def _verdict(*, same_key: bool = True, largest: float = 0.0, same_weights: bool | None = True):
+    difference = published.Difference(
+        largest, None if largest == 0 else "val_loss", None if largest == 0 else 2
+    )
+    return verification.Verdict("k" * 64, "a run", same_key, difference, same_weights)
+
+
+@pytest.mark.parametrize("tolerance", [0.0, 1e-6, 1.0])
+def test_another_key_or_other_weights_fail_at_any_tolerance(tolerance: float) -> None:
+    assert _verdict().passes(tolerance)
+    assert not _verdict(same_key=False).passes(tolerance)
+    assert not _verdict(same_weights=False).passes(tolerance)
+    # A record without a weights hash is judged by its history alone.
+    assert _verdict(same_weights=None).passes(tolerance)
+
+
+def test_the_tolerance_bounds_the_history_only_when_above_zero() -> None:
+    close = _verdict(largest=1e-7)
+    assert not close.passes(0)
+    assert close.passes(1e-7)
+    assert not close.passes(1e-8)
+
+
+@pytest.mark.parametrize(
+    ("tolerance", "error"),
+    [(-1e-9, ValueError), (float("nan"), ValueError), (float("inf"), ValueError), ("0", TypeError)],
+)
+def test_a_tolerance_must_be_a_finite_number_at_least_zero(
+    tolerance: object, error: type[Exception]
+) -> None:
+    with pytest.raises(error, match=r"^tolerance must be a (finite )?number >= 0, got "):
+        _verdict().passes(tolerance)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("text", ["-0.1", "nan", "inf"])
+def test_the_command_line_refuses_a_bad_tolerance(
+    text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        verification.main(["--tolerance", text])
+    assert exit_info.value.code == 2
+    assert "tolerance must be a finite number >= 0" in capsys.readouterr().err
