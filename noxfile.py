@@ -256,10 +256,17 @@ def linkcheck(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Training throughput against plain ``model.fit``: one run, and seeds in parallel."""
+    """Training throughput against plain ``model.fit``, and epochs against the hardware's floor.
+
+    ``nox -s bench -- --breakdown`` then takes one epoch apart
+    (``benchmarks/epoch_breakdown.py``).
+    """
     _install(session, "test")
     epochs = os.environ.get("BENCH_EPOCHS", "2")
-    _run(session, "python", "benchmarks/bench_training.py", "--epochs", epochs, *session.posargs)
+    arguments = [argument for argument in session.posargs if argument != "--breakdown"]
+    _run(session, "python", "benchmarks/bench_training.py", "--epochs", epochs, *arguments)
+    if "--breakdown" in session.posargs:
+        _run(session, "python", "benchmarks/epoch_breakdown.py")
 
 
 # Mutants of the modules on the training path are run against the tests that

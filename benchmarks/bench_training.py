@@ -22,7 +22,15 @@ in a site build). Each package run writes to a fresh run cache, so it
 trains. Throughput is training samples (examples x epochs) per second of
 wall time.
 
-Run with ``nox -s bench`` or ``python benchmarks/bench_training.py``.
+Last, the package's epochs against the arithmetic floor of
+``hardware_floor.py`` (the epoch's FLOPs over one core's peak): the median
+epoch of a worker training alone (the one-run measurement) and of a worker
+training beside others (the batch), and the batch's wall time per epoch
+against the floor of all the workers' cores together.
+
+Run with ``nox -s bench`` or ``python benchmarks/bench_training.py``;
+``nox -s bench -- --breakdown`` also runs ``epoch_breakdown.py``, which
+takes one epoch apart.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import keras
+from hardware_floor import epoch_floor_seconds
 
 from mnist_tutorial import config, data, models, training
 
@@ -65,11 +74,39 @@ def package_runs(dataset: data.Dataset, epochs: int, seeds: range) -> list[train
     return training.train_many(runs, dataset, emit=lambda line: None)
 
 
-def timed(function: Callable[[], object]) -> float:
-    """Return the wall time of a call."""
+def timed(function: Callable[[], object]) -> tuple[float, object]:
+    """Return the wall time of a call, and what it returned."""
     start = time.perf_counter()
-    function()
-    return time.perf_counter() - start
+    result = function()
+    return time.perf_counter() - start, result
+
+
+def report_floor(
+    dataset: data.Dataset,
+    alone: list[training.RunRecord],
+    beside: list[training.RunRecord],
+    batch_seconds: float,
+) -> None:
+    """Print the workers' epochs against the arithmetic floor of an epoch."""
+    floor = epoch_floor_seconds(BUILD(), dataset.x_train.shape[0], dataset.x_test.shape[0])
+    for name, records in (("alone", alone), ("beside others", beside)):
+        # A run's first epoch also traces the training function: left out.
+        epochs = [seconds for record in records for seconds in record.epoch_seconds[1:]]
+        if not epochs:
+            print(f"  a worker's epoch, training {name}: needs --epochs 2 or more")
+            continue
+        median = statistics.median(epochs)
+        print(
+            f"  a worker's epoch, training {name}: median {median:.2f} s of {len(epochs)}"
+            " (each run's first left out)"
+            f" = {median / floor:.2f}x the one-core floor ({floor:.2f} s)"
+        )
+    cores = min(config.workers(), config.usable_cores())
+    per_epoch = batch_seconds / sum(record.epochs for record in beside)
+    print(
+        f"  the batch: {per_epoch:.2f} s of wall time per epoch"
+        f" = {per_epoch / (floor / cores):.2f}x the floor of {cores} cores ({floor / cores:.2f} s)"
+    )
 
 
 def report(name: str, samples: int, times: dict[str, list[float]], target: float) -> float:
@@ -107,6 +144,7 @@ def measure(epochs: int, seeds: int, repeats: int) -> None:
 
         sides = {"plain": plain_fits, "package": package_runs}
         last_package_cache = ""
+        package_records: dict[str, list[training.RunRecord]] = {"one run": [], "batch": []}
         for repeat in range(repeats):
             order = ("plain", "package") if repeat % 2 == 0 else ("package", "plain")
             for name, times, count in (("one run", one, 1), (f"{seeds} runs", batch, seeds)):
@@ -115,7 +153,10 @@ def measure(epochs: int, seeds: int, repeats: int) -> None:
                     if side == "package":
                         last_package_cache = os.environ[config.ENV_RUN_CACHE]
                     call = functools.partial(sides[side], dataset, epochs, range(count))
-                    times[side].append(timed(call))
+                    seconds, records = timed(call)
+                    times[side].append(seconds)
+                    if side == "package":
+                        package_records["one run" if count == 1 else "batch"] += records
                     print(f"  {name}, {side:7s} (repeat {repeat}): {times[side][-1]:.1f} s")
 
         os.environ[config.ENV_RUN_CACHE] = last_package_cache
@@ -132,6 +173,9 @@ def measure(epochs: int, seeds: int, repeats: int) -> None:
     print(
         f"Ratios: one run {one_ratio:.2f}x (target 1.3x), "
         f"{seeds} runs {batch_ratio:.2f}x (target 1.8x), cache hit {hit_seconds:.2f} s"
+    )
+    report_floor(
+        dataset, package_records["one run"], package_records["batch"], sum(batch["package"])
     )
 
 
