@@ -158,8 +158,9 @@ def prune(root: Path, *, unused_for: dt.timedelta, now: dt.datetime | None = Non
     time its folder was written. An entry whose lock another process holds
     (a build reading or training it) is skipped; lock files stay, since a
     process may be waiting on one. Staging folders older than
-    :data:`~mnist_tutorial.cache_maintenance.STAGING_MAX_AGE` (left by killed processes) are removed too. The
-    log is rewritten under the lock its appends take.
+    :data:`~mnist_tutorial.cache_maintenance.STAGING_MAX_AGE` (left by
+    killed processes) are removed too. The log is rewritten under the lock
+    its appends take.
 
     Parameters
     ----------
