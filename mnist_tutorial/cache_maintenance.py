@@ -184,23 +184,23 @@ def prune(root: Path, *, unused_for: dt.timedelta, now: dt.datetime | None = Non
         return []
     now_utc = now if now is not None else dt.datetime.now(dt.UTC)
     cutoff = now_utc - unused_for
-    events = read_events(root)
-    last_used: dict[str, dt.datetime] = {}
-    for event in events:
-        used = dt.datetime.fromisoformat(event["time"])
-        last_used[event["key"]] = max(used, last_used.get(event["key"], used))
-    removed = []
-    for entry in _entries(root):
-        written = dt.datetime.fromtimestamp(entry.stat().st_mtime, dt.UTC)
-        if last_used.get(entry.name, written) < cutoff and _remove_unless_busy(root, entry):
-            removed.append(entry.name)
-    staging_cutoff = min(cutoff, now_utc - STAGING_MAX_AGE)
-    for staging in root.glob(".tmp-*"):
-        if staging.is_dir() and _modified(staging) < staging_cutoff:
-            shutil.rmtree(staging, ignore_errors=True)
+    # Under the lock that appends take, from the first read of the log to its
+    # rewrite: no line appended meanwhile is lost, and the log is read once.
     with filelock.FileLock(root / _EVENTS_LOCK):
-        # Read again under the lock: lines appended since the first read stay.
         events = read_events(root)
+        last_used: dict[str, dt.datetime] = {}
+        for event in events:
+            used = dt.datetime.fromisoformat(event["time"])
+            last_used[event["key"]] = max(used, last_used.get(event["key"], used))
+        removed = []
+        for entry in _entries(root):
+            stale = last_used.get(entry.name, _modified(entry)) < cutoff
+            if stale and _remove_unless_busy(root, entry):
+                removed.append(entry.name)
+        staging_cutoff = min(cutoff, now_utc - STAGING_MAX_AGE)
+        for staging in root.glob(".tmp-*"):
+            if staging.is_dir() and _modified(staging) < staging_cutoff:
+                shutil.rmtree(staging, ignore_errors=True)
         kept = [event for event in events if dt.datetime.fromisoformat(event["time"]) >= cutoff]
         if len(kept) != len(events):
             handle, name = tempfile.mkstemp(dir=root, prefix=f".{EVENTS_FILE}.")
