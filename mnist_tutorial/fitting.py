@@ -12,6 +12,7 @@ key (:mod:`mnist_tutorial.records`).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import inspect
@@ -23,6 +24,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from mnist_tutorial import config
 from mnist_tutorial.data import Dataset
 
 __all__ = [
@@ -100,9 +102,20 @@ def ready_for_fit(model: keras.Model) -> None:
 def pin_threads(threads: tuple[int, int]) -> tuple[int, int]:
     """Give TensorFlow (intra-op, inter-op) ``threads``; return the counts in effect.
 
-    This only works before TensorFlow has run anything in this process. In
-    a process where it already has (an in-process run after other work),
-    the counts in effect are returned instead; 0 means TensorFlow's default.
+    This only works before TensorFlow has run anything in this process, and
+    importing this module does it then, with
+    :func:`mnist_tutorial.config.training_threads`. In a process where
+    TensorFlow already runs with other counts (pinned by someone else), the
+    counts in effect are returned instead: a run is keyed with the threads
+    it really uses.
+
+    Raises
+    ------
+    RuntimeError
+        If TensorFlow already runs with its own default counts (it reports
+        them as 0), which depend on the machine: a run there could not say
+        what it ran with. Import the package's training modules (this one
+        comes with them) before anything runs TensorFlow.
     """
     threading = tf.config.threading
     current = (
@@ -115,6 +128,14 @@ def pin_threads(threads: tuple[int, int]) -> tuple[int, int]:
         threading.set_intra_op_parallelism_threads(threads[0])
         threading.set_inter_op_parallelism_threads(threads[1])
     except RuntimeError:
+        if 0 in current:
+            raise RuntimeError(
+                "TensorFlow already runs in this process with its default thread counts, "
+                "which depend on the machine, so a run's numbers could not be reproduced: "
+                "import mnist_tutorial's training modules (mnist_tutorial.training, say) "
+                "before anything runs TensorFlow; in a notebook, restart the kernel and "
+                "run the imports first"
+            ) from None
         return current
     return threads
 
@@ -301,3 +322,16 @@ def _describe(value: object, roles: dict[int, str], name: str) -> Any:
         f"fit passed model.fit a {name} that the run's key cannot describe "
         f"({type(value).__name__}); pass NumPy arrays, numbers, strings or callbacks"
     )
+
+
+def _pin_on_import() -> None:
+    # Before anything has run TensorFlow in this process (a page imports the
+    # package at its top): every run here, and the reader's own fits, then
+    # use the counts that the site's runs use, not TensorFlow's defaults,
+    # which depend on the machine. Too late is not an error here: a run that
+    # cannot be keyed with real counts is refused by pin_threads.
+    with contextlib.suppress(RuntimeError):
+        pin_threads(config.training_threads())
+
+
+_pin_on_import()

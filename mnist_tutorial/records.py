@@ -256,16 +256,32 @@ def run_key(
     epochs, batch_size, seed : int
         The fit settings.
     threads : (int, int), optional
-        TensorFlow intra-op and inter-op threads of the run (0 means
-        TensorFlow's own default); defaults to
+        TensorFlow intra-op and inter-op threads of the run, each >= 1 (the
+        counts it really uses: TensorFlow's "0, its default" depends on the
+        machine and is refused); defaults to
         :func:`mnist_tutorial.config.training_threads`.
     fit : callable, optional
         A page's own fit function (see :class:`~mnist_tutorial.runner.RunConfig`); None for
         :func:`~mnist_tutorial.fitting.fit_model`. What it passes to
         ``model.fit`` enters the key, not how it is written: a page's fit
         that makes the same call as :func:`~mnist_tutorial.fitting.fit_model` gives the same key.
+
+    Raises
+    ------
+    TypeError
+        If ``threads`` is not a tuple of two ints.
+    ValueError
+        If a thread count is below 1, or the model is not compiled.
     """
     threads = config.training_threads() if threads is None else threads
+    if (
+        not isinstance(threads, tuple)
+        or len(threads) != 2
+        or not all(isinstance(count, int) and not isinstance(count, bool) for count in threads)
+    ):
+        raise TypeError(f"threads must be a tuple (intra_op, inter_op) of two ints, got {threads!r}")
+    if min(threads) < 1:
+        raise ValueError(f"threads must be counts >= 1 that the run really uses, got {threads!r}")
     compile_config = model.get_compile_config()
     if not compile_config:
         raise ValueError("model must be compiled before training (model.compile(...))")

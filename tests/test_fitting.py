@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
+import subprocess
+import sys
+import textwrap
 from collections.abc import Iterator
 
 import pytest
 
-from mnist_tutorial import data, fitting, models, training
+from mnist_tutorial import config, data, fitting, models, training
 
 
 def baseline() -> object:
@@ -58,6 +62,53 @@ def test_pin_threads_reports_the_count_in_effect() -> None:
     )
     wanted = (current[0] + 3, current[1] + 3)
     assert fitting.pin_threads(wanted) == current
+
+
+def test_importing_the_package_pins_the_threads_before_tensorflow_runs() -> None:
+    import tensorflow as tf
+
+    # No stub: this process imported the package (conftest) before any test
+    # ran TensorFlow, so the counts in effect are the training counts, not
+    # TensorFlow's 0 ("its default", which depends on the machine).
+    tf.constant(1.0) + 1.0
+    in_effect = (
+        tf.config.threading.get_intra_op_parallelism_threads(),
+        tf.config.threading.get_inter_op_parallelism_threads(),
+    )
+    assert in_effect == fitting.pin_threads(config.training_threads())
+    assert min(in_effect) >= 1
+
+
+# A process where TensorFlow runs before the package is imported.
+TENSORFLOW_FIRST = textwrap.dedent(
+    """
+    import tensorflow as tf
+
+    tf.constant(1.0) + 1.0
+    from mnist_tutorial import fitting
+
+    try:
+        fitting.pin_threads((1, 2))
+    except RuntimeError as error:
+        print("refused:", error)
+    else:
+        print("pinned")
+    """
+)
+
+
+@pytest.mark.training  # a second process that imports TensorFlow: seconds
+def test_a_process_where_tensorflow_runs_with_its_defaults_refuses_to_key_a_run() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", TENSORFLOW_FIRST],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+    assert "refused: TensorFlow already runs in this process with its default thread counts" in (
+        result.stdout
+    )
 
 
 def test_pin_threads_sets_both_counts_in_a_fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:

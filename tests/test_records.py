@@ -69,6 +69,18 @@ def test_thread_count_is_a_recorded_setting(
     assert len({one, two, three}) == 3
 
 
+@pytest.mark.parametrize(
+    ("threads", "error"),
+    [((0, 0), ValueError), ((1, 0), ValueError), ([1, 2], TypeError), ((1.0, 2), TypeError)],
+)
+def test_a_key_needs_the_thread_counts_a_run_really_uses(
+    dataset: data.Dataset, threads: object, error: type[Exception]
+) -> None:
+    # TensorFlow reports its default counts as 0, which depends on the machine.
+    with pytest.raises(error, match=r"^threads must be "):
+        training.run_key(baseline(), dataset, epochs=1, batch_size=16, seed=0, threads=threads)  # type: ignore[arg-type]
+
+
 def test_describe_names_the_run(make_dataset: Callable[..., data.Dataset]) -> None:
     model = models.build_model(learning_rate=0.1, momentum=0.9, conv_filters=(32, 64))
     _, settings = training.run_key(model, make_dataset(), epochs=1, batch_size=16, seed=4)
