@@ -279,7 +279,9 @@ def run_key(
         or len(threads) != 2
         or not all(isinstance(count, int) and not isinstance(count, bool) for count in threads)
     ):
-        raise TypeError(f"threads must be a tuple (intra_op, inter_op) of two ints, got {threads!r}")
+        raise TypeError(
+            f"threads must be a tuple (intra_op, inter_op) of two ints, got {threads!r}"
+        )
     if min(threads) < 1:
         raise ValueError(f"threads must be counts >= 1 that the run really uses, got {threads!r}")
     compile_config = model.get_compile_config()

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import filelock
 import keras
@@ -156,6 +156,28 @@ class BuiltRun:
         return dataclasses.replace(self, model=pickle.dumps(self.model))
 
 
+# One training task at a time in a process. Seeding (Python, NumPy,
+# TensorFlow), clear_session and the random state a fit draws its shuffles
+# from are process-wide: two tasks in threads of one process (a Dask worker
+# with several threads, say) would reset them under each other's build or
+# fit. With this lock they take turns, and each gets the numbers it gets
+# alone. Re-entrant: train_run holds it across build_run and train_built.
+_TRAINING = threading.RLock()
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def _one_task_at_a_time(function: Callable[_P, _T]) -> Callable[_P, _T]:
+    @functools.wraps(function)
+    def in_turn(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        with _TRAINING:
+            return function(*args, **kwargs)
+
+    return in_turn
+
+
+@_one_task_at_a_time
 def build_run(run: RunConfig, dataset: Dataset, epochs: int, threads: tuple[int, int]) -> BuiltRun:
     """Seed, build the run's model, and key it: the one build of a run.
 
@@ -196,6 +218,7 @@ def lookup_run(built: BuiltRun, root: Path | None) -> RunRecord | None:
     return runcache.lookup(built.key, read_entry(built.key), root, describe=event_details)
 
 
+@_one_task_at_a_time
 def train_run(
     run: RunConfig,
     dataset: Dataset,
@@ -218,6 +241,7 @@ def train_run(
     )
 
 
+@_one_task_at_a_time
 def train_built(
     built: BuiltRun,
     dataset: Dataset,
@@ -288,9 +312,6 @@ def _unpacked(built: BuiltRun, dataset: Dataset) -> BuiltRun:
     return dataclasses.replace(built, model=model)
 
 
-_SEEDING = threading.Lock()
-
-
 @contextlib.contextmanager
 def _seeded(seed: int) -> Iterator[None]:
     """Seed Python, NumPy and the backend, and keep Keras's seed draws to this block.
@@ -303,7 +324,7 @@ def _seeded(seed: int) -> Iterator[None]:
     process; afterwards the global generator continues from where that one
     stopped. Builds in other threads of the process wait for the block.
     """
-    with _SEEDING:
+    with _TRAINING:
         keras.utils.set_random_seed(seed)
         private = random.Random(seed)  # noqa: S311  (Keras's seeds, not secrets)
         shared = random.randint

@@ -6,6 +6,7 @@ import os
 import random
 import re
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -150,6 +151,52 @@ def test_a_build_gets_its_weights_however_other_threads_draw_from_random(
     # Afterwards Python's generator goes on as it would after an undisturbed build.
     runner.build_run(run, dataset, 1, (1, 2))
     assert random.getstate() == after_undisturbed
+
+
+def slow_fit(model, x_train, y_train, x_test, y_test, callbacks):
+    # Another task of the process, in another thread, builds (and so seeds) meanwhile.
+    time.sleep(0.5)
+    return model.fit(
+        x_train,
+        y_train,
+        batch_size=16,
+        epochs=1,
+        validation_data=(x_test, y_test),
+        callbacks=callbacks,
+        verbose=0,
+    )
+
+
+@pytest.mark.training
+@pytest.mark.usefixtures("no_cache")
+def test_two_tasks_in_threads_of_one_process_get_their_numbers_alone(
+    dataset: data.Dataset,
+) -> None:
+    # A Dask worker with several threads runs tasks side by side in one
+    # process; seeding and the random state a fit shuffles with are process-wide.
+    runs = [
+        training.RunConfig(baseline, epochs=1, batch_size=16, seed=seed, fit=slow_fit)
+        for seed in (0, 1)
+    ]
+
+    def train(run: training.RunConfig) -> training.RunRecord:
+        [record] = training.train_many([run], dataset, n_jobs=1)
+        return record
+
+    alone = [train(run) for run in runs]
+    side_by_side: dict[int, training.RunRecord] = {}
+    threads = [
+        threading.Thread(target=lambda run=run: side_by_side.update({run.seed: train(run)}))
+        for run in runs
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for record in alone:
+        other = side_by_side[record.settings["seed"]]
+        assert (other.key, other.history) == (record.key, record.history)
+        assert other.final_weights_sha256 == record.final_weights_sha256
 
 
 @pytest.mark.training
