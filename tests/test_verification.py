@@ -88,6 +88,42 @@ def test_a_model_rebuilt_from_its_settings_has_the_same_key(build: Any) -> None:
     assert runner.build_run(again, dataset, 1, (1, 2)).key == built.key
 
 
+def test_verify_retrains_in_a_fresh_cache_whatever_the_users_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The user's cache may hold the very runs being verified, and their draft
+    # setting would cut the epochs: verify must see neither.
+    dataset = make_dataset()
+    built = runner.build_run(
+        training.RunConfig(models.build_model, epochs=2, batch_size=16), dataset, 2, (1, 2)
+    )
+    published_record = {"key": built.key, "settings": built.settings, "history": {}}
+    users_cache = tmp_path / "users-cache"
+    monkeypatch.setenv(config.ENV_RUN_CACHE, str(users_cache))
+    monkeypatch.setenv(config.ENV_DRAFT, "1")
+    seen: list[tuple[Path | None, bool, list[Path]]] = []
+
+    def train_records(runs: list[training.RunConfig], chosen: data.Dataset) -> list[object]:
+        cache = config.run_cache_dir()
+        contents = sorted(cache.iterdir()) if cache is not None else []
+        seen.append((cache, config.draft_mode(), contents))
+        assert [run.epochs for run in runs] == [2]
+        raise RuntimeError("stop here: what verify trains with is seen")
+
+    monkeypatch.setattr(training, "train_records", train_records)
+    with pytest.raises(RuntimeError, match="stop here"):
+        verification.verify([published_record], dataset)
+    [(cache, draft, contents)] = seen
+    assert cache is not None
+    assert cache != users_cache
+    assert contents == []
+    assert draft is False
+    # And the user's settings are back.
+    assert config.run_cache_dir() == users_cache
+    assert config.draft_mode()
+    assert not cache.exists()
+
+
 def test_a_site_without_records_says_how_to_make_them(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="build the site first"):
         verification.load_site(tmp_path)
