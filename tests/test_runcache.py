@@ -484,6 +484,18 @@ def test_main_prints_the_configured_cache_and_prunes(
     assert sorted(path.name for path in root.iterdir() if path.is_dir()) == ["fresh"]
 
 
+def test_main_reads_prune_as_days(
+    root: Path, capsys: pytest.CaptureFixture[str], cache_entry: Callable[..., None]
+) -> None:
+    # Last used two days ago: kept by a three-day window (three hours would remove it),
+    # removed by a one-day window (one week would keep it).
+    cache_entry(root, "two-days", dt.datetime.now(dt.UTC) - dt.timedelta(days=2))
+    assert runcache.main(["--prune", "3"]) == 0
+    assert capsys.readouterr().out.startswith("removed 0 entries unused for 3 days")
+    assert runcache.main(["--prune", "1"]) == 0
+    assert capsys.readouterr().out.startswith("removed 1 entries unused for 1 days")
+
+
 def test_main_reads_the_folder_it_is_given_and_prunes_with_zero_days(
     root: Path,
     tmp_path: Path,
