@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ __all__ = [
     "METRICS",
     "SITE_DIR",
     "Difference",
+    "carried",
     "compare_histories",
     "compare_with_site",
     "configuration_id",
@@ -304,12 +306,68 @@ def compare_histories(
     return Difference(largest, where[0], where[1])
 
 
+def carried(record: Mapping[str, Any]) -> dict[str, Any]:
+    """Return what a notebook carries of a published record: what the comparison needs.
+
+    Each run's key, configuration, seed, number of validation examples and
+    history (:func:`compare_with_site` reads nothing else).
+
+    Parameters
+    ----------
+    record : mapping
+        A published record (:func:`record_of`).
+    """
+    return {
+        "key": record["key"],
+        "configuration": record["configuration"],
+        "settings": {
+            "seed": record["settings"]["seed"],
+            "validation_examples": record["settings"]["validation_examples"],
+        },
+        "history": record["history"],
+    }
+
+
+def _comparable(record: object) -> bool:
+    """Whether a record has what :func:`compare_with_site` reads, of the right types."""
+    try:
+        settings, history = record["settings"], record["history"]  # type: ignore[index]
+        return (
+            isinstance(record["key"], str)  # type: ignore[index]
+            and isinstance(record["configuration"], str)  # type: ignore[index]
+            and all(
+                isinstance(settings[name], int) and not isinstance(settings[name], bool)
+                for name in ("seed", "validation_examples")
+            )
+            and all(
+                isinstance(history[metric], list)
+                and history[metric]
+                and all(isinstance(value, (int, float)) for value in history[metric])
+                for metric in METRICS
+            )
+        )
+    except (KeyError, TypeError):
+        return False
+
+
+def _comparable_once(records: Iterable[object]) -> tuple[list[dict[str, Any]], int]:
+    """Return the records the comparison can read, each key once, and how many were skipped."""
+    kept: dict[str, dict[str, Any]] = {}
+    skipped = 0
+    for record in records:
+        if not _comparable(record):
+            skipped += 1
+            continue
+        kept.setdefault(record["key"], record)  # type: ignore[index]
+    return list(kept.values()), skipped
+
+
 def use_site_records(text: str) -> int:
     """Remember the site's records of a page, to compare the reader's runs with.
 
     A downloaded notebook calls this in its set-up cell with the records
-    its page published. Records that cannot be read are ignored: the
-    comparison is a courtesy and never stops a notebook.
+    its page published. What cannot be read is skipped, with one line on
+    standard error: the comparison is a courtesy and never stops a notebook.
 
     Parameters
     ----------
@@ -323,10 +381,16 @@ def use_site_records(text: str) -> int:
     """
     try:
         records = parse_page(text, origin="site records")
-    except ValueError:
+    except ValueError as error:
+        sys.stderr.write(f"site records skipped: {error}\n")
         return len(_SITE_RECORDS)
-    known = {record.get("key") for record in _SITE_RECORDS}
-    _SITE_RECORDS.extend(record for record in records if record.get("key") not in known)
+    readable, skipped = _comparable_once([*_SITE_RECORDS, *records])
+    if skipped:
+        sys.stderr.write(
+            f"site records: skipped {skipped} that cannot be compared (fields missing or "
+            "of the wrong type)\n"
+        )
+    _SITE_RECORDS[:] = readable
     return len(_SITE_RECORDS)
 
 
@@ -353,7 +417,11 @@ def compare_with_site(
         One line per run the site also ran; none for the others (another
         configuration, or a draft build's few epochs on a subset).
     """
-    records = site_records() if records is None else records
+    # Each run once (a record listed twice is one seed, not two), and only
+    # records it can read: a bad one is skipped, never a traceback.
+    records, _ = _comparable_once(site_records() if records is None else records)
+    # Paired by the configuration the site published: a notebook's records
+    # carry too few settings to recompute it (carried).
     by_run = {(record["configuration"], record["settings"]["seed"]): record for record in records}
     lines = []
     for run in runs:

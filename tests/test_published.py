@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -188,11 +189,84 @@ def site(*runs: Run) -> str:
     return json.dumps(content)
 
 
-def test_site_records_are_remembered_once_and_bad_text_is_ignored() -> None:
+def test_site_records_are_remembered_once_and_bad_text_is_ignored(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert published.use_site_records(site(run(0), run(1))) == 2
     assert published.use_site_records(site(run(1))) == 2
     assert published.use_site_records("not json") == 2
     assert [record["settings"]["seed"] for record in published.site_records()] == [0, 1]
+    assert capsys.readouterr().err.startswith("site records skipped: site records: not JSON")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda record: record.pop("configuration"),
+        lambda record: record["settings"].pop("seed"),
+        lambda record: record["settings"].update(seed="0"),
+        lambda record: record["history"].pop("val_accuracy"),
+        lambda record: record["history"].update(val_accuracy=[]),
+        lambda record: record["history"].update(val_accuracy=["0.9"]),
+        lambda record: record.update(settings=None),
+    ],
+)
+def test_a_bad_record_is_skipped_with_one_line_never_a_traceback(
+    damage: Callable[[dict[str, Any]], object], capsys: pytest.CaptureFixture[str]
+) -> None:
+    good, bad = (published.carried(published.record_of(each)) for each in (run(0), run(1)))
+    damage(bad)
+    text = json.dumps({"format": published.FORMAT_VERSION, "records": [good, bad]})
+    assert published.use_site_records(text) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        "site records: skipped 1 that cannot be compared (fields missing or of the wrong type)\n"
+    )
+    assert published.compare_with_site([run(0), run(1, 0.97)]) == [
+        "Compared with the site: your seed 0 matches the site's exactly."
+    ]
+    # Records handed in directly are screened the same way.
+    assert published.compare_with_site([run(1, 0.97)], [good, bad]) == []
+
+
+def test_the_records_a_notebook_carries_pair_and_compare_like_the_full_ones() -> None:
+    # A notebook carries too few settings to recompute a configuration's id:
+    # pairing must use the one the site published.
+    full = [published.record_of(each) for each in (run(0), run(1, 0.9747), run(2, 0.9770))]
+    trimmed = [published.carried(record) for record in full]
+    assert set(trimmed[0]["settings"]) == {"seed", "validation_examples"}
+    mine = [run(0, 0.9766), run(1, 0.9747)]
+    lines = published.compare_with_site(mine, trimmed)
+    assert lines == published.compare_with_site(mine, full)
+    assert lines == [
+        (
+            "Compared with the site: your seed 0 differs by 0.0004 in final validation accuracy "
+            "(4 test images), well inside the site's spread over seeds (0.0023)."
+        ),
+        "Compared with the site: your seed 1 matches the site's exactly.",
+    ]
+
+
+def test_the_spread_is_over_the_seeds_of_the_runs_configuration_alone() -> None:
+    # A page with two configurations: the other one's seeds spread far wider.
+    other = {"compile": {"optimizer": {"learning_rate": 1.0}}}
+    site_runs = [run(0), run(1, 0.9760), run(0, 0.10, **other), run(1, 0.99, **other)]
+    records = [published.record_of(each) for each in site_runs]
+    [line] = published.compare_with_site([run(0, 0.9700)], records)
+    assert line.endswith(
+        "more than the site's spread over seeds (0.0002): check your "
+        "library versions against the site's Reproducibility page."
+    )
+    [line] = published.compare_with_site([run(1, 0.5, **other)], records)
+    assert line.endswith("well inside the site's spread over seeds (0.8900).")
+
+
+def test_a_record_listed_twice_is_one_seed() -> None:
+    record = published.record_of(run(0))
+    [line] = published.compare_with_site([run(0, 0.9700)], [record, dict(record)])
+    assert line.endswith(
+        "the site ran one seed of this configuration, so it has no spread to compare."
+    )
 
 
 def test_a_run_that_matches_the_site_says_so() -> None:

@@ -89,27 +89,20 @@ def name_page_file(
 def notebook_cell(records: list[dict[str, Any]]) -> str:
     """Return the set-up cell that hands a page's records to its notebook.
 
-    Only what the comparison needs is carried: each run's key,
-    configuration, seed, number of validation examples and history.
+    Only what the comparison needs is carried
+    (:func:`mnist_tutorial.published.carried`).
 
     Parameters
     ----------
     records : list of dict
         The page's published records.
     """
-    carried = [
+    text = json.dumps(
         {
-            "key": record["key"],
-            "configuration": record["configuration"],
-            "settings": {
-                "seed": record["settings"]["seed"],
-                "validation_examples": record["settings"]["validation_examples"],
-            },
-            "history": record["history"],
+            "format": published.FORMAT_VERSION,
+            "records": [published.carried(record) for record in records],
         }
-        for record in records
-    ]
-    text = json.dumps({"format": published.FORMAT_VERSION, "records": carried})
+    )
     return (
         f"{CELL_MARKER}: each training call below says how yours compare.\n"
         "from mnist_tutorial import published\n\n"
