@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import sys
@@ -454,16 +455,22 @@ def test_a_draft_build_says_so_in_each_entry(ledger: Path, monkeypatch: pytest.M
 
 
 def test_a_fragile_claim_is_reported_on_the_terminal(
-    ledger: Path, capfd: pytest.CaptureFixture[str]
+    ledger: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # What sphinx-gallery does while a page runs: sys.stdout and sys.stderr go to the page.
+    page = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", page)
+    monkeypatch.setattr(sys, "stderr", page)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert claims.at_least([0.9715, 0.9704, 0.9712], 0.97, "above 0.97") == pytest.approx(
             0.0004
         )
         claims.at_least([0.99, 0.98], 0.97, "robust")
+    monkeypatch.undo()
     captured = capfd.readouterr()
     # Not on the page: sphinx-gallery captures sys.stdout and sys.stderr, not the terminal.
+    assert page.getvalue() == ""
     assert captured.out == ""
     assert captured.err == "claim is fragile (margin 0.0004 < seed spread 0.0011): above 0.97\n"
     assert [entry["fragile"] for entry in read_ledger(ledger)["claims"]] == [True, False]
