@@ -62,7 +62,9 @@ def test_a_page_carries_mathml_and_no_script(tmp_path: Path) -> None:
         "The rate :math:`\\eta` sets the step.\n\n"
         ".. math::\n   :label: update\n\n"
         "   w \\leftarrow w - \\eta \\, g\n\n"
-        "   z = \\beta z + g\n"
+        # One equation on two lines, as Part 3 writes its update: one formula.
+        "   z = \\beta z + g, \\qquad\n"
+        "   w = w - \\eta z\n"
     )
     output = tmp_path / "html"
     subprocess.run(
@@ -73,7 +75,8 @@ def test_a_page_carries_mathml_and_no_script(tmp_path: Path) -> None:
     )
     page = (output / "index.html").read_text()
     assert '<span class="math notranslate"><math' in page
-    # One directive with two equations: two displayed formulas, numbered once.
+    # One directive with two equations (the second on two lines): two
+    # displayed formulas, numbered once.
     assert page.count('<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">') == 2
     assert '<span class="eqno">(1)' in page
     assert "mathjax" not in page.lower()
