@@ -27,6 +27,27 @@ nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv"
 
 ROOT = Path(__file__).parent
+
+#: The Pythons that the locked TensorFlow has wheels for (pyproject.toml's
+#: requires-python says the same).
+SUPPORTED_PYTHONS = ("3.13", "3.12", "3.11")
+
+
+def _session_python() -> str | None:
+    """Return the Python the sessions run on: None for nox's own, if it is supported.
+
+    Where nox runs on another Python (3.14, say), the newest supported one on
+    the PATH is used instead; "" where there is none (see :func:`_install`).
+    """
+    if f"{sys.version_info.major}.{sys.version_info.minor}" in SUPPORTED_PYTHONS:
+        return None
+    for version in SUPPORTED_PYTHONS:
+        if shutil.which(f"python{version}"):
+            return version
+    return ""
+
+
+PYTHON = _session_python()
 DOCS_BUILD = ROOT / "docs" / "_build"
 # The browser tests drive the system Chromium, not a Playwright download.
 CHROMIUM = Path("/usr/bin/chromium")
@@ -47,6 +68,13 @@ def _install(
     session: nox.Session, *groups: str, project: bool = True, editable: bool = True
 ) -> None:
     """Install the locked versions of ``groups`` (and of the project) into the session."""
+    if PYTHON == "":
+        session.error(
+            f"mnist-tutorial needs Python {', '.join(reversed(SUPPORTED_PYTHONS))} (the "
+            f"versions TensorFlow has wheels for), and this is Python {sys.version_info.major}."
+            f"{sys.version_info.minor} with none of them on the PATH: install one (for example "
+            "with your package manager, or `uv python install 3.13`) and run the command again"
+        )
     options = [f"--group={group}" for group in groups]
     if not project:
         options = [f"--only-group={group}" for group in groups]
@@ -73,7 +101,7 @@ def _run(session: nox.Session, *args: str, env: dict[str, str] | None = None) ->
     session.run("python", str(QUIET), *args, env={**ENV, **(env or {})})
 
 
-@nox.session(default=True)
+@nox.session(default=True, python=PYTHON or None)
 def tests(session: nox.Session) -> None:
     """Run the test suite (extra arguments go to pytest), one process per core."""
     _install(session, "test")
@@ -82,7 +110,7 @@ def tests(session: nox.Session) -> None:
     _run(session, "pytest", "-m", "not docs", "-n", "auto", "--dist", "worksteal", *session.posargs)
 
 
-@nox.session(default=False)
+@nox.session(default=False, python=PYTHON or None)
 def docs_tests(session: nox.Session) -> None:
     """Build the site in scratch folders: determinism, false claims, clean pages.
 
@@ -95,7 +123,7 @@ def docs_tests(session: nox.Session) -> None:
     _run(session, "pytest", "-m", "docs", *paths, *session.posargs)
 
 
-@nox.session(default=True)
+@nox.session(default=True, python=PYTHON or None)
 def lint(session: nox.Session) -> None:
     """Check style and formatting with ruff, types with mypy, the workflow with zizmor."""
     _install(session, "lint", "test")
@@ -130,7 +158,7 @@ def _docs_arguments(session: nox.Session) -> tuple[argparse.Namespace, list[str]
 
 # Reused: a rebuild syncs the environment in well under a second instead of
 # making it anew.
-@nox.session(default=False, reuse_venv=True)
+@nox.session(default=False, reuse_venv=True, python=PYTHON or None)
 def docs(session: nox.Session) -> None:
     """Build the course site into docs/_build/html (``-- --draft`` for a quick preview).
 
@@ -187,7 +215,7 @@ def clean(session: nox.Session) -> None:
             (docs_folder / name).unlink()
 
 
-@nox.session(default=False)
+@nox.session(default=False, python=PYTHON or None)
 def verify(session: nox.Session) -> None:
     """Retrain published runs from scratch and compare them with the site's records.
 
@@ -198,7 +226,7 @@ def verify(session: nox.Session) -> None:
     _run(session, "python", "-m", "mnist_tutorial.verification", *session.posargs)
 
 
-@nox.session(default=False)
+@nox.session(default=False, python=PYTHON or None)
 def downloads(session: nox.Session) -> None:
     """Run every script and notebook the built site offers, as a reader would.
 
@@ -221,7 +249,7 @@ def _chromium(posargs: list[str]) -> list[str] | None:
     return None
 
 
-@nox.session(default=False)
+@nox.session(default=False, python=PYTHON or None)
 def browser(session: nox.Session) -> None:
     """Test every page of the built site in headless Chromium: requests, axe, phone size, themes."""
     chromium = _chromium(session.posargs)
@@ -245,7 +273,7 @@ def browser(session: nox.Session) -> None:
     )
 
 
-@nox.session(default=False)
+@nox.session(default=False, python=PYTHON or None)
 def linkcheck(session: nox.Session) -> None:
     """Check every internal link and anchor of the built site, offline (pytest-check-links)."""
     _install(session, "linkcheck", project=False)
@@ -254,7 +282,7 @@ def linkcheck(session: nox.Session) -> None:
     session.run("python", f"{SITE_CHECKS}/check_links.py", *session.posargs)
 
 
-@nox.session(default=False)
+@nox.session(default=False, python=PYTHON or None)
 def bench(session: nox.Session) -> None:
     """Training throughput against plain ``model.fit``, and epochs against the hardware's floor.
 
@@ -298,7 +326,7 @@ MUTANT_MODULES = (
 )
 
 
-@nox.session(default=False)
+@nox.session(default=False, python=PYTHON or None)
 def mutants(session: nox.Session) -> None:
     """Mutation-test the package with mutmut; print each module's score and the survivors.
 

@@ -293,3 +293,14 @@ def test_the_command_line_refuses_a_bad_tolerance(
         verification.main(["--tolerance", text])
     assert exit_info.value.code == 2
     assert "tolerance must be a finite number >= 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("text", "code"), [("0.001", 0), ("0.0001", 1), ("0", 1)])
+def test_the_command_line_reads_the_tolerance_as_a_difference_in_the_metrics(
+    text: str, code: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A retrained run 0.0005 away from its record: within 0.001, not within 0.0001.
+    site = write_site(tmp_path / "site", [record("a" * 64)])
+    monkeypatch.setattr(verification, "verify", lambda runs: [_verdict(largest=0.0005)])
+    monkeypatch.setattr(verification, "machine", dict)
+    assert verification.main(["--site", str(site), "--tolerance", text]) == code

@@ -61,13 +61,18 @@ TRAINING = "tests/test_training.py"
 RECORDS = "tests/test_records.py"
 FITTING = "tests/test_fitting.py"
 RUNNER = "tests/test_runner.py"
+VERIFICATION = "tests/test_verification.py"
+PUBLISHED = "tests/test_published.py"
+CACHE_MAINTENANCE = "tests/test_cache_maintenance.py"
+RUNCACHE = "tests/test_runcache.py"
+CLAIMS = "tests/test_claims.py"
 
 MUTANTS = (
     Mutant(
         "run key without the loss and the metrics",
         "mnist_tutorial/records.py",
-        '"compile": _plain(compile_config),',
-        '"compile": _plain({"optimizer": compile_config["optimizer"]}),',
+        '"compile": _plain(compile_config, "compile settings (model.get_compile_config())"),',
+        '"compile": _plain({"optimizer": compile_config["optimizer"]}, "compile settings"),',
         (f"{RECORDS}::test_the_key_covers_the_loss_and_the_metrics",),
     ),
     Mutant(
@@ -98,12 +103,14 @@ MUTANTS = (
         "        built = build_run(built.run, dataset, built.epochs, pin_threads(built.threads))\n",
         (f"{RUNNER}::test_a_miss_is_built_once_though_a_worker_trains_it",),
     ),
+    # (Unpickling a shipped model before pinning the threads is no longer a
+    # bug: importing the package, which unpickling the task does, pins them.)
     Mutant(
-        "the worker unpickles the model before pinning TensorFlow's threads",
-        "mnist_tutorial/runner.py",
-        "    in_effect = pin_threads(built.threads)\n",
-        "    pickle.loads(built.model)  # noqa: S301\n    in_effect = pin_threads(built.threads)\n",
-        (f"{RUNNER}::test_a_miss_is_built_once_though_a_worker_trains_it",),
+        "the threads not pinned when the package is imported",
+        "mnist_tutorial/fitting.py",
+        "\n\n_pin_on_import()\n",
+        "\n",
+        (f"{FITTING}::test_importing_the_package_pins_the_threads_before_tensorflow_runs",),
     ),
     Mutant(
         "draft mode caps a page's own fit",
@@ -173,6 +180,145 @@ MUTANTS = (
         (
             "tests/test_docs_conf.py::test_a_setting_that_changes_the_results_changes_the_page_stamp",
         ),
+    ),
+    # The kinds of bug a review found getting through (issue 29), and others
+    # like them in the newest code.
+    Mutant(
+        "verify replays from the user's run cache instead of retraining",
+        "mnist_tutorial/verification.py",
+        "        os.environ[config.ENV_RUN_CACHE] = cache\n",
+        "",
+        (f"{VERIFICATION}::test_verify_retrains_in_a_fresh_cache_whatever_the_users_settings",),
+    ),
+    Mutant(
+        "verify keeps the user's draft setting",
+        "mnist_tutorial/verification.py",
+        '        os.environ[config.ENV_DRAFT] = "0"\n',
+        "",
+        (f"{VERIFICATION}::test_verify_retrains_in_a_fresh_cache_whatever_the_users_settings",),
+    ),
+    Mutant(
+        "verify ignores the final weights above tolerance 0",
+        "mnist_tutorial/verification.py",
+        "        if not self.same_key or self.same_weights is False:\n            return False\n"
+        "        if tolerance == 0:\n            return self.difference.identical\n",
+        "        if tolerance == 0:\n"
+        "            return self.same_key and self.same_weights is not False"
+        " and self.difference.identical\n",
+        (f"{VERIFICATION}::test_another_key_or_other_weights_fail_at_any_tolerance",),
+    ),
+    Mutant(
+        "--tolerance read as a percentage",
+        "mnist_tutorial/verification.py",
+        "        return check_tolerance(float(text))\n",
+        "        return check_tolerance(float(text) / 100)\n",
+        (
+            f"{VERIFICATION}::test_the_command_line_refuses_a_bad_tolerance",
+            f"{VERIFICATION}::test_the_command_line_reads_the_tolerance_as_a_difference_in_the_metrics",
+        ),
+    ),
+    Mutant(
+        "--prune DAYS read as hours",
+        "mnist_tutorial/runcache.py",
+        "dt.timedelta(days=options.prune)",
+        "dt.timedelta(hours=options.prune)",
+        (f"{RUNCACHE}::test_main_reads_prune_as_days",),
+    ),
+    Mutant(
+        "the reader's runs paired by an id recomputed from a notebook's trimmed settings",
+        "mnist_tutorial/published.py",
+        '    by_run = {(record["configuration"], record["settings"]["seed"]): record'
+        " for record in records}",
+        '    by_run = {(configuration_id(record["settings"]), record["settings"]["seed"]): record'
+        " for record in records}",
+        (f"{PUBLISHED}::test_the_records_a_notebook_carries_pair_and_compare_like_the_full_ones",),
+    ),
+    Mutant(
+        "the site's spread taken over every configuration of the page",
+        "mnist_tutorial/published.py",
+        '            for record in records\n            if record["configuration"] == configuration\n',
+        "            for record in records\n",
+        (f"{PUBLISHED}::test_the_spread_is_over_the_seeds_of_the_runs_configuration_alone",),
+    ),
+    Mutant(
+        "a site record listed twice counted as two seeds",
+        "mnist_tutorial/published.py",
+        '        kept.setdefault(record["key"], record)  # type: ignore[index]\n',
+        '        kept[f"{len(kept)}"] = record  # type: ignore[index]\n',
+        (f"{PUBLISHED}::test_a_record_listed_twice_is_one_seed",),
+    ),
+    Mutant(
+        "a bad site record is kept (a traceback in the reader's notebook)",
+        "mnist_tutorial/published.py",
+        "        if not _comparable(record):\n",
+        "        if False:\n",
+        (f"{PUBLISHED}::test_a_bad_record_is_skipped_with_one_line_never_a_traceback",),
+    ),
+    Mutant(
+        "the fragile-claim report written to the page instead of the terminal",
+        "mnist_tutorial/claims.py",
+        "    terminal = sys.__stderr__\n",
+        "    terminal = sys.stderr\n",
+        (f"{CLAIMS}::test_a_fragile_claim_is_reported_on_the_terminal",),
+    ),
+    Mutant(
+        "the training lock removed: tasks in threads reset each other's seeds",
+        "mnist_tutorial/runner.py",
+        "        with _TRAINING:\n            return function(*args, **kwargs)\n",
+        "        return function(*args, **kwargs)\n",
+        (f"{RUNNER}::test_two_tasks_in_threads_of_one_process_get_their_numbers_alone",),
+    ),
+    Mutant(
+        "a run keyed with TensorFlow's 0 (its machine-dependent default threads)",
+        "mnist_tutorial/fitting.py",
+        "        if 0 in current:\n",
+        "        if False:\n",
+        (
+            f"{FITTING}::test_a_process_where_tensorflow_runs_with_its_defaults_refuses_to_key_a_run",
+        ),
+    ),
+    Mutant(
+        "a key accepts a thread count of 0",
+        "mnist_tutorial/records.py",
+        "    if min(threads) < 1:\n",
+        "    if min(threads) < 0:\n",
+        (f"{RECORDS}::test_a_key_needs_the_thread_counts_a_run_really_uses",),
+    ),
+    Mutant(
+        "a record's JSON deep-copies its model (dataclasses.asdict)",
+        "mnist_tutorial/records.py",
+        "        content = {\n"
+        "            item.name: getattr(self, item.name)\n"
+        "            for item in fields(self)\n"
+        '            if item.name not in {"directory", "_model", "replayed"}\n'
+        "        }\n",
+        "        content = __import__('dataclasses').asdict(self)\n"
+        '        for name in ("directory", "_model", "replayed"):\n'
+        "            content.pop(name)\n",
+        (f"{RECORDS}::test_serializing_a_record_copies_no_model",),
+    ),
+    Mutant(
+        "a model file loaded without checking its sha256 again",
+        "mnist_tutorial/records.py",
+        "        if recorded != file_sha256(model_path):\n",
+        "        if False:\n",
+        (
+            "tests/test_training.py::test_a_model_file_changed_after_its_entry_was_read_is_not_loaded",
+        ),
+    ),
+    Mutant(
+        "prune removes an entry that another process holds",
+        "mnist_tutorial/cache_maintenance.py",
+        '        with filelock.FileLock(root / f"{entry.name}.lock", timeout=0):\n',
+        "        with __import__('contextlib').nullcontext():\n",
+        (f"{CACHE_MAINTENANCE}::test_prune_skips_an_entry_another_process_holds",),
+    ),
+    Mutant(
+        "one torn line of the lookup log breaks reading it",
+        "mnist_tutorial/cache_maintenance.py",
+        "    except ValueError:\n        return None\n",
+        "    except ValueError:\n        raise\n",
+        (f"{CACHE_MAINTENANCE}::test_read_events_skips_and_counts_lines_it_cannot_read",),
     ),
 )
 
