@@ -133,6 +133,7 @@ def lint(session: nox.Session) -> None:
     # The workflow's security audit; offline, so it needs no GitHub token.
     session.run("zizmor", "--offline", "--min-severity=low", ".github")
     session.run("codespell")
+    session.run("validate-pyproject", "pyproject.toml")
 
 
 def _docs_arguments(session: nox.Session) -> tuple[argparse.Namespace, list[str]]:

@@ -116,6 +116,8 @@ nitpick_ignore_regex = [
 html_theme = "furo"
 html_title = f"MNIST with Keras {version}"
 html_static_path = ["_static"]
+# A page with no icon link makes browsers ask for /favicon.ico, outside the site.
+html_favicon = "_static/favicon.svg"
 html_css_files = ["custom.css"]
 html_js_files = ["scrollable.js"]
 html_theme_options: dict[str, object] = {}

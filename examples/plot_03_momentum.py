@@ -24,7 +24,8 @@ learning rate, the fair comparison explained below; and the validation
 loss, which stops following the training loss.
 
 **Cost:** three 10-epoch runs (three seeds) of the momentum model, trained
-side by side, plus the baseline and Part 2's :math:`\eta = 0.1` runs.
+side by side, and three of plain SGD at :math:`\eta = 0.1`, plus the
+baseline's runs from Part 1.
 """
 
 # License: BSD-3-Clause

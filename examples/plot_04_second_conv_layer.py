@@ -13,7 +13,8 @@ curves; and whether the seeds of the two networks overlap.
 
 **Cost:** three 10-epoch runs (three seeds) of a network that does more
 arithmetic per image than the baseline, trained side by side, plus the
-baseline and Part 2's :math:`\eta = 0.1` runs.
+baseline's runs from Part 1 and Part 3's plain-SGD runs at
+:math:`\eta = 0.1`.
 """
 
 # License: BSD-3-Clause
@@ -87,8 +88,8 @@ runs = train_replicates(
 two_conv, baseline = runs["2 conv layers"], runs["1 conv layer (baseline)"]
 
 # %%
-# For the answer below we also use, without their logs, Part 2's one-layer
-# runs at :math:`\eta = 0.1`.
+# For the answer below we also use, without their logs, Part 3's one-layer
+# runs of plain SGD at :math:`\eta = 0.1`.
 larger_step = train_replicates(
     {"1 conv layer, lr = 0.1": functools.partial(models.build_model, learning_rate=0.1)},
     dataset,
@@ -199,7 +200,7 @@ for label, model in (
 #
 # **Not because one layer lacked capacity.** With a ten times larger
 # learning rate, the one-layer network reaches over 99.5 % training
-# accuracy on every seed (Part 2's runs, above). At :math:`\eta = 0.01` for
+# accuracy on every seed (Part 3's runs, above). At :math:`\eta = 0.01` for
 # ten epochs, the baseline is limited by how far SGD gets, not by what the
 # network can represent. A likely reason the second block helps: it
 # computes new features from the first layer's maps, each of its units

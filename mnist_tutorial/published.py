@@ -350,7 +350,7 @@ def _comparable(record: object) -> bool:
         return False
 
 
-def _comparable_once(records: Iterable[object]) -> tuple[list[dict[str, Any]], int]:
+def _comparable_once(records: Iterable[Any]) -> tuple[list[dict[str, Any]], int]:
     """Return the records the comparison can read, each key once, and how many were skipped."""
     kept: dict[str, dict[str, Any]] = {}
     skipped = 0
@@ -358,7 +358,7 @@ def _comparable_once(records: Iterable[object]) -> tuple[list[dict[str, Any]], i
         if not _comparable(record):
             skipped += 1
             continue
-        kept.setdefault(record["key"], record)  # type: ignore[index]
+        kept.setdefault(record["key"], record)
     return list(kept.values()), skipped
 
 

@@ -274,10 +274,11 @@ def run_key(
         If a thread count is below 1, or the model is not compiled.
     """
     threads = config.training_threads() if threads is None else threads
-    if (
-        not isinstance(threads, tuple)
-        or len(threads) != 2
-        or not all(isinstance(count, int) and not isinstance(count, bool) for count in threads)
+    given: object = threads  # checked at run time too: a caller may pass anything
+    if not (
+        isinstance(given, tuple)
+        and len(given) == 2
+        and all(isinstance(count, int) and not isinstance(count, bool) for count in given)
     ):
         raise TypeError(
             f"threads must be a tuple (intra_op, inter_op) of two ints, got {threads!r}"

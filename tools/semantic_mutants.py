@@ -243,8 +243,8 @@ MUTANTS = (
     Mutant(
         "a site record listed twice counted as two seeds",
         "mnist_tutorial/published.py",
-        '        kept.setdefault(record["key"], record)  # type: ignore[index]\n',
-        '        kept[f"{len(kept)}"] = record  # type: ignore[index]\n',
+        '        kept.setdefault(record["key"], record)\n',
+        '        kept[f"{len(kept)}"] = record\n',
         (f"{PUBLISHED}::test_a_record_listed_twice_is_one_seed",),
     ),
     Mutant(
