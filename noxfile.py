@@ -19,6 +19,7 @@ import argparse
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import nox
@@ -33,21 +34,32 @@ ROOT = Path(__file__).parent
 SUPPORTED_PYTHONS = ("3.13", "3.12", "3.11")
 
 
-def _session_python() -> str | None:
+def session_python(running: tuple[int, int], which: Callable[[str], str | None]) -> str | None:
     """Return the Python the sessions run on: None for nox's own, if it is supported.
 
-    Where nox runs on another Python (3.14, say), the newest supported one on
-    the PATH is used instead; "" where there is none (see :func:`_install`).
+    Where nox runs on another Python (3.14, say), the newest supported one
+    that ``which`` finds on the PATH is used instead; "" where there is none
+    (then :func:`_install` stops the session with a sentence that says so).
     """
-    if f"{sys.version_info.major}.{sys.version_info.minor}" in SUPPORTED_PYTHONS:
+    if f"{running[0]}.{running[1]}" in SUPPORTED_PYTHONS:
         return None
     for version in SUPPORTED_PYTHONS:
-        if shutil.which(f"python{version}"):
+        if which(f"python{version}"):
             return version
     return ""
 
 
-PYTHON = _session_python()
+def unsupported_python(running: tuple[int, int]) -> str:
+    """Return the one sentence that stops a session where no supported Python is found."""
+    return (
+        f"mnist-tutorial needs Python {', '.join(reversed(SUPPORTED_PYTHONS))} (the versions "
+        f"the locked TensorFlow has wheels for); nox runs on Python {running[0]}.{running[1]} "
+        "and finds none of them on the PATH: install one (with your package manager, or "
+        "`uv python install 3.13`) and run the command again"
+    )
+
+
+PYTHON = session_python(sys.version_info[:2], shutil.which)
 DOCS_BUILD = ROOT / "docs" / "_build"
 # The browser tests drive the system Chromium, not a Playwright download.
 CHROMIUM = Path("/usr/bin/chromium")
@@ -69,12 +81,7 @@ def _install(
 ) -> None:
     """Install the locked versions of ``groups`` (and of the project) into the session."""
     if PYTHON == "":
-        session.error(
-            f"mnist-tutorial needs Python {', '.join(reversed(SUPPORTED_PYTHONS))} (the "
-            f"versions TensorFlow has wheels for), and this is Python {sys.version_info.major}."
-            f"{sys.version_info.minor} with none of them on the PATH: install one (for example "
-            "with your package manager, or `uv python install 3.13`) and run the command again"
-        )
+        session.error(unsupported_python(sys.version_info[:2]))
     options = [f"--group={group}" for group in groups]
     if not project:
         options = [f"--only-group={group}" for group in groups]
