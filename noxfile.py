@@ -283,11 +283,22 @@ def browser(session: nox.Session) -> None:
 
 @nox.session(default=False, python=PYTHON or None)
 def linkcheck(session: nox.Session) -> None:
-    """Check every internal link and anchor of the built site, offline (pytest-check-links)."""
+    """Check the built site's internal links and anchors, offline, and its HTML (Nu checker).
+
+    pytest-check-links follows the links; the Nu HTML checker (Java) validates each page.
+    """
     _install(session, "linkcheck", project=False)
-    # First, that the check itself still finds a missing anchor.
-    session.run("pytest", "-p", "no:cacheprovider", "-q", f"{SITE_CHECKS}/test_check_links.py")
+    # First, that each check itself still finds what it looks for.
+    session.run(
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        f"{SITE_CHECKS}/test_check_links.py",
+        f"{SITE_CHECKS}/test_check_html.py",
+    )
     session.run("python", f"{SITE_CHECKS}/check_links.py", *session.posargs)
+    session.run("python", f"{SITE_CHECKS}/check_html.py", *session.posargs)
 
 
 @nox.session(default=False, python=PYTHON or None)

@@ -7,15 +7,19 @@ extension, one module per job (``docs/_ext/course_site/``).
 from __future__ import annotations
 
 import importlib.metadata
+import logging
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlparse
 
 from mnist_tutorial import config as mnist_config
 
 HERE = Path(__file__).parent.resolve()
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE / "_ext"))
+
+from course_site.repository_links import pages_url, repository_url
 
 # -- Project ------------------------------------------------------------------
 project = "mnist-tutorial"
@@ -44,6 +48,9 @@ extensions = [
     "run_records",
     # Shows how far each claim is from failing (docs/_ext/claims_ledger.py).
     "claims_ledger",
+    # Each page's meta description and social card (Open Graph), and a 404 page.
+    "sphinxext.opengraph",
+    "notfound.extension",
 ]
 
 exclude_patterns = ["_build", "_generated", "Thumbs.db", ".DS_Store"]
@@ -113,6 +120,26 @@ nitpick_ignore_regex = [
 ]
 
 # -- HTML ---------------------------------------------------------------------
+# Where the publishing workflow deploys the site (GitHub Pages), from the
+# repository found as above: canonical links, the sitemap and the social
+# cards' addresses need it. A build that knows no repository has none, and
+# then writes no sitemap.
+html_baseurl = pages_url(repository_url(ROOT / "pyproject.toml")) or ""
+if html_baseurl:
+    extensions.append("sphinx_sitemap")
+    sitemap_url_scheme = "{link}"
+    # Pages no search engine should list.
+    sitemap_excludes = ["404.html", "search.html", "genindex.html", "py-modindex.html"]
+ogp_site_url = html_baseurl
+ogp_site_name = "MNIST with Keras"
+# The social cards' corner image (a PNG of _static/favicon.svg: cards take no SVG).
+ogp_social_cards = {"image_mini": "_static/logo.png", "line_color": "#2b4c7e"}
+# Social cards are drawn with Matplotlib, which says at length which font
+# weights the card's font lacks; that is not a problem of the site.
+logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+# The 404 page's links are absolute, so that they work at any missing
+# address: under the site's path on GitHub Pages, at the root elsewhere.
+notfound_urls_prefix = urlparse(html_baseurl).path or "/"
 html_theme = "furo"
 html_title = f"MNIST with Keras {version}"
 html_static_path = ["_static"]

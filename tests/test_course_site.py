@@ -127,6 +127,19 @@ def test_repository_url_from_pyproject(
 
 
 @pytest.mark.parametrize(
+    ("repository", "expected"),
+    [
+        (REPOSITORY, "https://course.github.io/mnist-tutorial/"),
+        ("https://github.com/Course/Course.github.io", "https://course.github.io/"),
+        ("https://gitlab.com/course/mnist-tutorial", None),
+        (None, None),
+    ],
+)
+def test_the_sites_address_on_github_pages(repository: str | None, expected: str | None) -> None:
+    assert repository_links.pages_url(repository) == expected
+
+
+@pytest.mark.parametrize(
     ("environ", "expected"),
     [
         ({"GITHUB_REPOSITORY": "course/site"}, "https://github.com/course/site"),
@@ -455,6 +468,55 @@ def test_wrappers_lose_the_ids_of_what_they_wrap() -> None:
     assert wrapper["ids"] == ["own"]
     assert table["ids"] == ["id1"]
     assert other["ids"] == ["id2"]
+
+
+def test_gallery_html_gets_valid_attributes_and_one_tag_list_id() -> None:
+    first = (
+        "<div id='sg-tag-list' class='sphx-glr-tag-list'></div>"
+        '<div class="sphx-glr-thumbcontainer" tooltip="A summary">'
+    )
+    html, seen = unique_ids.valid_gallery_html(first, tag_list_seen=False)
+    assert html == (
+        "<div id='sg-tag-list' class='sphx-glr-tag-list'></div>"
+        '<div class="sphx-glr-thumbcontainer" data-tooltip="A summary">'
+    )
+    assert seen
+    again, _ = unique_ids.valid_gallery_html(first, tag_list_seen=True)
+    assert "id='sg-tag-list'" not in again
+    assert "class='sphx-glr-tag-list'" in again
+    # Anything else is left alone.
+    assert unique_ids.valid_gallery_html('<p tooltip="x">', tag_list_seen=False) == (
+        '<p tooltip="x">',
+        False,
+    )
+
+
+def test_a_list_leaves_the_paragraph_that_held_it() -> None:
+    from docutils import nodes
+    from docutils.utils import new_document
+
+    document = new_document("page")
+    bullets = nodes.bullet_list()
+    bullets.append(nodes.list_item("", nodes.paragraph(text="one")))
+    holder = nodes.paragraph()
+    holder.append(bullets)
+    plain = nodes.paragraph(text="text")
+    document.extend([holder, plain])
+    unique_ids.NoListInParagraph(document).run()
+    assert document.children == [bullets, plain]
+
+
+def test_viewcode_blocks_inside_pre_become_spans() -> None:
+    body = (
+        '<div class="highlight"><pre><span></span><div class="viewcode-block" id="f">'
+        '<a class="viewcode-back" href="../api.html#f">[docs]</a>def f(): pass</div>\n'
+        "</pre></div>"
+    )
+    assert unique_ids.phrasing_viewcode_blocks(body) == (
+        '<div class="highlight"><pre><span></span><span class="viewcode-block" id="f">'
+        '<a class="viewcode-back" href="../api.html#f">[docs]</a>def f(): pass</span>\n'
+        "</pre></div>"
+    )
 
 
 # -- execution_times ---------------------------------------------------------------

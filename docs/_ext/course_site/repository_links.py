@@ -65,6 +65,33 @@ def repository_url(pyproject: Path, environ: Mapping[str, str] | None = None) ->
     return None
 
 
+def pages_url(repository: str | None) -> str | None:
+    """Return where GitHub Pages publishes a repository's site, or None.
+
+    The publishing workflow deploys the site to the repository's GitHub
+    Pages: ``https://OWNER.github.io/REPO/`` (``https://OWNER.github.io/``
+    for a repository named ``OWNER.github.io``). A repository on another
+    server, or none, has no known address.
+
+    Parameters
+    ----------
+    repository : str or None
+        The repository URL from :func:`repository_url`.
+
+    Returns
+    -------
+    str or None
+        The site's address, with a final slash.
+    """
+    match = _GITHUB.match(repository or "")
+    if match is None or match["server"] != "https://github.com":
+        return None
+    owner, repo = match["owner"], match["repo"]
+    if repo.lower() == f"{owner.lower()}.github.io":
+        return f"https://{repo.lower()}/"
+    return f"https://{owner.lower()}.github.io/{repo}/"
+
+
 def example_links(example: str, repository: str | None, *, branch: str = "main") -> str:
     """Return the reST block of "View source" and "Open in Colab" links for an example.
 
