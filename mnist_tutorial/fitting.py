@@ -12,12 +12,15 @@ key (:mod:`mnist_tutorial.records`).
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import functools
 import hashlib
+import importlib.util
 import inspect
 import types
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import keras
@@ -29,12 +32,14 @@ from mnist_tutorial.data import Dataset
 
 __all__ = [
     "STEPS_PER_EXECUTION",
+    "TRAINING_PATH",
     "FitFunction",
     "check_fit_function",
     "fit_call",
     "fit_model",
     "pin_threads",
     "ready_for_fit",
+    "source_of",
     "trainer_sha256",
 ]
 
@@ -140,16 +145,55 @@ def pin_threads(threads: tuple[int, int]) -> tuple[int, int]:
     return threads
 
 
+#: The code on the training path, as (module, top-level name): an edit to
+#: any of it is a change of every run (:func:`trainer_sha256`).
+TRAINING_PATH = (
+    ("mnist_tutorial.fitting", "fit_model"),
+    ("mnist_tutorial.fitting", "ready_for_fit"),
+    ("mnist_tutorial.fitting", "pin_threads"),
+    ("mnist_tutorial.runner", "build_run"),
+    ("mnist_tutorial.runner", "_seeded"),
+    ("mnist_tutorial.runner", "_fit"),
+    ("mnist_tutorial.runner", "_unpacked"),
+    ("mnist_tutorial.progress", "EpochLogger"),
+)
+
+
+def source_of(module: str, name: str) -> str:
+    """Return the source text of a top-level function or class of a module.
+
+    Read from the module's file, without importing it: the modules of the
+    training path import this one.
+
+    Raises
+    ------
+    LookupError
+        If the module has no top-level function or class of that name.
+    """
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        raise LookupError(f"module {module!r} not found")
+    text = Path(spec.origin).read_text(encoding="utf-8")
+    for node in ast.parse(text).body:
+        definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        if isinstance(node, definitions) and node.name == name:
+            return ast.get_source_segment(text, node) or ""
+    raise LookupError(f"{module} has no top-level function or class {name!r}")
+
+
 @functools.cache
 def trainer_sha256() -> str:
-    """sha256 of the code that fits a model: a change to it is a change of every run.
+    """sha256 of the code that trains a model: a change to it is a change of every run.
 
-    It covers the plain fit, the preparation of the model for it (steps per
-    execution) and the thread pinning, which decides the numbers as much.
+    It covers :data:`TRAINING_PATH`: the plain fit, the preparation of the
+    model for it (steps per execution) and the thread pinning, which decide
+    the numbers as much, and the rest of the training path: the build and
+    its seeding, the fit and the record it makes, the random state a worker
+    restores, and what the epoch logger records.
     """
     digest = hashlib.sha256()
-    for item in (fit_model, ready_for_fit, pin_threads):
-        digest.update(inspect.getsource(item).encode())
+    for module, name in TRAINING_PATH:
+        digest.update(source_of(module, name).encode())
     return digest.hexdigest()
 
 

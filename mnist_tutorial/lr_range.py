@@ -11,6 +11,7 @@ Networks", WACV 2017.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -23,7 +24,14 @@ import numpy as np
 from mnist_tutorial import config, fitting, records, runcache
 from mnist_tutorial.data import Dataset
 
-__all__ = ["SUGGESTION_RULE", "RangeTestResult", "lr_range_test", "suggest_learning_rate"]
+__all__ = [
+    "RANGE_TEST_PATH",
+    "SUGGESTION_RULE",
+    "RangeTestResult",
+    "lr_range_test",
+    "range_test_sha256",
+    "suggest_learning_rate",
+]
 
 #: The stated rule behind :attr:`RangeTestResult.suggestion`.
 SUGGESTION_RULE = (
@@ -100,6 +108,28 @@ def suggest_learning_rate(learning_rates: list[float], smoothed_losses: list[flo
     return float(f"{mantissa * 10.0**exponent:.1g}")
 
 
+#: The code that produces a range test's result, as (module, top-level name).
+RANGE_TEST_PATH = (
+    ("mnist_tutorial.lr_range", "_run"),
+    ("mnist_tutorial.lr_range", "suggest_learning_rate"),
+    ("mnist_tutorial.lr_range", "_lowest_finite"),
+)
+
+
+@functools.cache
+def range_test_sha256() -> str:
+    """sha256 of the code that produces a range test's result, for its cache key.
+
+    The test itself (``_run``), the suggestion rule and its helper: an edit
+    to the smoothing, the stop rule or the rounding is a new range test, not
+    a replay of the old result beside the new rule.
+    """
+    digest = hashlib.sha256()
+    for module, name in RANGE_TEST_PATH:
+        digest.update(fitting.source_of(module, name).encode())
+    return digest.hexdigest()
+
+
 def lr_range_test(
     model: keras.Model,
     dataset: Dataset,
@@ -168,7 +198,9 @@ def lr_range_test(
     # A run's identity (records.RUN_IDENTITY, one epoch of this batch size and
     # seed) and the test's own parameters.
     range_key = hashlib.sha256(
-        json.dumps({"run": key, "range_test": parameters}, sort_keys=True).encode()
+        json.dumps(
+            {"run": key, "range_test": parameters, "code": range_test_sha256()}, sort_keys=True
+        ).encode()
     ).hexdigest()
     del settings
 

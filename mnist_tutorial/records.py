@@ -46,6 +46,7 @@ __all__ = [
     "key_of",
     "read_entry",
     "run_key",
+    "unloadable_layers",
     "weights_sha256",
     "write_entry",
 ]
@@ -348,6 +349,31 @@ def read_entry(key: str) -> Callable[[Path], RunRecord | None]:
     return read
 
 
+def unloadable_layers(model: keras.Model) -> list[str]:
+    """Return the layers of ``model`` that Keras could save but not load back.
+
+    A layer class defined inside a function (its ``__qualname__`` holds
+    ``<locals>``) cannot be imported when the saved model is loaded, unless
+    it is registered with :func:`keras.saving.register_keras_serializable`.
+    Nested models are searched too.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A built model.
+    """
+    found = []
+    pending = list(model.layers)
+    while pending:
+        layer = pending.pop(0)
+        cls = type(layer)
+        registered = keras.saving.get_registered_object(keras.saving.get_registered_name(cls))
+        if "<locals>" in cls.__qualname__ and registered is not cls:
+            found.append(f"{layer.name} ({cls.__qualname__})")
+        pending.extend(getattr(layer, "layers", []))
+    return found
+
+
 def write_entry(staging: Path, record: RunRecord) -> None:
     """Store a run's record and trained model in an entry folder."""
     record.load_model().save(staging / MODEL_FILE)
@@ -373,9 +399,17 @@ def describe(settings: Mapping[str, Any]) -> str:
     filters = tuple(
         layer["config"]["filters"] for layer in layers if layer["class_name"] == "Conv2D"
     )
+    # Layers beyond the homework's kinds name themselves, so that a model
+    # with Dropout, say, is told apart from the baseline.
+    others = [
+        layer["class_name"]
+        for layer in layers
+        if layer["class_name"] not in {"InputLayer", "Conv2D", "MaxPooling2D", "Flatten", "Dense"}
+    ]
+    model = f"conv {filters}" + "".join(f" + {name}" for name in others)
     optimizer = settings["compile"]["optimizer"]
     options = optimizer["config"]
     parts = [f"{optimizer['class_name']} lr={options['learning_rate']:g}"]
     if options.get("momentum"):
         parts.append(f"momentum={options['momentum']:g}")
-    return f"conv {filters}, {' '.join(parts)}, seed {settings['seed']}"
+    return f"{model}, {' '.join(parts)}, seed {settings['seed']}"

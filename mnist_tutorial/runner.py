@@ -46,6 +46,7 @@ from mnist_tutorial.records import (
     event_details,
     read_entry,
     run_key,
+    unloadable_layers,
     weights_sha256,
     write_entry,
 )
@@ -273,6 +274,17 @@ def train_built(
         raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
 
     def fit() -> RunRecord:
+        unloadable = unloadable_layers(model)
+        if unloadable and (root is not None or scratch is not None):
+            # Refused before training: the trained model would be saved, then
+            # fail to load from the cache entry (or from another process's).
+            raise ValueError(
+                f"the run's model has layers Keras cannot load back once stored: "
+                f"{', '.join(unloadable)}. Define the layer class at the top level of a "
+                "module, or register it with @keras.saving.register_keras_serializable(), "
+                "or train it with the run cache off in this process "
+                "(MNIST_TUTORIAL_RUN_CACHE=off MNIST_TUTORIAL_WORKERS=1)"
+            )
         callbacks = [TerminalProgress(label, built.epochs)] if progress else []
         return _fit(model, dataset, built.key, built.settings, callbacks, fit=built.run.fit)
 

@@ -78,3 +78,20 @@ def test_the_readme_table_of_paths_names_what_is_there() -> None:
         if path in {"tools/", "site_checks/"}:
             named = set(re.findall(r"`([\w.]+\.py)`", description))
             assert named == {file.name for file in (ROOT / path).glob("*.py")}, path
+
+
+def test_the_pre_commit_hooks_run_the_versions_uv_lock_pins() -> None:
+    config = (ROOT / ".pre-commit-config.yaml").read_text()
+    lock = (ROOT / "uv.lock").read_text()
+    for repo, package in (
+        ("astral-sh/ruff-pre-commit", "ruff"),
+        ("codespell-project/codespell", "codespell"),
+        ("zizmorcore/zizmor-pre-commit", "zizmor"),
+    ):
+        rev = re.search(rf"{re.escape(repo)}\n\s+rev: v?(\S+)", config)
+        locked = re.search(rf'\nname = "{package}"\nversion = "([^"]+)"', lock)
+        assert rev is not None, f"no rev for {repo} in .pre-commit-config.yaml"
+        assert locked is not None, f"{package} is not in uv.lock"
+        assert rev.group(1) == locked.group(1), (
+            f"{package}: pre-commit has {rev.group(1)}, uv.lock {locked.group(1)}"
+        )

@@ -287,3 +287,24 @@ def test_a_sentence_about_one_seed_matches_the_seed_in_the_same_place_at_another
         ("seed 0: one seed's accuracy", "0.1100"),
         ("seed 1: one seed's accuracy", "0.2000"),
     ]
+
+
+def _row(page: str, *, draft: bool = False, holds: bool = True) -> dict[str, object]:
+    return {
+        "page": page,
+        "line": 1,
+        "claim": f"a claim of {page}",
+        "margin": 0.5 if holds else -0.5,
+        "spread": 0.1,
+        "holds": holds,
+        "fragile": False,
+        "draft": draft,
+    }
+
+
+def test_a_full_build_refuses_a_drafts_rows_and_failing_rows() -> None:
+    assert claims_ledger.full_build_problems([_row("plot_01"), _row("plot_02")]) == []
+    [problem] = claims_ledger.full_build_problems([_row("plot_01"), _row("plot_02", draft=True)])
+    assert problem.startswith("rows of a draft build (plot_02): build every page again")
+    [problem] = claims_ledger.full_build_problems([_row("plot_03", holds=False)])
+    assert problem == "1 failing rows (plot_03: a claim of plot_03)"

@@ -30,6 +30,7 @@ from course_site import (
     stale_pages,
     unique_ids,
 )
+from sphinx.errors import ExtensionError
 
 pytestmark = pytest.mark.docs
 
@@ -338,6 +339,19 @@ def package(tmp_path: Path) -> Path:
     source.mkdir()
     (source / "data.py").write_text("CHECKSUM = 'a'\n")
     return source
+
+
+def test_a_partial_build_after_a_change_of_shared_inputs_is_refused() -> None:
+    examples = ["/x/examples/plot_01_baseline.py", "/x/examples/more/plot_05_range.py"]
+    assert stale_pages.examples_left_out(examples, r"/plot_") == []
+    left_out = stale_pages.examples_left_out(examples, "plot_05")
+    assert left_out == ["/x/examples/plot_01_baseline.py"]
+    # Nothing changed: one page may run alone, the others keep their output.
+    stale_pages.check_partial_build(False, left_out)
+    # Draft mode (or the package) changed: every page must run again.
+    with pytest.raises(ExtensionError, match=r"filename_pattern leaves out plot_01_baseline\."):
+        stale_pages.check_partial_build(True, left_out)
+    stale_pages.check_partial_build(True, [])
 
 
 def test_stamp_covers_the_package_source(package: Path) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from mnist_tutorial import config, data, fitting, models, training
+from mnist_tutorial import config, data, fitting, models, progress, runner, training
 
 
 def baseline() -> object:
@@ -34,14 +34,15 @@ def test_the_fitting_code_is_part_of_the_key(
     model = baseline()
     before, _ = training.run_key(model, dataset, epochs=1, batch_size=16, seed=0)
 
-    original = fitting.fit_model
+    real_source_of = fitting.source_of
 
-    def edited_fit(*args: object, **kwargs: object) -> object:
+    def source_after_an_edit(module: str, name: str) -> str:
         # Stands for any edit of the fitting code, even one that makes the same call.
-        return original(*args, **kwargs)  # type: ignore[arg-type]
+        source = real_source_of(module, name)
+        return f"{source}# edited\n" if name == "fit_model" else source
 
     fitting.trainer_sha256.cache_clear()
-    monkeypatch.setattr(fitting, "fit_model", edited_fit)
+    monkeypatch.setattr(fitting, "source_of", source_after_an_edit)
     try:
         after, _ = training.run_key(model, dataset, epochs=1, batch_size=16, seed=0)
     finally:
@@ -137,23 +138,35 @@ def fresh_trainer_sha256() -> Iterator[None]:
 
 
 @pytest.mark.usefixtures("fresh_trainer_sha256")
-@pytest.mark.parametrize("piece", ["fit_model", "ready_for_fit", "pin_threads"])
-def test_an_edit_to_any_piece_of_the_fitting_path_changes_its_digest(
-    piece: str, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("piece", fitting.TRAINING_PATH, ids=".".join)
+def test_an_edit_to_any_piece_of_the_training_path_changes_its_digest(
+    piece: tuple[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The model's preparation and the thread counts (the pinning) decide the
-    # numbers as much as fit_model does: a change to either must retrain every run.
+    # The model's preparation, the thread counts (the pinning), the build and
+    # its seeding, the fit and what the logger records decide the numbers as
+    # much as fit_model does: a change to any must retrain every run.
     unedited = fitting.trainer_sha256()
-    target = getattr(fitting, piece)
-    real_getsource = inspect.getsource
+    real_source_of = fitting.source_of
 
-    def getsource_after_an_edit(item: object) -> str:
-        source = real_getsource(item)  # type: ignore[arg-type]
-        return f"{source}# edited\n" if item is target else source
+    def source_after_an_edit(module: str, name: str) -> str:
+        source = real_source_of(module, name)
+        return f"{source}# edited\n" if (module, name) == piece else source
 
     fitting.trainer_sha256.cache_clear()
-    monkeypatch.setattr(inspect, "getsource", getsource_after_an_edit)
+    monkeypatch.setattr(fitting, "source_of", source_after_an_edit)
     assert fitting.trainer_sha256() != unedited
+
+
+def test_the_training_path_covers_the_runner_and_the_logger() -> None:
+    # Each piece is read from its module's file, and is the code that runs there.
+    assert fitting.source_of("mnist_tutorial.runner", "_fit") == (
+        inspect.getsource(runner._fit).rstrip("\n")
+    )
+    assert fitting.source_of("mnist_tutorial.progress", "EpochLogger") == (
+        inspect.getsource(progress.EpochLogger).rstrip("\n")
+    )
+    with pytest.raises(LookupError, match="has no top-level function or class 'absent'"):
+        fitting.source_of("mnist_tutorial.runner", "absent")
 
 
 class _FitRecorder:

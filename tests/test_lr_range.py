@@ -518,6 +518,38 @@ def test_any_changed_input_is_a_new_range_test(
     assert range_test().replayed
 
 
+@pytest.mark.parametrize("piece", ["_run", "suggest_learning_rate", "_lowest_finite"])
+def test_an_edit_to_the_range_tests_code_is_a_new_range_test(
+    counted_runs: list[dict[str, Any]], piece: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The smoothing, the stop rule or the rounding decide the suggestion: an
+    # edit must not replay the old result beside the new rule.
+    def range_test() -> lr_range.RangeTestResult:
+        keras.utils.set_random_seed(0)
+        return lr_range.lr_range_test(models.build_model(), make_dataset(n_train=8))
+
+    assert not range_test().replayed
+    assert range_test().replayed
+    real_source_of = fitting.source_of
+
+    def source_after_an_edit(module: str, name: str) -> str:
+        source = real_source_of(module, name)
+        return (
+            f"{source}# edited\n"
+            if (module, name) == ("mnist_tutorial.lr_range", piece)
+            else source
+        )
+
+    monkeypatch.setattr(fitting, "source_of", source_after_an_edit)
+    lr_range.range_test_sha256.cache_clear()
+    try:
+        assert not range_test().replayed
+    finally:
+        monkeypatch.undo()
+        lr_range.range_test_sha256.cache_clear()
+    assert len(counted_runs) == 2
+
+
 @pytest.mark.training
 def test_range_test_restores_a_keras_optimizers_whole_state(
     monkeypatch: pytest.MonkeyPatch,

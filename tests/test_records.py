@@ -87,6 +87,18 @@ def test_describe_names_the_run(make_dataset: Callable[..., data.Dataset]) -> No
     assert training.describe(settings) == "conv (32, 64), SGD lr=0.1 momentum=0.9, seed 4"
 
 
+def test_describe_tells_a_model_with_other_layers_from_the_baseline(
+    make_dataset: Callable[..., data.Dataset],
+) -> None:
+    model = models.build_model()
+    with_dropout = keras.Sequential(
+        [*model.layers[:-1], keras.layers.Dropout(0.5), model.layers[-1]]
+    )
+    with_dropout.compile(optimizer=models.make_optimizer(0.01), loss="categorical_crossentropy")
+    _, settings = training.run_key(with_dropout, make_dataset(), epochs=1, batch_size=16, seed=0)
+    assert training.describe(settings) == "conv (32,) + Dropout, SGD lr=0.01, seed 0"
+
+
 def test_the_key_covers_the_initial_weights_alone(dataset: data.Dataset) -> None:
 
     def key_and_settings(model: object) -> tuple[str, dict[str, object]]:

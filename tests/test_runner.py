@@ -14,7 +14,7 @@ import joblib
 import keras
 import pytest
 
-from mnist_tutorial import config, data, fitting, models, runner, training
+from mnist_tutorial import config, data, fitting, models, records, runner, training
 
 
 def baseline() -> object:
@@ -399,3 +399,53 @@ def test_a_model_keras_cannot_rebuild_in_the_worker_is_built_there(
     here = runner.train_run(run, dataset, epochs=1, root=None, threads=threads, progress=False)
     assert record.key == built.key
     assert record.history == here.history
+
+
+def local_layer_model() -> keras.Model:
+    class Doubling(keras.layers.Layer):  # defined in a function: Keras cannot import it
+        def call(self, inputs: object) -> object:
+            return inputs * 2
+
+    model = keras.Sequential(
+        [
+            keras.Input(models.INPUT_SHAPE),
+            Doubling(),
+            keras.layers.Flatten(),
+            keras.layers.Dense(models.NUM_CLASSES, activation="softmax"),
+        ]
+    )
+    model.compile(optimizer="sgd", loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def test_a_layer_keras_cannot_load_back_is_named() -> None:
+    assert records.unloadable_layers(local_layer_model()) == [
+        "doubling (local_layer_model.<locals>.Doubling)"
+    ]
+    assert records.unloadable_layers(baseline()) == []
+
+
+def test_a_layer_keras_cannot_load_back_is_refused_before_training_with_the_cache_on(
+    dataset: data.Dataset, run_cache: Path
+) -> None:
+    fitted: list[object] = []
+
+    def fit(model, x_train, y_train, x_test, y_test, callbacks):
+        fitted.append(model)
+        return model.fit(
+            x_train,
+            y_train,
+            batch_size=16,
+            epochs=1,
+            validation_data=(x_test, y_test),
+            callbacks=callbacks,
+            verbose=0,
+        )
+
+    run = training.RunConfig(local_layer_model, epochs=1, batch_size=16, fit=fit)
+    dry_runs = len(fitted)
+    with pytest.raises(ValueError, match=r"layers Keras cannot load back once stored: doubling "):
+        training.train_many([run], dataset, n_jobs=1)
+    # The fit's dry run (its key) used a stand-in model; the real one never trained.
+    assert all(not isinstance(model, keras.Sequential) for model in fitted[dry_runs:])
+    assert not list(run_cache.glob("*/record.json"))

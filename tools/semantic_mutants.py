@@ -76,11 +76,11 @@ MUTANTS = (
         (f"{RECORDS}::test_the_key_covers_the_loss_and_the_metrics",),
     ),
     Mutant(
-        "fitting code hashed without the model's preparation and the thread pinning",
+        "training code hashed without the fit that makes the record",
         "mnist_tutorial/fitting.py",
-        "for item in (fit_model, ready_for_fit, pin_threads):",
-        "for item in (fit_model,):",
-        (f"{FITTING}::test_an_edit_to_any_piece_of_the_fitting_path_changes_its_digest",),
+        '    ("mnist_tutorial.runner", "_fit"),\n',
+        "",
+        (f"{FITTING}::test_an_edit_to_any_piece_of_the_training_path_changes_its_digest",),
     ),
     Mutant(
         "steps_per_execution dropped from the model's preparation",

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import run_records
+from sphinx.errors import ExtensionError
 from sphinx.util import logging as sphinx_logging
 
 from mnist_tutorial import config
@@ -345,6 +346,42 @@ def _build_finished(app: Any, exception: Exception | None) -> None:
     if app.builder.format == "html":
         target = Path(app.outdir) / SITE_FILE
         target.write_text(json.dumps(merged, indent=1) + "\n")
+    if not config.draft_mode():
+        problems = full_build_problems(entries)
+        if problems:
+            raise ExtensionError(
+                "claims ledger: a full build must not publish " + "; ".join(problems)
+            )
+
+
+def full_build_problems(entries: list[dict[str, Any]]) -> list[str]:
+    """Return what a full build's ledger must not hold: draft rows and failing rows.
+
+    A page that did not run in this build keeps the ledger of the build
+    that last ran it, a draft preview's, say; a full build that published
+    it would show a draft's numbers, or failing rows, as the site's.
+
+    Parameters
+    ----------
+    entries : list of dict
+        The ledger's rows (:func:`_entries`).
+    """
+    problems = []
+    drafts = sorted({entry["page"] for entry in entries if entry.get("draft")})
+    if drafts:
+        problems.append(
+            f"rows of a draft build ({', '.join(drafts)}): build every page again, without "
+            "a filename_pattern (`nox -s docs`)"
+        )
+    failing = [entry for entry in entries if status(entry) == "FAILS"]
+    if failing:
+        problems.append(
+            f"{len(failing)} failing rows ("
+            + "; ".join(f"{entry['page']}: {entry['claim']}" for entry in failing[:3])
+            + (", ..." if len(failing) > 3 else "")
+            + ")"
+        )
+    return problems
 
 
 def setup(app: Any) -> dict[str, Any]:

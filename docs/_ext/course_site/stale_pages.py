@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import re
 from pathlib import Path
 from typing import Any
 
+from sphinx.errors import ExtensionError
 from sphinx.util import logging as sphinx_logging
 
 from course_site import GALLERY_DIR
@@ -95,6 +97,44 @@ def invalidate_stale_examples(gallery_dir: Path, stamp: str) -> bool:
     return True
 
 
+def examples_left_out(examples: list[str], filename_pattern: str) -> list[str]:
+    """Return the examples that sphinx-gallery's ``filename_pattern`` does not run.
+
+    Parameters
+    ----------
+    examples : list of str
+        The examples' paths, as sphinx-gallery matches them.
+    filename_pattern : str
+        The regular expression of ``sphinx_gallery_conf``.
+    """
+    pattern = re.compile(filename_pattern)
+    return [example for example in examples if not pattern.search(example)]
+
+
+def check_partial_build(stamp_changed: bool, left_out: list[str]) -> None:
+    """Refuse a build that would publish pages without their output.
+
+    When the shared inputs changed (draft mode, the package, the library
+    versions, a setting), every page must run again; a build that runs only
+    some of them (a ``filename_pattern``) would leave the others with no
+    output, or with a draft's.
+
+    Raises
+    ------
+    sphinx.errors.ExtensionError
+        If the stamp changed and some examples would not run.
+    """
+    if stamp_changed and left_out:
+        shown = ", ".join(Path(example).stem for example in left_out[:3])
+        more = f" and {len(left_out) - 3} more" if len(left_out) > 3 else ""
+        raise ExtensionError(
+            "course_site: the shared inputs changed since the last build (draft mode, the "
+            "package, the library versions or a setting), so every page must run again, but "
+            f"the filename_pattern leaves out {shown}{more}. Build every page first "
+            "(`nox -s docs`, or `nox -s docs -- --draft` for a draft), then one page"
+        )
+
+
 def _builder_inited(app: Any) -> None:
     config = app.config
     root = Path(app.confdir).parent
@@ -104,8 +144,25 @@ def _builder_inited(app: Any) -> None:
         draft=config.course_draft,
         settings=dict(config.course_stamp_settings),
     )
-    if invalidate_stale_examples(Path(app.srcdir) / GALLERY_DIR, stamp):
+    gallery_dir = Path(app.srcdir) / GALLERY_DIR
+    stamp_file = gallery_dir / ".inputs-stamp"
+    changed = not (stamp_file.exists() and stamp_file.read_text() == stamp)
+    gallery = getattr(config, "sphinx_gallery_conf", None) or {}
+    if "filename_pattern" in gallery:
+        examples = [
+            str(path)
+            for source in _as_list(gallery.get("examples_dirs", []))
+            for path in sorted(Path(app.confdir, source).rglob("*.py"))
+            if Path(path).name.startswith("plot_")
+        ]
+        check_partial_build(changed, examples_left_out(examples, gallery["filename_pattern"]))
+    if invalidate_stale_examples(gallery_dir, stamp):
         LOGGER.info("course_site: shared inputs changed; every example will run again")
+
+
+def _as_list(value: Any) -> list[str]:
+    # sphinx-gallery takes one folder or a list of them.
+    return [str(value)] if isinstance(value, str | Path) else [str(item) for item in value]
 
 
 def setup(app: Any) -> dict[str, Any]:
