@@ -134,6 +134,13 @@ MUTANTS = (
         ("tests/test_lr_range.py::test_the_suggestion_comes_from_the_smoothed_curve",),
     ),
     Mutant(
+        "range test keyed without its own loop's code (an edit replays the old result)",
+        "mnist_tutorial/lr_range.py",
+        '    ("mnist_tutorial.lr_range", "_run"),\n',
+        "",
+        ("tests/test_lr_range.py::test_an_edit_to_the_range_tests_code_is_a_new_range_test",),
+    ),
+    Mutant(
         "range test divergence rule on the raw losses",
         "mnist_tutorial/lr_range.py",
         "best = min(best, value)\n"
