@@ -145,8 +145,9 @@ def pin_threads(threads: tuple[int, int]) -> tuple[int, int]:
     return threads
 
 
-#: The code on the training path, as (module, top-level name): an edit to
-#: any of it is a change of every run (:func:`trainer_sha256`).
+#: The code on the training path, each piece a pair of a module and a
+#: top-level name. An edit to any of it is a change of every run
+#: (:func:`trainer_sha256`).
 TRAINING_PATH = (
     ("mnist_tutorial.fitting", "fit_model"),
     ("mnist_tutorial.fitting", "ready_for_fit"),

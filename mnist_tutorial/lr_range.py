@@ -108,7 +108,8 @@ def suggest_learning_rate(learning_rates: list[float], smoothed_losses: list[flo
     return float(f"{mantissa * 10.0**exponent:.1g}")
 
 
-#: The code that produces a range test's result, as (module, top-level name).
+#: The code that produces a range test's result, each piece a pair of a
+#: module and a top-level name.
 RANGE_TEST_PATH = (
     ("mnist_tutorial.lr_range", "_run"),
     ("mnist_tutorial.lr_range", "suggest_learning_rate"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -223,11 +224,24 @@ def test_a_site_shows_the_ledger_and_publishes_it(
     source.mkdir()
     write_project(source, monkeypatch)
     output = tmp_path / "html"
+    command = [sys.executable, "-m", "sphinx", "-b", "html", "-W", str(source), str(output)]
+    # A full build refuses to publish failing rows; a draft build shows them.
+    full = subprocess.run(
+        command,
+        check=False,
+        capture_output=True,
+        text=True,
+        env={**os.environ, config.ENV_DRAFT: "0"},
+    )
+    assert full.returncode != 0
+    assert "claims ledger: a full build must not publish" in full.stderr
+    assert "2 failing rows (" in full.stderr
     result = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-b", "html", "-W", str(source), str(output)],
+        command,
         check=True,
         capture_output=True,
         text=True,
+        env={**os.environ, config.ENV_DRAFT: "1"},
     )
     assert "claims ledger: 8 claims, 2 fragile, 2 failing" in result.stdout
     page = (output / "claims.html").read_text()
