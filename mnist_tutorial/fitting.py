@@ -171,15 +171,25 @@ def source_of(module: str, name: str) -> str:
     LookupError
         If the module has no top-level function or class of that name.
     """
+    definitions = _definitions(module)
+    if name not in definitions:
+        raise LookupError(f"{module} has no top-level function or class {name!r}")
+    return definitions[name]
+
+
+@functools.cache
+def _definitions(module: str) -> dict[str, str]:
+    """Each top-level function's and class's source in a module's file: one read and parse."""
     spec = importlib.util.find_spec(module)
     if spec is None or spec.origin is None:
         raise LookupError(f"module {module!r} not found")
     text = Path(spec.origin).read_text(encoding="utf-8")
-    for node in ast.parse(text).body:
-        definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-        if isinstance(node, definitions) and node.name == name:
-            return ast.get_source_segment(text, node) or ""
-    raise LookupError(f"{module} has no top-level function or class {name!r}")
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    return {
+        node.name: ast.get_source_segment(text, node) or ""
+        for node in ast.parse(text).body
+        if isinstance(node, kinds)
+    }
 
 
 @functools.cache

@@ -328,13 +328,13 @@ def carried(record: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _comparable(record: object) -> bool:
+def _comparable(record: Any) -> bool:
     """Whether a record has what :func:`compare_with_site` reads, of the right types."""
     try:
-        settings, history = record["settings"], record["history"]  # type: ignore[index]
+        settings, history = record["settings"], record["history"]
         return (
-            isinstance(record["key"], str)  # type: ignore[index]
-            and isinstance(record["configuration"], str)  # type: ignore[index]
+            isinstance(record["key"], str)
+            and isinstance(record["configuration"], str)
             and all(
                 isinstance(settings[name], int) and not isinstance(settings[name], bool)
                 for name in ("seed", "validation_examples")

@@ -23,6 +23,8 @@ from sphinx.util import logging as sphinx_logging
 from course_site import GALLERY_DIR
 
 LOGGER = sphinx_logging.getLogger(__name__)
+# In sphinx-gallery's output folder: the stamp of the last build's shared inputs.
+_STAMP_FILE = ".inputs-stamp"
 
 
 def inputs_stamp(
@@ -87,14 +89,19 @@ def invalidate_stale_examples(gallery_dir: Path, stamp: str) -> bool:
     bool
         Whether the records were dropped.
     """
-    stamp_file = gallery_dir / ".inputs-stamp"
-    if stamp_file.exists() and stamp_file.read_text() == stamp:
+    if not stamp_changed(gallery_dir, stamp):
         return False
     for record in gallery_dir.rglob("*.md5"):
         record.unlink()
     gallery_dir.mkdir(parents=True, exist_ok=True)
-    stamp_file.write_text(stamp)
+    (gallery_dir / _STAMP_FILE).write_text(stamp)
     return True
+
+
+def stamp_changed(gallery_dir: Path, stamp: str) -> bool:
+    """Return whether ``stamp`` differs from the last build's (or there was none)."""
+    stamp_file = gallery_dir / _STAMP_FILE
+    return not (stamp_file.exists() and stamp_file.read_text() == stamp)
 
 
 def examples_left_out(examples: list[str], filename_pattern: str) -> list[str]:
@@ -145,15 +152,13 @@ def _builder_inited(app: Any) -> None:
         settings=dict(config.course_stamp_settings),
     )
     gallery_dir = Path(app.srcdir) / GALLERY_DIR
-    stamp_file = gallery_dir / ".inputs-stamp"
-    changed = not (stamp_file.exists() and stamp_file.read_text() == stamp)
+    changed = stamp_changed(gallery_dir, stamp)
     gallery = getattr(config, "sphinx_gallery_conf", None) or {}
     if "filename_pattern" in gallery:
         examples = [
             str(path)
             for source in _as_list(gallery.get("examples_dirs", []))
-            for path in sorted(Path(app.confdir, source).rglob("*.py"))
-            if Path(path).name.startswith("plot_")
+            for path in sorted(Path(app.confdir, source).rglob("plot_*.py"))
         ]
         check_partial_build(changed, examples_left_out(examples, gallery["filename_pattern"]))
     if invalidate_stale_examples(gallery_dir, stamp):
