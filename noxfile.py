@@ -223,6 +223,51 @@ def clean(session: nox.Session) -> None:
             (docs_folder / name).unlink()
 
 
+@nox.session(default=False, reuse_venv=True, python=PYTHON or None)
+def ledger_column(session: nox.Session) -> None:
+    """Build every page at a seed offset and write its ledger column: ``-- OFFSET``.
+
+    The column (``docs/claims/seeds-OFFSET.json``) records the commit, each
+    page's digest, the versions and the machine that measured it; the site
+    shows it beside its own seeds, marked stale once a page or the package
+    changes. The build checks claims without stopping at a failing one, so
+    that every row is measured; the session fails after writing the column
+    if a row fails. Commit the column as it is: it is never edited by hand.
+    """
+    if len(session.posargs) != 1 or not session.posargs[0].isdigit():
+        session.error(
+            "usage: nox -s ledger_column -- OFFSET (a whole number >= 1, the seed offset)"
+        )
+    offset = int(session.posargs[0])
+    if offset < 1:
+        session.error("the offset must be >= 1: offset 0 is the site's own build")
+    _install(session, "docs")
+    env = {
+        "MNIST_TUTORIAL_DRAFT": "0",
+        "MNIST_TUTORIAL_SEED_OFFSET": str(offset),
+        "MNIST_TUTORIAL_STRICT_CLAIMS": "0",
+    }
+    output = DOCS_BUILD / f"offset-{offset}"
+    # Exit status 1 is a build whose ledger has failing rows: the column is written all the same.
+    build = ["sphinx-build", "-b", "html", "-W", "--keep-going", "-n", "-j", "1", "docs"]
+    session.run("python", str(QUIET), *build, str(output), env={**ENV, **env}, success_codes=[0, 1])
+    column = ROOT / "docs" / "claims" / f"seeds-{offset}.json"
+    _run(
+        session,
+        "python",
+        "-m",
+        "mnist_tutorial.ledger",
+        "column",
+        str(ROOT / "docs" / "_generated" / "claims"),
+        "-o",
+        str(column),
+        "--repository",
+        str(ROOT),
+        env=env,
+    )
+    _run(session, "python", "-m", "mnist_tutorial.ledger", "show", str(column))
+
+
 @nox.session(default=False, python=PYTHON or None)
 def verify(session: nox.Session) -> None:
     """Retrain published runs from scratch and compare them with the site's records.

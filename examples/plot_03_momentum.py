@@ -148,17 +148,18 @@ for group in runs.values():
 # Question 3: does momentum improve training?
 # -------------------------------------------
 # **Yes, by a wide margin, against the baseline.** With momentum the network
-# is ahead from the first epoch, on every seed, and by its third epoch it is
-# more accurate on the training set than the baseline is after ten, seed by
-# seed. It ends with a training accuracy more than half a point higher, a
-# validation accuracy more than a quarter of a point (25 test images)
-# higher, and a training loss more than five times lower.
+# is ahead from the first epoch, on every seed, and by its third epoch it
+# has reached the training accuracy that the baseline has after ten, seed by
+# seed. It ends with a training accuracy more than half a point higher and
+# a training loss more than five times lower. (The results page compares
+# the validation accuracies of every configuration.)
 #
 # **But most of that is the larger effective step.** Plain SGD at
 # :math:`\eta = 0.1`, the effective learning rate of momentum 0.9 at 0.01,
 # ends almost where momentum does: their final validation accuracies are
 # within half a point (50 test images) of each other on every seed, and so
-# are their training accuracies. That is about the size of the noise, so
+# are their training accuracies. Half a point is this site's width of a tie
+# (:data:`mnist_tutorial.claims.TIE`, explained on the results page), so
 # three seeds cannot say which of the two is ahead. On this problem and with
 # these ten epochs, the evidence shows no advantage of momentum over simply
 # taking ten times larger steps. A likely reason: momentum helps most where
@@ -201,26 +202,23 @@ for build in (build_momentum_model, functools.partial(models.build_model, 0.01, 
 claims.check(
     keys[0] == keys[1], "the page's momentum model is models.build_model's (the same run key)"
 )
-claims.at_least(
-    momentum.at("accuracy") - baseline.at("accuracy"),
-    0.005,
+claims.ahead(
+    momentum.at("accuracy"),
+    baseline.at("accuracy"),
     "momentum ends more than half a point above the baseline on accuracy, seed by seed",
+    by=claims.TIE,
 )
-claims.at_least(
-    momentum.at("val_accuracy") - baseline.at("val_accuracy"),
-    0.0025,
-    "momentum ends more than a quarter of a point above the baseline on val_accuracy, seed by seed",
-)
-claims.at_least(
-    momentum.at("accuracy", epoch=0) - baseline.at("accuracy", epoch=0),
-    0.0,
-    "momentum is ahead of the baseline from the first epoch, seed by seed",
-)
+for epoch in range(momentum.first.epochs):
+    claims.ahead(
+        momentum.at("accuracy", epoch=epoch),
+        baseline.at("accuracy", epoch=epoch),
+        f"momentum is ahead of the baseline from the first epoch (epoch {epoch + 1}), seed by seed",
+    )
 if momentum.first.epochs >= 3:  # a draft build trains fewer epochs
     claims.at_least(
         momentum.at("accuracy", epoch=2) - baseline.at("accuracy"),
         0.0,
-        "by its third epoch momentum beats the baseline's tenth-epoch training accuracy",
+        "by its third epoch momentum has reached the baseline's tenth-epoch training accuracy",
     )
 claims.at_least(
     baseline.at("loss") / momentum.at("loss"),
@@ -228,9 +226,9 @@ claims.at_least(
     "momentum ends with a training loss more than five times lower than the baseline's",
 )
 for metric in ("accuracy", "val_accuracy"):
-    claims.at_most(
-        np.abs(momentum.at(metric) - larger_step.at(metric)),
-        0.005,
+    claims.tied(
+        momentum.at(metric),
+        larger_step.at(metric),
         f"momentum and plain SGD at lr = 0.1 end within half a point on {metric}, seed by seed",
     )
 for group in (momentum, larger_step):

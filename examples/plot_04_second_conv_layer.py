@@ -189,8 +189,9 @@ for label, model in (
 # ----------------------------------------------------------------------
 # **Yes, under the homework's settings.** After ten epochs at
 # :math:`\eta = 0.01`, the two-layer network is ahead of the baseline on
-# every seed, on the training set and on the validation set, and it ends
-# with lower losses.
+# every seed: on the training set, and on the validation set by more than
+# half a point (50 test images). It also ends with lower losses, training
+# and validation, on every seed.
 #
 # **Where the curves cross.** The two-layer network starts slower: after
 # the first epoch its (epoch-averaged) training accuracy is below the
@@ -211,8 +212,9 @@ for label, model in (
 # not its cause.
 #
 # **Neither network overfits yet.** Measured with ``model.evaluate``, the
-# training accuracy of the final weights is less than one point above the
-# test accuracy for both networks, on every seed.
+# training accuracy of the final weights of the two-layer network is less
+# than one point above its test accuracy, on every seed, as Part 1 found
+# for the baseline.
 #
 # **It has about a third of the parameters, but it does more arithmetic.**
 # Most of the baseline's weights sat in the dense layer that reads 5,408
@@ -238,23 +240,28 @@ claims.check(
     keys[0] == keys[1],
     "the page's two-conv model is models.build_model(conv_filters=(32, 64)) (the same run key)",
 )
-for name in ("accuracy", "val_accuracy"):
-    claims.at_least(
-        two_conv.at(name) - baseline.at(name),
-        0.0,
-        f"two conv layers end ahead on {name}, on every seed",
-    )
+# The last epoch's training accuracy is the loop's last row below.
+claims.ahead(
+    two_conv.at("val_accuracy"),
+    baseline.at("val_accuracy"),
+    "two conv layers end ahead on val_accuracy by more than half a point, on every seed",
+    by=claims.TIE,
+)
 for name in ("loss", "val_loss"):
-    claims.at_least(
-        baseline.at(name) - two_conv.at(name),
-        0.0,
+    claims.ahead(
+        baseline.at(name),
+        two_conv.at(name),
         f"two conv layers end with a lower {name}, on every seed",
     )
-claims.at_least(-first_epoch, 0.0, "after the first epoch two conv layers are behind, every seed")
+claims.ahead(
+    baseline.at("accuracy", 0),
+    two_conv.at("accuracy", 0),
+    "after the first epoch two conv layers are behind, every seed",
+)
 for epoch in range(1, two_conv.first.epochs):
-    claims.at_least(
-        two_conv.at("accuracy", epoch) - baseline.at("accuracy", epoch),
-        0.0,
+    claims.ahead(
+        two_conv.at("accuracy", epoch),
+        baseline.at("accuracy", epoch),
         f"from the second epoch on two conv layers are ahead (epoch {epoch + 1}), every seed",
     )
 claims.at_least(
@@ -262,29 +269,38 @@ claims.at_least(
     0.995,
     "with lr = 0.1 the one-layer network reaches over 99.5 % training accuracy, every seed",
 )
-for label, values in gaps.items():
-    claims.at_most(
-        values, 0.01, f"{label}: evaluated training accuracy within one point of test, every seed"
-    )
+# The baseline's own gap is Part 1's row.
+claims.at_most(
+    gaps["2 conv layers"],
+    0.01,
+    "2 conv layers: evaluated training accuracy within one point of test, every seed",
+)
 claims.within(
     parameters["2 conv layers"] / parameters["1 conv layer"],
     0.3,
     0.36,
     "two conv layers have about a third of the parameters",
+    spread=0.0,  # counts of the architecture: no seed moves them
 )
 claims.within(
-    work["2 conv layers"][1], 2.1e6, 2.3e6, "the new layer: about 2.2 million multiply-adds"
+    work["2 conv layers"][1],
+    2.1e6,
+    2.3e6,
+    "the new layer: about 2.2 million multiply-adds",
+    spread=0.0,
 )
 claims.at_least(
     work["2 conv layers"][1] - sum(work["1 conv layer"]),
     0.0,
     "the new layer alone does more multiply-adds than the whole baseline",
+    spread=0.0,
 )
 claims.within(
     sum(work["2 conv layers"]) / sum(work["1 conv layer"]),
     3.3,
     3.7,
     "the two-layer network does about three and a half times the baseline's multiply-adds",
+    spread=0.0,
 )
 claims.check(
     homework.TWO_CONV["accuracy"][-1] == 0.9878 and homework.BASELINE["accuracy"][-1] == 0.9793,

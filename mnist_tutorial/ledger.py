@@ -8,15 +8,25 @@ file (:func:`merge_ledgers`) and formats their numbers as the site shows
 them (:func:`format_number`).
 
 ``python -m mnist_tutorial.ledger merge DIR -o FILE`` merges the page
-ledgers of one build (:func:`main`).
+ledgers of one build, and ``python -m mnist_tutorial.ledger column DIR -o
+FILE`` merges them with their provenance (:func:`provenance`): the commit
+that measured them, each page's source digest, the seeds, the library
+versions and the machine. The site shows only such columns beside its own
+(:func:`main`).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import hashlib
+import importlib.metadata
 import json
 import math
 import os
+import platform
+import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
@@ -26,17 +36,28 @@ from typing import Any
 __all__ = [
     "FORMAT_VERSION",
     "KINDS",
+    "STATUSES",
     "format_number",
     "main",
     "merge_ledgers",
+    "page_digests",
+    "provenance",
     "read_ledger",
+    "show",
+    "sort_key",
+    "stale_pages",
+    "status",
+    "tie_conflicts",
     "write_ledger",
 ]
 
-#: Version of the ledger files' layout.
-FORMAT_VERSION = 1
+#: Version of the ledger files' layout. Version 2 added the kinds
+#: ``ahead`` and ``tied``, and a merged ledger's ``provenance``.
+FORMAT_VERSION = 2
 #: The kinds of check a ledger entry records, one per function of :mod:`mnist_tutorial.claims`.
-KINDS = ("at_least", "at_most", "within", "check")
+KINDS = ("at_least", "at_most", "within", "ahead", "tied", "check")
+#: A ledger row's statuses, the closest calls first (:func:`status`).
+STATUSES = ("FAILS", "fragile", "holds")
 
 
 def format_number(value: float) -> str:
@@ -108,7 +129,10 @@ def read_ledger(path: str | os.PathLike[str]) -> dict[str, Any]:
     if not isinstance(content, dict) or content.get("format") != FORMAT_VERSION:
         raise ValueError(f"{origin}: not a claims ledger (format {FORMAT_VERSION})")
     if "pages" in content:
-        _fields(content, {"format", "seeds", "pages"}, origin)
+        optional = {"provenance"} & set(content)
+        _fields(content, {"format", "seeds", "pages", *optional}, origin)
+        if optional:
+            _check_provenance(content["provenance"], f"{origin}: provenance")
         _expect_type(content["seeds"], _is_seeds, "seeds", origin)
         _expect_type(content["pages"], _is_list, "pages", origin)
         for index, page in enumerate(content["pages"]):
@@ -116,6 +140,27 @@ def read_ledger(path: str | os.PathLike[str]) -> dict[str, Any]:
     else:
         _check_page(content, origin)
     return dict(content)
+
+
+_PROVENANCE_FIELDS: dict[str, Callable[[object], bool]] = {
+    "commit": lambda value: isinstance(value, str) and len(value) == 40,
+    "date": lambda value: isinstance(value, str) and bool(value),
+    "versions": lambda value: (
+        isinstance(value, dict) and all(isinstance(item, str) for item in value.values())
+    ),
+    "machine": lambda value: isinstance(value, str) and bool(value),
+    "pages": lambda value: (
+        isinstance(value, dict)
+        and all(isinstance(item, str) and len(item) == 64 for item in value.values())
+    ),
+    "package": lambda value: isinstance(value, str) and len(value) == 64,
+}
+
+
+def _check_provenance(content: object, origin: str) -> None:
+    found = _fields(content, set(_PROVENANCE_FIELDS), origin)
+    for name, valid in _PROVENANCE_FIELDS.items():
+        _expect_type(found[name], valid, name, origin)
 
 
 def _check_page(content: object, origin: str) -> None:
@@ -236,12 +281,215 @@ def merge_ledgers(paths: Iterable[str | os.PathLike[str]]) -> dict[str, Any]:
     }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line: ``python -m mnist_tutorial.ledger merge DIR -o FILE``.
+def status(entry: dict[str, Any]) -> str:
+    """Return a ledger entry's status: ``FAILS``, ``fragile`` or ``holds``."""
+    if not entry["holds"]:
+        return "FAILS"
+    return "fragile" if entry["fragile"] else "holds"
 
-    ``merge`` writes the page ledgers in ``DIR`` (``docs/_generated/claims``
-    after a site build) into one file, such as ``docs/claims/<name>.json``,
-    whose margins the site then shows next to its own.
+
+def sort_key(entry: dict[str, Any]) -> tuple[int, float, float, str, int]:
+    """Return where a claim stands in the ledger: the closest calls first.
+
+    Failing claims come first, then fragile ones, then the others, each
+    group by its margin in units of its seed spread. A claim on one value
+    states its spread (:mod:`mnist_tutorial.claims`); a spread of 0 means a
+    value that no seed moves (a parameter count), or seeds that agree
+    exactly, and such a claim comes after the others. Claims with no
+    quantity come last, unless they fail.
+    """
+    group = STATUSES.index(status(entry))
+    margin, spread = entry["margin"], entry["spread"]
+    if margin is None:
+        # An ordering has no margin to rank it by: a failing one leads, one that holds comes last.
+        if group == 0:
+            return (group, -math.inf, -math.inf, entry.get("page", ""), entry["line"])
+        return (len(STATUSES), math.inf, math.inf, entry.get("page", ""), entry["line"])
+    # A value that no seed moves cannot be flipped by new seeds.
+    no_spread = math.inf if margin >= 0 else -math.inf
+    ratio = margin / spread if spread > 0 else no_spread
+    return (group, ratio, margin, entry.get("page", ""), entry["line"])
+
+
+def tie_conflicts(page: dict[str, Any]) -> list[str]:
+    """Return the sentences of a page that call a gap "ahead" while it calls a wider gap a tie.
+
+    The rule of :mod:`mnist_tutorial.claims`: on a page that calls two
+    configurations tied (within :data:`mnist_tutorial.claims.TIE`), every
+    difference it calls "ahead" must be wider than that.
+
+    Parameters
+    ----------
+    page : dict
+        A page's ledger (:func:`read_ledger`).
+    """
+    ties = [entry["limit"] for entry in page["claims"] if entry["kind"] == "tied"]
+    if not ties:
+        return []
+    widest_tie = max(ties)
+    return [
+        f"{page['page']}: {entry['claim']!r} (smallest difference "
+        f"{format_number(min(entry['values']))}) is not wider than the page's tie "
+        f"({format_number(widest_tie)})"
+        for entry in page["claims"]
+        if entry["kind"] == "ahead" and min(entry["values"]) <= widest_tie
+    ]
+
+
+def page_digests(examples: Path, pages: Iterable[str]) -> dict[str, str]:
+    """Return the sha256 of each page's example script, by page name.
+
+    Parameters
+    ----------
+    examples : Path
+        The gallery's source folder (``examples/``), searched recursively.
+    pages : iterable of str
+        Page names, such as ``plot_01_baseline``.
+
+    Raises
+    ------
+    ValueError
+        If a page has no script, or more than one, under ``examples``.
+    """
+    digests = {}
+    for page in pages:
+        found = sorted(examples.rglob(f"{page}.py"))
+        if len(found) != 1:
+            raise ValueError(f"page {page!r}: expected one script in {examples}, found {found}")
+        digests[page] = hashlib.sha256(found[0].read_bytes()).hexdigest()
+    return digests
+
+
+def _package_digest() -> str:
+    """sha256 of this package's modules, in name order: the code behind every page's numbers."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def provenance(repository: Path, pages: Iterable[str]) -> dict[str, Any]:
+    """Return where and from what code a build's ledger column was measured.
+
+    Parameters
+    ----------
+    repository : Path
+        The project's git checkout, at the commit that built the pages.
+    pages : iterable of str
+        The pages of the column.
+
+    Returns
+    -------
+    dict
+        ``commit`` (HEAD), ``date`` (UTC), ``versions`` (Python and the
+        libraries that decide the numbers), ``machine``, ``pages`` (each
+        page script's sha256, see :func:`page_digests`) and ``package``
+        (the sha256 of this package's modules). The site marks a column
+        stale where a page or the package no longer has these digests.
+
+    Raises
+    ------
+    ValueError
+        If ``repository`` is not a git checkout, or its tracked files have
+        changes that are not committed: a column must name the code it
+        measured.
+    """
+    executable = shutil.which("git")
+    if executable is None:
+        raise ValueError("git is not on the PATH: a column must name the commit it measured")
+
+    def git(*arguments: str) -> str:
+        # Fixed git commands on the project's own checkout.
+        result = subprocess.run(  # noqa: S603
+            [executable, "-C", str(repository), *arguments],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise ValueError(f"{repository}: git {' '.join(arguments)} failed: {result.stderr}")
+        return result.stdout.strip()
+
+    changed = git("status", "--porcelain", "--untracked-files=no")
+    if changed:
+        raise ValueError(
+            f"{repository} has uncommitted changes; commit them and build again, so that the "
+            f"column names the code it measured:\n{changed}"
+        )
+    versions = {"python": platform.python_version()}
+    for name in ("tensorflow", "keras", "numpy"):
+        versions[name] = importlib.metadata.version(name)
+    return {
+        "commit": git("rev-parse", "HEAD"),
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "versions": versions,
+        "machine": f"{platform.machine()}, {platform.system()}, {os.cpu_count()} cores",
+        "pages": page_digests(repository / "examples", pages),
+        "package": _package_digest(),
+    }
+
+
+def stale_pages(merged: dict[str, Any], examples: Path) -> list[str]:
+    """Return the pages of a column whose script changed since it was measured.
+
+    The package's own changes are named by ``"the package"``.
+
+    Parameters
+    ----------
+    merged : dict
+        A merged ledger with its provenance.
+    examples : Path
+        The gallery's source folder.
+    """
+    recorded = merged["provenance"]
+    current = page_digests(examples, recorded["pages"])
+    stale = [page for page, digest in recorded["pages"].items() if current[page] != digest]
+    if recorded["package"] != _package_digest():
+        stale.append("the package")
+    return stale
+
+
+def show(ledger: dict[str, Any]) -> list[str]:
+    """Return a ledger's rows as lines, the closest calls first, with a count to close.
+
+    Each line gives the status, the margin, the seed spread, the page and
+    line, and the sentence: what an author reads after building one page.
+
+    Parameters
+    ----------
+    ledger : dict
+        A page's ledger or a merged one (:func:`read_ledger`).
+    """
+    pages = ledger.get("pages", [ledger])
+    entries = [{**entry, "page": page["page"]} for page in pages for entry in page["claims"]]
+    lines = []
+    for entry in sorted(entries, key=sort_key):
+        margin = "—" if entry["margin"] is None else format_number(entry["margin"])
+        spread = "—" if entry["spread"] is None else format_number(entry["spread"])
+        lines.append(
+            f"{status(entry):<7}  margin {margin:>10}  spread {spread:>10}  "
+            f"{entry['page']}:{entry['line']}  {entry['claim']}"
+        )
+    counts = {name: sum(status(entry) == name for entry in entries) for name in STATUSES}
+    draft = " (a draft build: not the real numbers)" * any(entry["draft"] for entry in entries)
+    lines.append(
+        f"{len(entries)} claims, {counts['fragile']} fragile, {counts['FAILS']} failing, "
+        f"seeds {ledger['seeds']}{draft}"
+    )
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line: ``python -m mnist_tutorial.ledger {show,merge,column} ...``.
+
+    - ``show FILE``: print a page's ledger (``docs/_generated/claims/<page>.json``
+      after a build) or a merged one, the closest calls first (:func:`show`);
+      the exit status is 1 if a claim fails.
+    - ``merge DIR -o FILE``: write the page ledgers in ``DIR``
+      (``docs/_generated/claims`` after a site build) into one file.
+    - ``column DIR -o FILE``: the same, with the provenance of a full build
+      (:func:`provenance`): a column of the site's ledger
+      (``nox -s ledger_column -- OFFSET`` builds the pages and runs it).
 
     Parameters
     ----------
@@ -251,21 +499,52 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        The exit status, 0.
+        The exit status: 1 where ``show`` finds a failing claim, else 0.
     """
     parser = argparse.ArgumentParser(
         prog="python -m mnist_tutorial.ledger", description="Work with claims ledgers."
     )
     commands = parser.add_subparsers(dest="command", required=True)
+    shown = commands.add_parser(
+        "show", help="print a ledger's claims, the closest calls first (exit 1 if one fails)"
+    )
+    shown.add_argument("file", type=Path, help="a page's ledger or a merged one (.json)")
     merge = commands.add_parser("merge", help="merge the page ledgers of one build into one file")
     merge.add_argument("directory", type=Path, help="folder of page ledgers (*.json)")
     merge.add_argument("-o", "--output", type=Path, required=True, help="the merged file")
+    column = commands.add_parser(
+        "column",
+        help="merge the page ledgers of one full build, with the commit, page digests, "
+        "versions and machine that measured them (a column of the site's ledger)",
+    )
+    column.add_argument("directory", type=Path, help="folder of page ledgers (*.json)")
+    column.add_argument("-o", "--output", type=Path, required=True, help="the column's file")
+    column.add_argument(
+        "--repository", type=Path, default=Path(), help="the project's checkout (default: here)"
+    )
     arguments = parser.parse_args(argv)
+    if arguments.command == "show":
+        try:
+            ledger = read_ledger(arguments.file)
+        except (OSError, ValueError) as error:
+            parser.error(str(error))
+        lines = show(ledger)
+        sys.stdout.write("\n".join(lines) + "\n")
+        pages = ledger.get("pages", [ledger])
+        failing = any(not entry["holds"] for page in pages for entry in page["claims"])
+        return 1 if failing else 0
     files = sorted(arguments.directory.glob("*.json"))
     if not files:
         parser.error(f"no ledger (*.json) in {arguments.directory}")
     try:
         merged = merge_ledgers(files)
+        if arguments.command == "column":
+            entries = [entry for page in merged["pages"] for entry in page["claims"]]
+            if any(entry["draft"] for entry in entries):
+                raise ValueError("a draft build's ledgers: a column needs a full build")
+            merged["provenance"] = provenance(
+                arguments.repository, [page["page"] for page in merged["pages"]]
+            )
     except ValueError as error:
         parser.error(str(error))
     write_ledger(arguments.output, merged)

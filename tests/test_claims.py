@@ -8,6 +8,7 @@ import math
 import sys
 import types
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -194,7 +195,12 @@ def measure(kind: str, values: object, limits: tuple[float, ...], claim: str = "
     helper = {"at_least": claims.at_least, "at_most": claims.at_most, "within": claims.within}[kind]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", claims.ClaimWarning)
-        return helper(values, *limits, claim)  # type: ignore[operator]
+        return helper(values, *limits, claim, **one_value(values))  # type: ignore[operator]
+
+
+def one_value(values: object) -> dict[str, float]:
+    """The spread a claim on one value states: here 0, as for a value no seed moves."""
+    return {"spread": 0.0} if np.size(values) == 1 else {}
 
 
 # kind, values, limits, margin, spread, holds, fragile
@@ -246,10 +252,10 @@ def test_a_quantity_fails_like_check_when_its_margin_is_negative(
         # A fragile claim does not fail the build either.
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            assert helper(values, *limits, "it holds") == margin  # type: ignore[operator]
+            assert helper(values, *limits, "it holds", **one_value(values)) == margin  # type: ignore[operator]
         return
     with pytest.raises(claims.ClaimError, match=r"^claim does not hold: it holds \(") as caught:
-        helper(values, *limits, "it holds")  # type: ignore[operator]
+        helper(values, *limits, "it holds", **one_value(values))  # type: ignore[operator]
     assert f"margin {format_number(margin)})" in str(caught.value)
 
 
@@ -342,24 +348,24 @@ def test_values_must_be_finite_numbers_one_per_seed(
 )
 def test_limits_must_be_finite_numbers(limit: object, error: type[Exception]) -> None:
     with pytest.raises(error, match=r"^limit must be a finite real number, got "):
-        claims.at_least(1.0, limit, "c")  # type: ignore[arg-type]
+        claims.at_least(1.0, limit, "c", spread=0.0)  # type: ignore[arg-type]
     with pytest.raises(error, match=r"^limit must be a finite real number, got "):
-        claims.at_most(1.0, limit, "c")  # type: ignore[arg-type]
+        claims.at_most(1.0, limit, "c", spread=0.0)  # type: ignore[arg-type]
     with pytest.raises(error, match=r"^low must be a finite real number, got "):
-        claims.within(1.0, limit, 2.0, "c")  # type: ignore[arg-type]
+        claims.within(1.0, limit, 2.0, "c", spread=0.0)  # type: ignore[arg-type]
     with pytest.raises(error, match=r"^high must be a finite real number, got "):
-        claims.within(1.0, 0.0, limit, "c")  # type: ignore[arg-type]
+        claims.within(1.0, 0.0, limit, "c", spread=0.0)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(("low", "high"), [(1.0, 1.0), (2.0, 1.0)])
 def test_a_range_must_have_its_low_end_first(low: float, high: float) -> None:
     with pytest.raises(ValueError, match=r"^low must be below high, got low=.* and high="):
-        claims.within(1.5, low, high, "c")
+        claims.within(1.5, low, high, "c", spread=0.0)
 
 
 def test_numpy_and_integer_inputs_are_measurements(ledger: Path) -> None:
     assert claims.at_least(np.array([3, 4], dtype=np.int64), np.float32(2.5), "c") == 0.5
-    assert claims.at_most(np.float32(0.5), 1, "c") == 0.5
+    assert claims.at_most(np.float32(0.5), 1, "c", spread=0.0) == 0.5
     assert claims.within((1, 2), np.int64(0), 3, "c") == 1.0
     by_seed = {0: 0.75, 1: 0.5}
     assert claims.at_least(by_seed.values(), 0.25, "c") == 0.25
@@ -376,9 +382,9 @@ def test_numpy_and_integer_inputs_are_measurements(ledger: Path) -> None:
 @pytest.mark.parametrize("claim", ["", "  ", None, 3])
 def test_every_helper_needs_its_sentence(ledger: Path, claim: object) -> None:
     for call in (
-        lambda: claims.at_least(1.0, 0.5, claim),  # type: ignore[arg-type]
-        lambda: claims.at_most(1.0, 0.5, claim),  # type: ignore[arg-type]
-        lambda: claims.within(1.0, 0.5, 2.0, claim),  # type: ignore[arg-type]
+        lambda: claims.at_least(1.0, 0.5, claim, spread=0.0),  # type: ignore[arg-type]
+        lambda: claims.at_most(1.0, 0.5, claim, spread=0.0),  # type: ignore[arg-type]
+        lambda: claims.within(1.0, 0.5, 2.0, claim, spread=0.0),  # type: ignore[arg-type]
     ):
         with pytest.raises(TypeError, match=r"^claim must be a non-empty string"):
             call()
@@ -400,7 +406,7 @@ def test_the_ledger_records_every_check_in_order(
         claims.check(condition=False, claim="an ordering that fails")
     content = read_ledger(ledger)
     assert (content["format"], content["page"], content["seeds"]) == (
-        1,
+        2,
         "plot_01_baseline",
         [100, 101, 102],
     )
@@ -449,7 +455,7 @@ def test_a_failing_claim_is_recorded_before_it_fails_the_build(
 
 def test_a_draft_build_says_so_in_each_entry(ledger: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MNIST_TUTORIAL_DRAFT", "1")
-    claims.at_least(1.0, 0.5, "c")
+    claims.at_least(1.0, 0.5, "c", spread=0.0)
     [entry] = read_ledger(ledger)["claims"]
     assert entry["draft"] is True
 
@@ -493,8 +499,8 @@ def test_outside_a_site_build_nothing_is_written_or_reported(
     monkeypatch.setenv(config.ENV_SEED_OFFSET, "minus one")
     monkeypatch.delenv("MNIST_TUTORIAL_DRAFT", raising=False)
     assert claims.at_least([2.0, 1.5, 2.5], 1.0, "fragile") == 0.5
-    assert claims.at_most(1.0, 2.0, "c") == 1.0
-    assert claims.within(1.5, 1.0, 2.0, "c") == 0.5
+    assert claims.at_most(1.0, 2.0, "c", spread=0.0) == 1.0
+    assert claims.within(1.5, 1.0, 2.0, "c", spread=0.0) == 0.5
     claims.check(condition=True, claim="c")
     assert list(tmp_path.iterdir()) == []
     assert capfd.readouterr() == ("", "")
@@ -502,6 +508,64 @@ def test_outside_a_site_build_nothing_is_written_or_reported(
 
 def test_a_stale_ledger_of_another_kind_is_an_error(ledger: Path) -> None:
     ledger.parent.mkdir(parents=True)
-    ledger.write_text(json.dumps({"format": 1, "seeds": [], "pages": []}))
+    ledger.write_text(json.dumps({"format": 2, "seeds": [], "pages": []}))
     with pytest.raises(ValueError, match="a merged ledger, not the page's own"):
         claims.check(condition=True, claim="c")
+
+
+def test_ahead_is_strict_and_records_its_differences(ledger: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", claims.ClaimWarning)
+        assert claims.ahead([1.0, 2.0], [0.5, 1.0], "a is ahead") == 0.5
+        # A difference of exactly the minimum is a tie, not a lead.
+        assert claims.ahead([1.0, 2.0], [0.5, 1.0], "a is ahead by half", by=0.5) == 0.0
+    lead, level = read_ledger(ledger)["claims"]
+    assert (lead["kind"], lead["values"], lead["limit"], lead["spread"]) == (
+        "ahead",
+        [0.5, 1.0],
+        0.0,
+        0.5,
+    )
+    assert (lead["holds"], level["holds"]) == (True, False)
+
+
+def test_tied_holds_within_the_tie_either_way(ledger: Path) -> None:
+    half = claims.TIE
+    # A difference of exactly the tie's width, either way, is a tie.
+    assert claims.tied([half, 0.0], [0.0, half], "tied") == 0.0
+    assert claims.tied([0.25, 0.25], [0.25, 0.25], "equal") == half
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", claims.ClaimWarning)
+        assert claims.tied([1.0], [1.0 + 2 * half], "not tied") == pytest.approx(-half)
+    tied, _, apart = read_ledger(ledger)["claims"]
+    assert (tied["kind"], tied["limit"], tied["holds"]) == ("tied", half, True)
+    assert apart["holds"] is False
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: claims.ahead([1.0, 2.0], [1.0], "c"), ValueError, "one value per seed each"),
+        (lambda: claims.ahead([1.0], [0.0], "c", by=-0.1), ValueError, "by must be >= 0"),
+        (lambda: claims.ahead([1.0], [0.0], "c", by=math.nan), ValueError, "by must be"),
+        (lambda: claims.tied([1.0], ["a"], "c"), TypeError, "values must be"),
+        (lambda: claims.at_least(1.0, 0.0, "c"), ValueError, "pass spread="),
+        (lambda: claims.at_least([1.0, 2.0], 0.0, "c", spread=0.1), ValueError, "only for"),
+        (lambda: claims.at_most(1.0, 2.0, "c", spread=-1.0), ValueError, "spread must be >= 0"),
+        (lambda: claims.within(1.0, 0.0, 2.0, "c", spread="x"), TypeError, "spread must be"),
+    ],
+)
+def test_comparisons_and_spreads_refuse_bad_input(
+    call: Callable[[], object], error: type[Exception], match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_a_stated_spread_ranks_a_one_value_claim(ledger: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a fragile claim does not warn
+        claims.within(0.0015, 0.0014, 0.0016, "about 0.15 points", spread=0.0002)
+    [entry] = read_ledger(ledger)["claims"]
+    assert entry["spread"] == 0.0002
+    assert entry["fragile"] is True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import warnings
@@ -60,8 +61,8 @@ def baseline_checks() -> None:
     claims.at_least([0.99, 0.98], 0.96, "robust accuracy")
     # margin / spread: 0.5, fragile
     claims.at_most([0.1, 0.3], 0.4, "fragile loss")
-    # no spread: infinitely robust
-    claims.within(0.5, 0.25, 0.75, "single value")
+    # a value no seed moves: spread 0, after those with a spread
+    claims.within(0.5, 0.25, 0.75, "single value", spread=0.0)
     claims.check(condition=True, claim="an ordering that holds")
     # margin / spread: -1, fails
     claims.at_least([0.5, 0.7], 0.8, "failing accuracy")
@@ -144,7 +145,7 @@ def test_an_empty_build_and_no_other_offsets_say_so() -> None:
     assert claims_ledger.claims_table(empty, {}, []) == (
         "No page of this build has checked a claim yet.\n"
     )
-    assert claims_ledger.offsets_text([]).startswith(
+    assert claims_ledger.offsets_text([], Path()).startswith(
         "No ledger of another seed offset is committed"
     )
 
@@ -177,6 +178,7 @@ def write_project(source: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         'extensions = ["claims_ledger"]\n'
         'exclude_patterns = ["_generated"]\n'
         'html_theme = "basic"\n'
+        f"claims_ledger_examples = {str(source.parent / 'repo' / 'examples')!r}\n"
     )
     (source / "index.rst").write_text(
         "Site\n====\n\n.. toctree::\n\n"
@@ -208,13 +210,23 @@ def write_project(source: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch,
         lambda: (
             claims.at_least([0.97, 0.985], 0.96, "robust accuracy"),
-            claims.at_least([0.85], 0.8, "failing accuracy"),
+            claims.at_least([0.85], 0.75, "failing accuracy", spread=0.0),
             claims.check(condition=False, claim="an ordering that holds"),
         ),
         offset="100",
     )
+    # The column is built from a commit of the examples it measured.
+    examples = source.parent / "repo" / "examples"
+    examples.mkdir(parents=True)
+    for name in ("plot_01_baseline", "plot_05_range"):
+        (examples / f"{name}.py").write_text('"""The example."""\n')
+    git = shutil.which("git") or "git"
+    identity = ["-c", "user.name=t", "-c", "user.email=t@t"]
+    for arguments in (["init", "-q"], ["add", "."], [*identity, "commit", "-q", "-m", "pages"]):
+        subprocess.run([git, "-C", str(examples.parent), *arguments], check=True)
     committed = source / "claims" / "seeds-100.json"
-    assert ledger.main(["merge", str(other), "-o", str(committed)]) == 0
+    column = ["column", str(other), "-o", str(committed), "--repository", str(examples.parent)]
+    assert ledger.main(column) == 0
 
 
 def test_a_site_shows_the_ledger_and_publishes_it(
@@ -251,7 +263,8 @@ def test_a_site_shows_the_ledger_and_publishes_it(
     # The committed ledger of another offset is a column, matched by page and sentence.
     assert [(row[2], row[7], row[8]) for row in table] == [
         ("a failing ordering", "<strong>FAILS</strong>", "not recorded"),
-        ("failing accuracy", "<strong>FAILS</strong>", "0.0500"),
+        # The bound differs from this build's: changed after that column was measured.
+        ("failing accuracy", "<strong>FAILS</strong>", "0.1000 (bound changed since)"),
         # The sentence is text, not markup.
         ("fragile *range*", "fragile", "not recorded"),
         ("fragile loss", "fragile", "not recorded"),
@@ -266,6 +279,16 @@ def test_a_site_shows_the_ledger_and_publishes_it(
     assert '<span class="doc">Range test</span>' in page
     assert "gone" not in page
     assert "docs/claims/seeds-100.json" in page
+    assert "Measured at commit" in page
+    assert "No page and no module of the package has changed since." in page
+    # A page edited after the column was measured makes it stale.
+    (source.parent / "repo" / "examples" / "plot_01_baseline.py").write_text("edited\n")
+    subprocess.run(
+        [*command, "-E"], check=True, capture_output=True, env={**os.environ, config.ENV_DRAFT: "1"}
+    )
+    assert (
+        "changed since it was measured: plot_01_baseline." in (output / "claims.html").read_text()
+    )
     published = json.loads((output / "claims.json").read_text())
     assert [ledger["page"] for ledger in published["pages"]] == [
         "plot_01_baseline",
@@ -279,8 +302,12 @@ def test_a_sentence_about_one_seed_matches_the_seed_in_the_same_place_at_another
 ) -> None:
     def checks(first: int) -> Callable[[], None]:
         def page() -> None:
-            claims.at_least([0.9 + first / 1000], 0.8, f"seed {first + 1}: one seed's accuracy")
-            claims.at_least([0.6 + first / 10000], 0.5, f"seed {first}: one seed's accuracy")
+            claims.at_least(
+                [0.9 + first / 1000], 0.8, f"seed {first + 1}: one seed's accuracy", spread=0.0
+            )
+            claims.at_least(
+                [0.6 + first / 10000], 0.5, f"seed {first}: one seed's accuracy", spread=0.0
+            )
 
         return page
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -36,7 +37,7 @@ def write_page(folder: Path, page: str, monkeypatch: pytest.MonkeyPatch, offset:
         patch.setenv(config.ENV_SEED_OFFSET, offset)
         patch.delenv("MNIST_TUTORIAL_DRAFT", raising=False)
         claims.at_least([0.98, 0.99], 0.97, f"{page} is accurate")
-        claims.within([0.5], 0.25, 0.75, f"{page} is half")
+        claims.within([0.5], 0.25, 0.75, f"{page} is half", spread=0.0)
         claims.check(condition=True, claim=f"{page} orders")
     return target
 
@@ -48,7 +49,7 @@ def test_merged_ledgers_read_back_as_written(
     first = write_page(tmp_path, "plot_01_baseline", monkeypatch)
     merged = ledger.merge_ledgers([second, first])
     assert merged == {
-        "format": 1,
+        "format": 2,
         "seeds": [0, 1, 2],
         "pages": [ledger.read_ledger(first), ledger.read_ledger(second)],
     }
@@ -56,7 +57,7 @@ def test_merged_ledgers_read_back_as_written(
     target.write_text(json.dumps(merged))
     assert ledger.read_ledger(target) == merged
     assert ledger.read_ledger(str(target)) == merged
-    assert ledger.merge_ledgers([]) == {"format": 1, "seeds": [], "pages": []}
+    assert ledger.merge_ledgers([]) == {"format": 2, "seeds": [], "pages": []}
 
 
 def test_merging_refuses_what_is_not_one_build(
@@ -80,7 +81,7 @@ def test_merging_refuses_what_is_not_one_build(
 
 def valid_page() -> dict[str, object]:
     return {
-        "format": 1,
+        "format": 2,
         "page": "plot_01_baseline",
         "seeds": [0, 1, 2],
         "claims": [
@@ -110,22 +111,22 @@ def entry_with(**changes: object) -> dict[str, object]:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ([], r"not a claims ledger \(format 1\)"),
-        ({"format": 1, "seeds": [-1], "pages": []}, "invalid seeds: \\[-1\\]"),
-        ({"format": 1, "seeds": [0], "pages": {}}, "invalid pages: {}"),
+        ([], r"not a claims ledger \(format 2\)"),
+        ({"format": 2, "seeds": [-1], "pages": []}, "invalid seeds: \\[-1\\]"),
+        ({"format": 2, "seeds": [0], "pages": {}}, "invalid pages: {}"),
         (
-            {"format": 1, "seeds": [0], "pages": [], "extra": 1},
+            {"format": 2, "seeds": [0], "pages": [], "extra": 1},
             "expected an object with the fields",
         ),
         (entry_with(limit=[0.25, 0.5, 0.75]), "invalid limit"),
         (entry_with(kind="at_least", limit=[0.25]), "invalid limit"),
-        ({**valid_page(), "format": 2}, "not a claims ledger"),
+        ({**valid_page(), "format": 1}, "not a claims ledger"),
         ({**valid_page(), "extra": 1}, "expected an object with the fields"),
         ({**valid_page(), "page": "a/b"}, "invalid page"),
         ({**valid_page(), "seeds": [-1]}, "invalid seeds"),
         ({**valid_page(), "claims": {}}, "invalid claims"),
-        ({"format": 1, "seeds": [0], "pages": [{"format": 1}]}, r"pages\[0\]: expected"),
-        ({"format": 1, "seeds": [0], "pages": [{**valid_page(), "format": 2}]}, "invalid format"),
+        ({"format": 2, "seeds": [0], "pages": [{"format": 2}]}, r"pages\[0\]: expected"),
+        ({"format": 2, "seeds": [0], "pages": [{**valid_page(), "format": 1}]}, "invalid format"),
         (entry_with(kind="between"), r"claims\[0\]: invalid kind"),
         (entry_with(claim=" "), "invalid claim"),
         (entry_with(holds=1), "invalid holds"),
@@ -153,7 +154,7 @@ def test_reading_a_ledger_checks_it(tmp_path: Path, content: object, message: st
     ("content", "found"),
     [
         ({**valid_page(), "extra": 1}, "['claims', 'extra', 'format', 'page', 'seeds']"),
-        ({"format": 1, "seeds": [0], "pages": [3]}, "int"),
+        ({"format": 2, "seeds": [0], "pages": [3]}, "int"),
     ],
 )
 def test_a_ledger_with_other_fields_says_which_it_has(
@@ -283,3 +284,127 @@ def test_the_module_runs_as_a_command(tmp_path: Path, monkeypatch: pytest.Monkey
     )
     assert result.returncode == 0, result.stderr
     assert ledger.read_ledger(target)["pages"][0]["page"] == "plot_01_baseline"
+
+
+def a_page(*entries: tuple[str, list[float], float]) -> dict[str, object]:
+    """A page's ledger with rows of (kind, values, limit)."""
+    rows = [
+        {"claim": f"row {index}", "kind": kind, "values": values, "limit": limit}
+        for index, (kind, values, limit) in enumerate(entries)
+    ]
+    return {"page": "plot_07_results", "claims": rows}
+
+
+def test_a_page_may_not_call_a_gap_a_result_and_a_wider_one_a_tie() -> None:
+    tie = ("tied", [0.001, 0.004], claims.TIE)
+    wide_lead = ("ahead", [0.006, 0.01], 0.0)
+    narrow_lead = ("ahead", [0.004, 0.01], 0.0)
+    assert ledger.tie_conflicts(a_page(tie, wide_lead)) == []
+    # Without a tie on the page, a narrow lead is only a direction.
+    assert ledger.tie_conflicts(a_page(narrow_lead)) == []
+    [conflict] = ledger.tie_conflicts(a_page(tie, narrow_lead, wide_lead))
+    assert "'row 1'" in conflict
+    assert "smallest difference 0.0040" in conflict
+    # A lead exactly as wide as the tie is not wider.
+    assert ledger.tie_conflicts(a_page(tie, ("ahead", [claims.TIE], 0.0)))
+
+
+def git(folder: Path, *arguments: str) -> str:
+    result = subprocess.run(
+        [shutil.which("git") or "git", "-C", str(folder), *arguments],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """A committed project with one example page."""
+    folder = tmp_path / "project"
+    (folder / "examples" / "beyond").mkdir(parents=True)
+    (folder / "examples" / "beyond" / "plot_01_baseline.py").write_text("x = 1\n")
+    git(folder.parent, "init", "-q", str(folder))
+    git(folder, "-c", "user.name=t", "-c", "user.email=t@t", "add", ".")
+    git(folder, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "one page")
+    return folder
+
+
+def test_a_column_names_its_commit_and_goes_stale_when_a_page_changes(
+    tmp_path: Path, checkout: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pages = tmp_path / "claims"
+    write_page(pages, "plot_01_baseline", monkeypatch, offset="13")
+    target = tmp_path / "seeds-13.json"
+    assert (
+        ledger.main(["column", str(pages), "-o", str(target), "--repository", str(checkout)]) == 0
+    )
+    column = ledger.read_ledger(target)
+    measured = column["provenance"]
+    assert measured["commit"] == git(checkout, "rev-parse", "HEAD")
+    assert set(measured["versions"]) == {"python", "tensorflow", "keras", "numpy"}
+    assert column["seeds"] == [13, 14, 15]
+    examples = checkout / "examples"
+    assert ledger.stale_pages(column, examples) == []
+    (examples / "beyond" / "plot_01_baseline.py").write_text("x = 2\n")
+    assert ledger.stale_pages(column, examples) == ["plot_01_baseline"]
+    # The package's own code is part of what a column measured.
+    column["provenance"]["package"] = "0" * 64
+    assert ledger.stale_pages(column, examples) == ["plot_01_baseline", "the package"]
+
+
+def test_a_column_refuses_uncommitted_code_and_draft_ledgers(
+    tmp_path: Path,
+    checkout: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pages = tmp_path / "claims"
+    write_page(pages, "plot_01_baseline", monkeypatch)
+    (checkout / "examples" / "beyond" / "plot_01_baseline.py").write_text("edited\n")
+    arguments = [
+        "column",
+        str(pages),
+        "-o",
+        str(tmp_path / "c.json"),
+        "--repository",
+        str(checkout),
+    ]
+    with pytest.raises(SystemExit):
+        ledger.main(arguments)
+    assert "uncommitted changes" in capsys.readouterr().err
+    git(checkout, "checkout", "-q", ".")
+    monkeypatch.setenv("MNIST_TUTORIAL_DRAFT", "1")
+    with monkeypatch.context() as patch:
+        patch.setenv(config.ENV_CLAIMS_LEDGER, str(pages / "plot_01_baseline.json"))
+        claims.at_least([1.0, 2.0], 0.0, "a draft row")
+    with pytest.raises(SystemExit):
+        ledger.main(arguments)
+    assert "a column needs a full build" in capsys.readouterr().err
+    assert not (tmp_path / "c.json").exists()
+
+
+def test_show_prints_the_closest_calls_first_and_fails_on_a_failing_claim(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "plot_08_dropout.json"
+    with monkeypatch.context() as patch:
+        patch.setenv(config.ENV_CLAIMS_LEDGER, str(target))
+        patch.delenv("MNIST_TUTORIAL_DRAFT", raising=False)
+        patch.delenv("MNIST_TUTORIAL_STRICT_CLAIMS", raising=False)
+        claims.at_least([0.99, 0.98], 0.97, "far")
+        claims.at_least([0.975, 0.971], 0.97, "close")
+    assert ledger.main(["show", str(target)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "close" in lines[0]
+    assert lines[0].startswith("fragile")
+    assert "far" in lines[1]
+    assert lines[-1] == "2 claims, 1 fragile, 0 failing, seeds [0, 1, 2]"
+    with monkeypatch.context() as patch:
+        patch.setenv(config.ENV_CLAIMS_LEDGER, str(target))
+        patch.delenv("MNIST_TUTORIAL_STRICT_CLAIMS", raising=False)
+        with pytest.warns(claims.ClaimWarning):
+            claims.at_least([0.96, 0.99], 0.97, "fails")
+    assert ledger.main(["show", str(target)]) == 1
+    assert capsys.readouterr().out.splitlines()[0].startswith("FAILS")

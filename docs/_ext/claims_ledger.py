@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections import Counter
 from pathlib import Path
@@ -26,7 +25,15 @@ from sphinx.errors import ExtensionError
 from sphinx.util import logging as sphinx_logging
 
 from mnist_tutorial import config
-from mnist_tutorial.ledger import format_number, merge_ledgers, read_ledger
+from mnist_tutorial.ledger import (
+    format_number,
+    merge_ledgers,
+    read_ledger,
+    sort_key,
+    stale_pages,
+    status,
+    tie_conflicts,
+)
 
 LOGGER = sphinx_logging.getLogger(__name__)
 
@@ -42,7 +49,6 @@ SITE_FILE = "claims.json"
 GALLERY_DIR = run_records.GALLERY_DIR
 #: What a cell shows where a quantity does not apply.
 NOTHING = "—"
-STATUSES = ("FAILS", "fragile", "holds")
 
 
 def page_file(source_dir: Path, example: str) -> Path:
@@ -66,34 +72,6 @@ def start_page(gallery_conf: dict[str, Any], fname: str | None) -> None:
     run_records.name_page_file(gallery_conf, fname, LEDGER_DIR, config.ENV_CLAIMS_LEDGER)
 
 
-def status(entry: dict[str, Any]) -> str:
-    """Return a ledger entry's status: ``FAILS``, ``fragile`` or ``holds``."""
-    if not entry["holds"]:
-        return "FAILS"
-    return "fragile" if entry["fragile"] else "holds"
-
-
-def sort_key(entry: dict[str, Any]) -> tuple[int, float, float, str, int]:
-    """Return where a claim stands in the ledger: the closest calls first.
-
-    Failing claims come first, then fragile ones, then the others, each
-    group by its margin in units of its seed spread. A margin with no
-    spread (one value, or identical seeds) is infinitely robust when it
-    holds. Claims with no quantity come last, unless they fail.
-    """
-    group = STATUSES.index(status(entry))
-    margin, spread = entry["margin"], entry["spread"]
-    if margin is None:
-        # An ordering has no margin to rank it by: a failing one leads, one that holds comes last.
-        if group == 0:
-            return (group, -math.inf, -math.inf, entry["page"], entry["line"])
-        return (len(STATUSES), math.inf, math.inf, entry["page"], entry["line"])
-    # With no spread (one value, or identical seeds) a claim that holds is infinitely robust.
-    no_spread = math.inf if margin >= 0 else -math.inf
-    ratio = margin / spread if spread > 0 else no_spread
-    return (group, ratio, margin, entry["page"], entry["line"])
-
-
 def check_text(entry: dict[str, Any]) -> str:
     """Return what a claim is checked against: ``≥ 0.9700``, ``0.9700 to 0.9800``, ``ordering``."""
     kind, limit = entry["kind"], entry["limit"]
@@ -103,15 +81,19 @@ def check_text(entry: dict[str, Any]) -> str:
         return f"≤ {format_number(limit)}"
     if kind == "within":
         return f"{format_number(limit[0])} to {format_number(limit[1])}"
+    if kind == "ahead":
+        return f"difference > {format_number(limit)}"
+    if kind == "tied":
+        return f"|difference| ≤ {format_number(limit)}"
     return "ordering"
 
 
 def worst_value(entry: dict[str, Any]) -> float | None:
     """Return the seed's value closest to the claim's limit, or None for an ordering."""
     values = entry["values"]
-    if entry["kind"] == "at_least":
+    if entry["kind"] in ("at_least", "ahead"):
         return float(min(values))
-    if entry["kind"] == "at_most":
+    if entry["kind"] in ("at_most", "tied"):
         return float(max(values))
     if entry["kind"] == "within":
         low, high = entry["limit"]
@@ -171,13 +153,19 @@ def _identity(entry: dict[str, Any]) -> tuple[str, str, int]:
     return entry["page"], claim, entry["occurrence"]
 
 
-def _other_cell(entry: dict[str, Any] | None) -> str:
+def _other_cell(entry: dict[str, Any] | None, current: dict[str, Any]) -> str:
     if entry is None:
         return "not recorded"
+    # A bound that differs from this build's was changed after that column was measured.
+    changed = (
+        " (bound changed since)"
+        if (entry["kind"], entry["limit"]) != (current["kind"], current["limit"])
+        else ""
+    )
     if entry["margin"] is None:
-        return status(entry)
+        return status(entry) + changed
     margin, note = _number(entry["margin"]), status(entry)
-    return margin if note == "holds" else f"{margin} ({note})"
+    return (margin if note == "holds" else f"{margin} ({note})") + changed
 
 
 def _other_titles(others: list[tuple[str, dict[str, Any]]]) -> list[str]:
@@ -231,7 +219,7 @@ def claims_table(
                 _number(entry["margin"]),
                 _number(entry["spread"]),
                 f"**{status(entry)}**" if entry["holds"] is False else status(entry),
-                *(_other_cell(other.get(_identity(entry))) for other in other_entries),
+                *(_other_cell(other.get(_identity(entry)), entry) for other in other_entries),
             ]
         )
     for row in rows:
@@ -261,13 +249,19 @@ def _orderings_table(merged: dict[str, Any], documents: dict[str, str]) -> list[
     return [*lines, ""]
 
 
-def offsets_text(others: list[tuple[str, dict[str, Any]]]) -> str:
+def offsets_text(others: list[tuple[str, dict[str, Any]]], examples: Path) -> str:
     """Return the reST that lists the committed ledgers of other seed offsets.
+
+    Each names the commit, date, versions and machine that measured it, and
+    whether a page or the package changed since (then it is stale).
 
     Parameters
     ----------
     others : list of (str, dict)
         The merged ledgers in ``docs/claims/``, with their file names.
+    examples : Path
+        The gallery's source folder, whose scripts the columns' digests
+        are compared with.
     """
     if not others:
         return (
@@ -283,10 +277,19 @@ def offsets_text(others: list[tuple[str, dict[str, Any]]]) -> str:
         draft = " A draft build: its numbers are not the real ones." * any(
             entry["draft"] for entry in entries
         )
+        measured = merged["provenance"]
+        versions = ", ".join(f"{key} {value}" for key, value in measured["versions"].items())
+        changed = stale_pages(merged, examples)
+        stale = (
+            f" **Stale:** changed since it was measured: {', '.join(changed)}."
+            if changed
+            else " No page and no module of the package has changed since."
+        )
         lines.append(
             f"- ``docs/{OTHER_OFFSETS_DIR}/{name}``: column *{title}*, {len(entries)} claims "
             f"on {pages} {'page' if pages == 1 else 'pages'}, {counts['fragile']} fragile, "
-            f"{counts['FAILS']} failing.{draft}"
+            f"{counts['FAILS']} failing. Measured at commit ``{measured['commit'][:7]}`` on "
+            f"{measured['date']} ({versions}; {measured['machine']}).{draft}{stale}"
         )
     return "\n".join(lines) + "\n"
 
@@ -312,6 +315,11 @@ def _other_ledgers(source_dir: Path) -> list[tuple[str, dict[str, Any]]]:
         ledger = read_ledger(path)
         if "pages" not in ledger:
             raise ValueError(f"{path}: a page's ledger; commit a merged one (see claims.rst)")
+        if "provenance" not in ledger:
+            raise ValueError(
+                f"{path}: a column without its provenance; build it with "
+                "`nox -s ledger_column -- OFFSET` (see claims.rst)"
+            )
         others.append((path.name, ledger))
     return others
 
@@ -328,7 +336,13 @@ def _builder_inited(app: Any) -> None:
     merged, documents = _build_ledgers(source_dir)
     others = _other_ledgers(source_dir)
     _write_if_changed(source_dir / TABLE_FILE, claims_table(merged, documents, others))
-    _write_if_changed(source_dir / OFFSETS_FILE, offsets_text(others))
+    # The scripts the committed columns' page digests are compared with.
+    examples = Path(
+        app.config.claims_ledger_examples or app.config.sphinx_gallery_conf["examples_dirs"]
+    )
+    if not examples.is_absolute():
+        examples = source_dir / examples
+    _write_if_changed(source_dir / OFFSETS_FILE, offsets_text(others, examples))
 
 
 def _build_finished(app: Any, exception: Exception | None) -> None:
@@ -346,8 +360,14 @@ def _build_finished(app: Any, exception: Exception | None) -> None:
     if app.builder.format == "html":
         target = Path(app.outdir) / SITE_FILE
         target.write_text(json.dumps(merged, indent=1) + "\n")
-    if not config.draft_mode():
-        problems = full_build_problems(entries)
+    conflicts = [line for page in merged["pages"] for line in tie_conflicts(page)]
+    if config.draft_mode():
+        for line in conflicts:
+            LOGGER.info("claims ledger (draft): a result narrower than the page's tie: %s", line)
+    else:
+        problems = full_build_problems(entries) + [
+            f"a result narrower than its page's tie: {line}" for line in conflicts
+        ]
         if problems:
             raise ExtensionError(
                 "claims ledger: a full build must not publish " + "; ".join(problems)
@@ -387,6 +407,7 @@ def full_build_problems(entries: list[dict[str, Any]]) -> list[str]:
 def setup(app: Any) -> dict[str, Any]:
     """Connect the handlers."""
     # After sphinx-gallery has run the examples (its handler has priority 500).
+    app.add_config_value("claims_ledger_examples", None, "env", types=(str,))
     app.connect("builder-inited", _builder_inited, priority=900)
     app.connect("build-finished", _build_finished)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

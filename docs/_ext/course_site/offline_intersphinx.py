@@ -51,6 +51,12 @@ FALLBACK_INVENTORIES: dict[str, dict[str, tuple[str, str]]] = {
             "api/_as_gen/matplotlib.pyplot.show.html#matplotlib.pyplot.show",
         ),
     },
+    "scipy": {
+        "scipy.stats.binomtest": (
+            "py:function",
+            "reference/generated/scipy.stats.binomtest.html#scipy.stats.binomtest",
+        ),
+    },
     "sklearn": {
         "sklearn.metrics.confusion_matrix": (
             "py:function",
