@@ -157,9 +157,9 @@ def fit(model, x_train, y_train, x_test, y_test, callbacks):
 # range over three seeds is printed below).
 # :func:`~mnist_tutorial.replicates.train_replicates` runs
 # ``fit(build_model(), ...)`` once for each of three seeds, side by side. It
-# seeds Keras before each ``build_model()`` and stores the result, so that
-# the same call with the same code and data gives the same numbers. The log
-# shows the first seed's epochs in full and one line for each other seed.
+# seeds Keras before each ``build_model()``, so that a seed gives the same
+# numbers each time the page runs. The log shows the first seed's epochs in
+# full and one line for each other seed.
 dataset = data.Dataset(x_train, y_train, x_test, y_test)
 runs = train_replicates({"baseline": build_model}, dataset, epochs=10, batch_size=32, fit=fit)
 baseline = runs["baseline"]
