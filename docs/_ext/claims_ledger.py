@@ -84,7 +84,7 @@ def check_text(entry: dict[str, Any]) -> str:
     if kind == "ahead":
         return f"difference > {format_number(limit)}"
     if kind == "tied":
-        return f"|difference| ≤ {format_number(limit)}"
+        return f"difference within ±{format_number(limit)}"
     return "ordering"
 
 
