@@ -206,6 +206,35 @@ def docs(session: nox.Session) -> None:
 
 
 @nox.session(default=False, venv_backend="none")
+def new_page(session: nox.Session) -> None:
+    """Start a new gallery page from the template: ``nox -s new_page -- "Title"``."""
+    # nox's own Python: the script needs only the standard library.
+    session.run(sys.executable, str(ROOT / "tools" / "new_page.py"), *session.posargs)
+
+
+@nox.session(default=False, venv_backend="none")
+def ledger(session: nox.Session) -> None:
+    """Print one page's claims after a build, the closest calls first: ``-- plot_08_name``.
+
+    Without an argument, every page's. The ledger module needs only the
+    standard library, so this runs on nox's own Python, with no install.
+    """
+    folder = ROOT / "docs" / "_generated" / "claims"
+    pages = session.posargs or sorted(path.stem for path in folder.glob("plot_*.json"))
+    if not pages:
+        session.error(f"no page ledger in {folder}: build the site first (nox -s docs)")
+    for page in pages:
+        session.run(
+            sys.executable,
+            "-m",
+            "mnist_tutorial.ledger",
+            "show",
+            str(folder / f"{Path(page).stem}.json"),
+            env={"PYTHONPATH": str(ROOT)},
+        )
+
+
+@nox.session(default=False, venv_backend="none")
 def clean(session: nox.Session) -> None:
     """Remove the built site and everything else a docs build writes into docs/.
 

@@ -4,7 +4,7 @@ Part 3: SGD with momentum
 
 Plain SGD takes each step along the current gradient alone. Where the loss
 surface is a narrow valley, steep across and shallow along, it bounces
-between the walls and makes slow progress down the valley. Momentum keeps a
+between the walls and makes slow progress down the valley. Momentum keeps an
 exponentially weighted sum :math:`z` of past gradients and steps along
 that instead:
 

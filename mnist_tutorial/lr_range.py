@@ -21,7 +21,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from mnist_tutorial import config, fitting, records, runcache
+from mnist_tutorial import config, fitting, records, runcache, runner
 from mnist_tutorial.data import Dataset
 
 __all__ = [
@@ -131,6 +131,7 @@ def range_test_sha256() -> str:
     return digest.hexdigest()
 
 
+@runner.one_task_at_a_time
 def lr_range_test(
     model: keras.Model,
     dataset: Dataset,

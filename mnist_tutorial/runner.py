@@ -51,7 +51,15 @@ from mnist_tutorial.records import (
     write_entry,
 )
 
-__all__ = ["BuiltRun", "RunConfig", "build_run", "lookup_run", "train_built", "train_run"]
+__all__ = [
+    "BuiltRun",
+    "RunConfig",
+    "build_run",
+    "lookup_run",
+    "one_task_at_a_time",
+    "train_built",
+    "train_run",
+]
 
 
 def _check_positive_int(name: str, value: int, minimum: int = 1) -> int:
@@ -169,7 +177,13 @@ _P = ParamSpec("_P")
 _T = TypeVar("_T")
 
 
-def _one_task_at_a_time(function: Callable[_P, _T]) -> Callable[_P, _T]:
+def one_task_at_a_time(function: Callable[_P, _T]) -> Callable[_P, _T]:
+    """Run ``function`` only while no other training task of this process runs.
+
+    Every task that seeds, builds or fits a model takes the same
+    re-entrant lock (the range test of :mod:`mnist_tutorial.lr_range` too).
+    """
+
     @functools.wraps(function)
     def in_turn(*args: _P.args, **kwargs: _P.kwargs) -> _T:
         with _TRAINING:
@@ -178,7 +192,7 @@ def _one_task_at_a_time(function: Callable[_P, _T]) -> Callable[_P, _T]:
     return in_turn
 
 
-@_one_task_at_a_time
+@one_task_at_a_time
 def build_run(run: RunConfig, dataset: Dataset, epochs: int, threads: tuple[int, int]) -> BuiltRun:
     """Seed, build the run's model, and key it: the one build of a run.
 
@@ -219,7 +233,7 @@ def lookup_run(built: BuiltRun, root: Path | None) -> RunRecord | None:
     return runcache.lookup(built.key, read_entry(built.key), root, describe=event_details)
 
 
-@_one_task_at_a_time
+@one_task_at_a_time
 def train_run(
     run: RunConfig,
     dataset: Dataset,
@@ -242,7 +256,7 @@ def train_run(
     )
 
 
-@_one_task_at_a_time
+@one_task_at_a_time
 def train_built(
     built: BuiltRun,
     dataset: Dataset,

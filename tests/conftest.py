@@ -7,6 +7,9 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -171,3 +174,57 @@ def handmade_record() -> Callable[..., RunRecord]:
         return dataclasses.replace(record, **changes)
 
     return make
+
+
+# Test scaffolding, not page code: a small subset, so that a page runs in seconds.
+_SUBSET = """\
+import mnist_tutorial.data
+
+_load_mnist = mnist_tutorial.data.load_mnist
+
+
+def _first_images(path=None):
+    (x_train, y_train), (x_test, y_test) = _load_mnist(path)
+    return (x_train[:600], y_train[:600]), (x_test[:200], y_test[:200])
+
+
+mnist_tutorial.data.load_mnist = _first_images
+"""
+
+
+@pytest.fixture
+def run_visible_code() -> Callable[[str, Path], None]:
+    """Run a page's code as a student's copy: a fresh interpreter, 600 images, two epochs.
+
+    Every ``epochs=N`` becomes ``epochs=2`` (a page reads its second epoch);
+    the run cache is off and training stays in the process. The call fails
+    with the script's stderr if it does not exit with status 0.
+    """
+
+    def run(code: str, script: Path) -> None:
+        shortened, count = re.subn(r"\bepochs=\d+", "epochs=2", code)
+        assert count, f"{script.name} states no epochs= to shorten"
+        script.write_text(_SUBSET + shortened)
+        environment = {
+            name: value
+            for name, value in os.environ.items()
+            if not name.startswith("MNIST_TUTORIAL_") or name == config.ENV_CACHE
+        }
+        environment |= {
+            config.ENV_RUN_CACHE: "off",
+            config.ENV_WORKERS: "1",
+            config.ENV_PROGRESS: "0",
+            "MPLBACKEND": "Agg",
+        }
+        result = subprocess.run(
+            [sys.executable, str(script)],
+            cwd=script.parent,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+
+    return run

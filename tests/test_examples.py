@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import ast
 import builtins
-import os
 import re
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -117,21 +115,6 @@ def test_a_hidden_block_puts_nothing_on_the_page(example: Path) -> None:
 #: The homework's Parts: each shows the Keras a student writes for it.
 PARTS = [example for example in EXAMPLES if example.parent.name == "examples"]
 
-# Test scaffolding, not page code: a small subset, so that every Part runs in seconds.
-SUBSET = """\
-import mnist_tutorial.data
-
-_load_mnist = mnist_tutorial.data.load_mnist
-
-
-def _first_images(path=None):
-    (x_train, y_train), (x_test, y_test) = _load_mnist(path)
-    return (x_train[:600], y_train[:600]), (x_test[:200], y_test[:200])
-
-
-mnist_tutorial.data.load_mnist = _first_images
-"""
-
 
 def test_the_parts_are_the_homeworks_four() -> None:
     assert [part.name[:7] for part in PARTS] == ["plot_01", "plot_02", "plot_03", "plot_04"]
@@ -148,32 +131,8 @@ def test_each_part_shows_its_network_and_its_fit_call(example: Path) -> None:
 @pytest.mark.training
 @pytest.mark.real_data
 @pytest.mark.parametrize("example", PARTS, ids=lambda path: path.name)
-def test_a_students_copy_of_the_visible_code_runs(example: Path, tmp_path: Path) -> None:
-    # A notebook or a copy of the page keeps only the visible code; it runs
-    # here in a fresh interpreter on 600 training images for two epochs.
-    visible = HIDDEN.sub("", example.read_text())
-    shortened, count = re.subn(r"\bepochs=\d+", "epochs=2", visible)
-    assert count, f"{example.name} states no epochs= to shorten"
-    script = tmp_path / example.name
-    script.write_text(SUBSET + shortened)
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith("MNIST_TUTORIAL_") or name == "MNIST_TUTORIAL_CACHE"
-    }
-    environment |= {
-        "MNIST_TUTORIAL_RUN_CACHE": "off",
-        "MNIST_TUTORIAL_WORKERS": "1",
-        "MNIST_TUTORIAL_PROGRESS": "0",
-        "MPLBACKEND": "Agg",
-    }
-    result = subprocess.run(
-        [sys.executable, str(script)],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+def test_a_students_copy_of_the_visible_code_runs(
+    example: Path, run_visible_code: Callable[[str, Path], None], tmp_path: Path
+) -> None:
+    # A notebook or a copy of the page keeps only the visible code.
+    run_visible_code(HIDDEN.sub("", example.read_text()), tmp_path / example.name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -14,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mnist_tutorial import config, data, fitting, lr_range, models
+from mnist_tutorial import config, data, fitting, lr_range, models, runner
 
 
 def make_dataset(n_train: int = 96) -> data.Dataset:
@@ -587,3 +588,26 @@ def test_the_thread_counts_in_effect_are_part_of_the_key(
     assert range_test((1, 2)).replayed
     assert not range_test((2, 2)).replayed  # other rounding: another range test
     assert len(counted_runs) == 2
+
+
+@pytest.mark.training
+def test_a_range_test_waits_for_a_training_task_of_another_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A range test fits the model in this process, as a run does: it takes its turn.
+    monkeypatch.setenv(config.ENV_RUN_CACHE, "off")
+    dataset = make_dataset()
+    keras.utils.set_random_seed(0)
+    model = models.build_model()
+    finished = threading.Event()
+
+    def range_test() -> None:
+        lr_range.lr_range_test(model, dataset, min_lr=1e-4, max_lr=1e-1, batch_size=16)
+        finished.set()
+
+    with runner._TRAINING:
+        thread = threading.Thread(target=range_test)
+        thread.start()
+        assert not finished.wait(timeout=2.0)
+    thread.join(timeout=60)
+    assert finished.is_set()

@@ -58,6 +58,7 @@ class Mutant:
 
 
 TRAINING = "tests/test_training.py"
+LEDGER = "tests/test_ledger.py"
 RECORDS = "tests/test_records.py"
 FITTING = "tests/test_fitting.py"
 RUNNER = "tests/test_runner.py"
@@ -326,6 +327,34 @@ MUTANTS = (
         "    except ValueError:\n        return None\n",
         "    except ValueError:\n        raise\n",
         (f"{CACHE_MAINTENANCE}::test_read_events_skips_and_counts_lines_it_cannot_read",),
+    ),
+    Mutant(
+        "a range test fits without waiting for the training task of another thread",
+        "mnist_tutorial/lr_range.py",
+        "@runner.one_task_at_a_time\ndef lr_range_test(",
+        "def lr_range_test(",
+        ("tests/test_lr_range.py::test_a_range_test_waits_for_a_training_task_of_another_thread",),
+    ),
+    Mutant(
+        "'ahead' holds at a difference equal to its minimum (a tie)",
+        "mnist_tutorial/claims.py",
+        "    holds = margin > 0 if strict else margin >= 0\n",
+        "    holds = margin >= 0\n",
+        ("tests/test_claims.py::test_ahead_is_strict_and_records_its_differences",),
+    ),
+    Mutant(
+        "a page may call a gap a result and a wider one a tie",
+        "mnist_tutorial/ledger.py",
+        '        if entry["kind"] == "ahead" and min(entry["values"]) <= widest_tie\n',
+        '        if entry["kind"] == "ahead" and min(entry["values"]) < widest_tie\n',
+        (f"{LEDGER}::test_a_page_may_not_call_a_gap_a_result_and_a_wider_one_a_tie",),
+    ),
+    Mutant(
+        "a column goes stale only when a page changes, not the package",
+        "mnist_tutorial/ledger.py",
+        '    if recorded["package"] != _package_digest():\n',
+        "    if False:\n",
+        (f"{LEDGER}::test_a_column_names_its_commit_and_goes_stale_when_a_page_changes",),
     ),
 )
 

@@ -205,8 +205,7 @@ for label, results in calibrations.items():
 # **The fast runs are over-confident, more than the baseline.** For
 # momentum and for :math:`\eta = 0.1`, the mean confidence is above the
 # accuracy on every seed, and above it by more than the baseline's, seed by
-# seed (the baseline's own figures, printed above, are close to zero). This
-# is the other side of Part 3's finding: a fast optimizer drives the
+# seed. This is the other side of Part 3's finding: a fast optimizer drives the
 # training loss so low that the model becomes more and more sure of its
 # answers. Cross-entropy punishes a confident mistake heavily, which is why
 # the validation loss of the fast runs stops following their training loss
