@@ -357,7 +357,7 @@ def browser(session: nox.Session) -> None:
 
 @nox.session(default=False, python=PYTHON or None)
 def linkcheck(session: nox.Session) -> None:
-    """Check the built site's internal links and anchors, offline, and its HTML (Nu checker).
+    """Check the built site: internal links and anchors offline, each page head, its HTML (Nu).
 
     pytest-check-links follows the links; the Nu HTML checker (Java) validates each page.
     """

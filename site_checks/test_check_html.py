@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import check_html
 import pytest
 
 CHECK_HTML = Path(__file__).with_name("check_html.py")
@@ -45,3 +46,39 @@ def test_without_java_the_check_says_how_to_get_it(tmp_path: Path) -> None:
     result = check(tmp_path, path=str(tmp_path))
     assert result.returncode == 2
     assert "there is no `java` on the PATH: install a Java runtime" in result.stderr
+
+
+FULL_HEAD = (
+    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Part 1</title>'
+    '<meta name="description" content="A baseline network.">'
+    '<link rel="icon" href="_static/favicon.svg">'
+    '<meta property="og:title" content="Part 1">'
+    '<meta property="og:image" content="https://example.org/card.png">'
+    "</head><body><p>x</p></body></html>"
+)
+
+
+def test_a_page_with_everything_search_engines_read_has_no_head_problem() -> None:
+    assert check_html.head_problems(FULL_HEAD) == []
+
+
+@pytest.mark.parametrize(
+    ("removed", "problem"),
+    [
+        (' lang="en"', "lacks a language (html lang)"),
+        ("<title>Part 1</title>", "lacks a title"),
+        ('<meta name="description" content="A baseline network.">', "lacks a meta description"),
+        ('<link rel="icon" href="_static/favicon.svg">', "lacks a favicon (link rel=icon)"),
+        (
+            '<meta property="og:image" content="https://example.org/card.png">',
+            "lacks a social card image (og:image)",
+        ),
+    ],
+)
+def test_each_missing_piece_of_the_head_is_named(removed: str, problem: str) -> None:
+    assert check_html.head_problems(FULL_HEAD.replace(removed, "", 1)) == [problem]
+
+
+def test_an_empty_description_counts_as_missing() -> None:
+    page = FULL_HEAD.replace('content="A baseline network."', 'content=" "')
+    assert check_html.head_problems(page) == ["lacks a meta description"]
