@@ -142,11 +142,10 @@ for first, second in pairs:
 # Momentum and the larger learning rate each beat the baseline on every
 # seed (Part 4 checks this for the second convolution layer), and McNemar's
 # test puts each of the three differences beyond the test set's noise:
-# every p-value against the baseline is below 0.01. Between the
-# improvements themselves, the differences are smaller: on every seed, the
-# widest gap between two improvements is narrower than the smallest lead
-# of an improvement over the baseline. Three seeds cannot rank the
-# improvements. What three seeds cannot show at all is how often a new seed
+# every p-value against the baseline is below 0.01. This page makes no
+# claim about the order of the three improvements among themselves: their
+# differences and p-values are printed above for the reader to weigh with
+# the rule. What three seeds cannot show at all is how often a new seed
 # would reverse a result: if two configurations were truly equal, three
 # seeds would still agree on their order one time in four.
 #
@@ -227,14 +226,6 @@ for label in improvements:
         0.01,
         f"McNemar's p-value of {label} against the baseline is below 0.01, on every seed",
     )
-smallest_lead = np.min([differences[label, "baseline"] for label in improvements], axis=0)
-widest_gap = np.max([np.abs(differences[pair]) for pair in pairs[3:]], axis=0)
-claims.ahead(
-    smallest_lead,
-    widest_gap,
-    "on every seed, the widest gap between two improvements is narrower than the smallest "
-    "lead of an improvement over the baseline",
-)
 for label, history in (
     ("baseline", homework.BASELINE),
     ("momentum 0.9", homework.MOMENTUM),
