@@ -9,6 +9,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+import test_examples
 
 ROOT = Path(__file__).parent.parent
 HIDDEN = re.compile(r"# sphinx_gallery_start_ignore.*?# sphinx_gallery_end_ignore", re.DOTALL)
@@ -53,6 +54,9 @@ def test_the_template_shows_the_keras_a_student_writes_and_a_checked_claim(
     hidden = "".join(HIDDEN.findall(text))
     assert "claims.at_least(" in hidden
     compile(text, "page.py", "exec")
+    # What the gallery's own tests ask of every page.
+    assert test_examples.undefined_names(visible) == set()
+    assert test_examples.stray_output(text) == []
 
 
 @pytest.mark.parametrize(

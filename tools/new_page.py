@@ -147,7 +147,8 @@ from mnist_tutorial import claims
 # "A beats B":  claims.ahead(a.at("val_accuracy"), b.at("val_accuracy"), "...")
 # "A and B are tied": claims.tied(a.at("val_accuracy"), b.at("val_accuracy"), "...")
 # A quantity: claims.at_least / at_most / within(values, limit(s), "...").
-claims.at_least(
+# Assigned: the last bare value of a cell would be shown on the page.
+_ = claims.at_least(
     baseline.at("val_accuracy"),
     0.9,
     "the baseline ends above 90 % validation accuracy, on every seed",
