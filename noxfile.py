@@ -276,6 +276,10 @@ def ledger_column(session: nox.Session) -> None:
     if offset < 1:
         session.error("the offset must be >= 1: offset 0 is the site's own build")
     _install(session, "docs")
+    # The commit the pages are built from: the column refuses a later one.
+    built_at = str(
+        session.run("git", "-C", str(ROOT), "rev-parse", "HEAD", silent=True, external=True)
+    ).strip()
     env = {
         "MNIST_TUTORIAL_DRAFT": "0",
         "MNIST_TUTORIAL_SEED_OFFSET": str(offset),
@@ -301,6 +305,8 @@ def ledger_column(session: nox.Session) -> None:
         str(column),
         "--repository",
         str(ROOT),
+        "--built-at",
+        built_at,
         env=env,
     )
     _run(session, "python", "-m", "mnist_tutorial.ledger", "show", str(column))

@@ -301,8 +301,9 @@ claims.at_most(
     1e-6,
     "model.evaluate on the test set repeats the last epoch's validation accuracy",
 )
+seventh = min(6, validation_loss.shape[1] - 1)  # the seventh epoch, or the last of a shorter run
 claims.at_least(
-    validation_loss[:, -4] - validation_loss[:, -1],
+    validation_loss[:, seventh] - validation_loss[:, -1],
     0.0,
     "the validation loss is lower after the tenth epoch than after the seventh, on every seed",
 )
@@ -360,10 +361,11 @@ for metric, value in (("accuracy", 0.9793), ("val_accuracy", 0.9753)):
 # ----------
 # A single convolution layer trained with plain SGD recognises between 96.5
 # and 99 % of unseen digits after ten epochs, on every seed, and its curves
-# show room to improve. The seeds differ by less than one point, and the
-# test set's own sampling error is about 0.15 points. The next parts change one thing at
-# a time: the learning rate (Part 2), momentum (Part 3) and a second
-# convolution layer (Part 4), and compare each against this baseline.
+# show room to improve. The seeds differ by less than one point, and at
+# these accuracies the test set's own sampling error is between 0.1 and 0.2
+# points. The next parts change one thing at a time: the learning rate
+# (Part 2), momentum (Part 3) and a second convolution layer (Part 4), and
+# compare each against this baseline.
 print(
     f"Final validation accuracy: mean {baseline.mean('val_accuracy'):.4f}, "
     f"range {baseline.low('val_accuracy'):.4f}-{baseline.high('val_accuracy'):.4f}"
@@ -384,11 +386,14 @@ claims.at_most(
     spread=baseline.spread("val_accuracy"),
 )
 # Assigned: the last bare value of a cell would be shown on the page.
+# The bound follows from the first claim, not from the seeds: for any
+# accuracy from 96.5 to 99 %, sqrt(p (1 - p) / n) is 0.10 to 0.18 points.
 _ = claims.within(
     np.sqrt(test_accuracy * (1 - test_accuracy) / len(x_test)),
-    0.0014,
-    0.0016,
-    "the test set's sampling error at this accuracy is about 0.15 points (every seed's)",
+    0.001,
+    0.002,
+    "at these accuracies the test set's sampling error is between 0.1 and 0.2 points "
+    "(every seed's)",
 )
 # sphinx_gallery_end_ignore
 

@@ -368,7 +368,9 @@ def _package_digest() -> str:
     return digest.hexdigest()
 
 
-def provenance(repository: Path, pages: Iterable[str]) -> dict[str, Any]:
+def provenance(
+    repository: Path, pages: Iterable[str], built_at: str | None = None
+) -> dict[str, Any]:
     """Return where and from what code a build's ledger column was measured.
 
     Parameters
@@ -377,6 +379,9 @@ def provenance(repository: Path, pages: Iterable[str]) -> dict[str, Any]:
         The project's git checkout, at the commit that built the pages.
     pages : iterable of str
         The pages of the column.
+    built_at : str, optional
+        The commit that was checked out when the build started; the column
+        is refused if HEAD has moved since (a commit made during the build).
 
     Returns
     -------
@@ -391,8 +396,8 @@ def provenance(repository: Path, pages: Iterable[str]) -> dict[str, Any]:
     ------
     ValueError
         If ``repository`` is not a git checkout, or its tracked files have
-        changes that are not committed: a column must name the code it
-        measured.
+        changes that are not committed, or HEAD is not ``built_at``: a
+        column must name the code it measured.
     """
     executable = shutil.which("git")
     if executable is None:
@@ -416,11 +421,17 @@ def provenance(repository: Path, pages: Iterable[str]) -> dict[str, Any]:
             f"{repository} has uncommitted changes; commit them and build again, so that the "
             f"column names the code it measured:\n{changed}"
         )
+    commit = git("rev-parse", "HEAD")
+    if built_at is not None and commit != git("rev-parse", built_at):
+        raise ValueError(
+            f"{repository} is at {commit[:7]}, but the build started at {built_at[:7]}: "
+            "a commit made during the build; build the column again"
+        )
     versions = {"python": platform.python_version()}
     for name in ("tensorflow", "keras", "numpy"):
         versions[name] = importlib.metadata.version(name)
     return {
-        "commit": git("rev-parse", "HEAD"),
+        "commit": commit,
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "versions": versions,
         "machine": f"{platform.machine()}, {platform.system()}, {os.cpu_count()} cores",
@@ -432,7 +443,8 @@ def provenance(repository: Path, pages: Iterable[str]) -> dict[str, Any]:
 def stale_pages(merged: dict[str, Any], examples: Path) -> list[str]:
     """Return the pages of a column whose script changed since it was measured.
 
-    The package's own changes are named by ``"the package"``.
+    A page that no longer has exactly one script in the gallery is named
+    with that reason; the package's own changes are named by ``"the package"``.
 
     Parameters
     ----------
@@ -442,8 +454,16 @@ def stale_pages(merged: dict[str, Any], examples: Path) -> list[str]:
         The gallery's source folder.
     """
     recorded = merged["provenance"]
-    current = page_digests(examples, recorded["pages"])
-    stale = [page for page, digest in recorded["pages"].items() if current[page] != digest]
+    stale = []
+    for page, digest in recorded["pages"].items():
+        try:
+            changed = page_digests(examples, [page])[page] != digest
+        except ValueError:
+            # The page has left the gallery (or has two scripts now).
+            stale.append(f"{page} (not one script in the gallery)")
+            continue
+        if changed:
+            stale.append(page)
     if recorded["package"] != _package_digest():
         stale.append("the package")
     return stale
@@ -522,6 +542,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     column.add_argument(
         "--repository", type=Path, default=Path(), help="the project's checkout (default: here)"
     )
+    column.add_argument(
+        "--built-at",
+        help="the commit checked out when the build started; refused if HEAD has moved since",
+    )
     arguments = parser.parse_args(argv)
     if arguments.command == "show":
         try:
@@ -543,7 +567,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if any(entry["draft"] for entry in entries):
                 raise ValueError("a draft build's ledgers: a column needs a full build")
             merged["provenance"] = provenance(
-                arguments.repository, [page["page"] for page in merged["pages"]]
+                arguments.repository,
+                [page["page"] for page in merged["pages"]],
+                arguments.built_at,
             )
     except ValueError as error:
         parser.error(str(error))

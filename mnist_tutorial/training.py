@@ -202,13 +202,14 @@ def train_records(
 
 
 def _epochs_to_train(runs: Sequence[RunConfig]) -> list[int]:
-    """Each run's epochs: at most DRAFT_EPOCHS in draft mode, unless the run has its own fit."""
+    """Each run's epochs: at most DRAFT_EPOCHS in draft mode.
+
+    A page's own fit states its epochs in its code; in draft mode the trainer
+    stops it after the capped epochs (:func:`~mnist_tutorial.runner.train_built`).
+    """
     if not config.draft_mode():
         return [run.epochs for run in runs]
-    # A page's own fit states its epochs in its code, so they cannot be capped.
-    return [
-        run.epochs if run.fit is not None else min(run.epochs, config.DRAFT_EPOCHS) for run in runs
-    ]
+    return [min(run.epochs, config.DRAFT_EPOCHS) for run in runs]
 
 
 def _with_final_weights(records: list[RunRecord]) -> list[RunRecord]:

@@ -352,6 +352,32 @@ def test_a_column_names_its_commit_and_goes_stale_when_a_page_changes(
     # The package's own code is part of what a column measured.
     column["provenance"]["package"] = "0" * 64
     assert ledger.stale_pages(column, examples) == ["plot_01_baseline", "the package"]
+    # A page that has left the gallery is stale too, and named.
+    (examples / "beyond" / "plot_01_baseline.py").unlink()
+    assert ledger.stale_pages(column, examples) == [
+        "plot_01_baseline (not one script in the gallery)",
+        "the package",
+    ]
+
+
+def test_a_column_refuses_a_commit_made_during_its_build(
+    tmp_path: Path,
+    checkout: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pages = tmp_path / "claims"
+    write_page(pages, "plot_01_baseline", monkeypatch)
+    started = git(checkout, "rev-parse", "HEAD")
+    (checkout / "examples" / "beyond" / "plot_01_baseline.py").write_text("x = 2\n")
+    git(checkout, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "during")
+    target = tmp_path / "c.json"
+    arguments = ["column", str(pages), "-o", str(target), "--repository", str(checkout)]
+    with pytest.raises(SystemExit):
+        ledger.main([*arguments, "--built-at", started])
+    assert "but the build started at" in capsys.readouterr().err
+    assert not target.exists()
+    assert ledger.main([*arguments, "--built-at", git(checkout, "rev-parse", "HEAD")]) == 0
 
 
 def test_a_column_refuses_uncommitted_code_and_draft_ledgers(

@@ -257,6 +257,24 @@ def test_a_fit_that_trains_otherwise_than_declared_is_refused(
 
 @pytest.mark.training
 @pytest.mark.usefixtures("no_cache")
+def test_draft_mode_stops_a_page_fit_after_the_draft_epochs(
+    dataset: data.Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fit = _fit_with(epochs=config.DRAFT_EPOCHS + 1)
+    run = training.RunConfig(baseline, epochs=config.DRAFT_EPOCHS + 1, batch_size=16, fit=fit)
+    monkeypatch.setenv("MNIST_TUTORIAL_DRAFT", "1")
+    (record,) = training.train_many([run], dataset, n_jobs=1, emit=quiet)
+    assert record.settings["epochs"] == config.DRAFT_EPOCHS
+    assert len(record.history["accuracy"]) == config.DRAFT_EPOCHS
+    # Outside draft mode, a fit that states more epochs than its run is refused.
+    monkeypatch.delenv("MNIST_TUTORIAL_DRAFT")
+    shorter = training.RunConfig(baseline, epochs=config.DRAFT_EPOCHS, batch_size=16, fit=fit)
+    with pytest.raises(ValueError, match=r"^fit calls model.fit with epochs=3, batch_size=16"):
+        training.train_many([shorter], dataset, n_jobs=1, emit=quiet)
+
+
+@pytest.mark.training
+@pytest.mark.usefixtures("no_cache")
 @pytest.mark.parametrize(
     ("later", "message"),
     [

@@ -913,7 +913,7 @@ def test_a_page_fit_defined_in_a_function_trains_in_workers_like_the_package_fit
     assert all(LINE.match(line) for line in page.log_lines)
 
 
-def test_draft_mode_caps_the_epochs_of_the_package_fit_only(
+def test_draft_mode_caps_the_epochs_of_every_run(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     runs = [
@@ -924,7 +924,7 @@ def test_draft_mode_caps_the_epochs_of_the_package_fit_only(
     monkeypatch.delenv("MNIST_TUTORIAL_DRAFT", raising=False)
     assert training._epochs_to_train(runs) == [10, 10, 1]
     monkeypatch.setenv("MNIST_TUTORIAL_DRAFT", "1")
-    assert training._epochs_to_train(runs) == [config.DRAFT_EPOCHS, 10, 1]
+    assert training._epochs_to_train(runs) == [config.DRAFT_EPOCHS, config.DRAFT_EPOCHS, 1]
 
 
 # --------------------------------------------------------------------------- one printing layer

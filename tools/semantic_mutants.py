@@ -114,11 +114,11 @@ MUTANTS = (
         (f"{FITTING}::test_importing_the_package_pins_the_threads_before_tensorflow_runs",),
     ),
     Mutant(
-        "draft mode caps a page's own fit",
-        "mnist_tutorial/training.py",
-        "run.epochs if run.fit is not None else min(",
-        "min(",
-        (f"{TRAINING}::test_draft_mode_caps_the_epochs_of_the_package_fit_only",),
+        "draft mode does not stop a page's own fit",
+        "mnist_tutorial/runner.py",
+        "            callbacks.append(_StopAfter(built.epochs))\n",
+        "            pass\n",
+        (f"{RUNNER}::test_draft_mode_stops_a_page_fit_after_the_draft_epochs",),
     ),
     Mutant(
         "initializer seeds drawn from Python's shared random, which other threads use",

@@ -279,11 +279,7 @@ def offsets_text(others: list[tuple[str, dict[str, Any]]], examples: Path) -> st
         )
         measured = merged["provenance"]
         versions = ", ".join(f"{key} {value}" for key, value in measured["versions"].items())
-        try:
-            changed = stale_pages(merged, examples)
-        except ValueError:
-            # A page of the column has no script in the gallery any more.
-            changed = ["a page that is no longer in the gallery"]
+        changed = stale_pages(merged, examples)
         stale = (
             f" **Stale:** changed since it was measured: {', '.join(changed)}."
             if changed
