@@ -133,7 +133,7 @@ def summary_line(record: RunRecord) -> str:
 
 
 class TerminalProgress(keras.callbacks.Callback):  # type: ignore[misc]
-    """Write one progress line per epoch to the terminal, with a time estimate.
+    """Write one progress line per epoch to the terminal, with the time left in the run.
 
     The lines go to the process's real standard error (``sys.__stderr__``),
     which a sphinx-gallery page does not capture: authors see them while
@@ -172,7 +172,7 @@ class TerminalProgress(keras.callbacks.Callback):  # type: ignore[misc]
         shown = f", val_accuracy {float(accuracy):.4f}" if accuracy is not None else ""
         progress_line(
             f"  {self.label}: epoch {done}/{self.epochs} in {now - self._epoch_start:.1f} s"
-            f"{shown}; about {_duration(left)} left"
+            f"{shown}; about {_duration(left)} left in this run"
         )
 
 

@@ -289,6 +289,11 @@ def run_key(
     compile_config = model.get_compile_config()
     if not compile_config:
         raise ValueError("model must be compiled before training (model.compile(...))")
+    calls = fit_call(fit, dataset, epochs=epochs, batch_size=batch_size)
+    if config.draft_mode():
+        # A draft build stops a fit that states more epochs after ``epochs``
+        # (the runner's cap): it trains what a fit stating ``epochs`` trains.
+        calls = [{**call, "epochs": min(call["epochs"], epochs)} for call in calls]
     settings: dict[str, Any] = {
         "architecture": _plain(model.get_config(), "config (model.get_config())"),
         "initial_weights_sha256": weights_sha256(model),
@@ -302,7 +307,7 @@ def run_key(
         "threads": {"intra_op": threads[0], "inter_op": threads[1]},
         "steps_per_execution": STEPS_PER_EXECUTION,
         "trainer_sha256": trainer_sha256(),
-        "fit": fit_call(fit, dataset, epochs=epochs, batch_size=batch_size),
+        "fit": calls,
         "versions": _versions(),
         "format": runcache.FORMAT_VERSION,
     }

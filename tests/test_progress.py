@@ -62,9 +62,9 @@ def test_terminal_progress_estimates_the_time_left(
     assert capfd.readouterr().err.splitlines() == [
         "mnist_tutorial: training run A: 6 epochs",
         # 30 s per epoch so far, 5 epochs to go.
-        "mnist_tutorial:   run A: epoch 1/6 in 30.0 s, val_accuracy 0.9688; about 2 min 30 s left",
+        "mnist_tutorial:   run A: epoch 1/6 in 30.0 s, val_accuracy 0.9688; about 2 min 30 s left in this run",
         # 61 s for 2 epochs, 4 to go: 122 s.
-        "mnist_tutorial:   run A: epoch 2/6 in 30.0 s; about 2 min 02 s left",
+        "mnist_tutorial:   run A: epoch 2/6 in 30.0 s; about 2 min 02 s left in this run",
     ]
 
 

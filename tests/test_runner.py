@@ -266,6 +266,10 @@ def test_draft_mode_stops_a_page_fit_after_the_draft_epochs(
     (record,) = training.train_many([run], dataset, n_jobs=1, emit=quiet)
     assert record.settings["epochs"] == config.DRAFT_EPOCHS
     assert len(record.history["accuracy"]) == config.DRAFT_EPOCHS
+    # It trains what the package's fit trains in a draft build: one key, one training.
+    package_fit = training.RunConfig(baseline, epochs=config.DRAFT_EPOCHS + 1, batch_size=16)
+    built = runner.build_run(package_fit, dataset, config.DRAFT_EPOCHS, config.training_threads())
+    assert built.key == record.key
     # Outside draft mode, a fit that states more epochs than its run is refused.
     monkeypatch.delenv("MNIST_TUTORIAL_DRAFT")
     shorter = training.RunConfig(baseline, epochs=config.DRAFT_EPOCHS, batch_size=16, fit=fit)

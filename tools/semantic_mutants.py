@@ -121,6 +121,13 @@ MUTANTS = (
         (f"{RUNNER}::test_draft_mode_stops_a_page_fit_after_the_draft_epochs",),
     ),
     Mutant(
+        "a draft build keys a capped page fit by the epochs its code states",
+        "mnist_tutorial/records.py",
+        '        calls = [{**call, "epochs": min(call["epochs"], epochs)} for call in calls]\n',
+        "        pass\n",
+        (f"{RUNNER}::test_draft_mode_stops_a_page_fit_after_the_draft_epochs",),
+    ),
+    Mutant(
         "initializer seeds drawn from Python's shared random, which other threads use",
         "mnist_tutorial/runner.py",
         "        random.randint = private.randint\n",
