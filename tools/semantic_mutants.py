@@ -363,6 +363,20 @@ MUTANTS = (
         "    if False:\n",
         (f"{LEDGER}::test_a_column_names_its_commit_and_goes_stale_when_a_page_changes",),
     ),
+    Mutant(
+        "a column names a commit made while its pages were built",
+        "mnist_tutorial/ledger.py",
+        '    if built_at is not None and commit != git("rev-parse", built_at):\n',
+        "    if False:\n",
+        (f"{LEDGER}::test_a_column_refuses_a_commit_made_during_its_build",),
+    ),
+    Mutant(
+        "a column whose page left the gallery stops the site instead of going stale",
+        "mnist_tutorial/ledger.py",
+        "            stale.append(f\"{page} (not one script in the gallery)\")\n            continue\n",
+        "            raise\n",
+        (f"{LEDGER}::test_a_column_names_its_commit_and_goes_stale_when_a_page_changes",),
+    ),
 )
 
 
