@@ -373,7 +373,7 @@ MUTANTS = (
     Mutant(
         "a column whose page left the gallery stops the site instead of going stale",
         "mnist_tutorial/ledger.py",
-        "            stale.append(f\"{page} (not one script in the gallery)\")\n            continue\n",
+        '            stale.append(f"{page} (not one script in the gallery)")\n            continue\n',
         "            raise\n",
         (f"{LEDGER}::test_a_column_names_its_commit_and_goes_stale_when_a_page_changes",),
     ),
