@@ -43,7 +43,7 @@ extensions = [
     "mathml_math",
     "sphinx.ext.viewcode",
     "sphinx_copybutton",
-    # Folds the exercises' answers away: ``.. admonition::`` with ``:class: dropdown``.
+    # Folds the exercises' hints away: ``.. admonition::`` with ``:class: dropdown``.
     "sphinx_togglebutton",
     "sphinx_gallery.gen_gallery",
     "course_site",

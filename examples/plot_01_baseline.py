@@ -328,33 +328,35 @@ for metric, value in (("accuracy", 0.9793), ("val_accuracy", 0.9753)):
 #    ``model.fit(x_train, y_train, batch_size=32, epochs=10,
 #    validation_data=(x_test, y_test))``.
 #
-#    .. admonition:: What you should see
+#    .. admonition:: What to look for
 #       :class: dropdown
 #
-#       The same curves, and a final validation accuracy within a few tenths
-#       of a point of the range printed above. On your machine the last
-#       digits can differ even for our seeds (see :doc:`/reproducibility`).
+#       Compare your final validation accuracy with the range of our three
+#       seeds printed above. Three seeds give only a rough idea of the
+#       spread, so a value just outside it is no surprise. On your machine
+#       the last digits can differ even for our seeds (see
+#       :doc:`/reproducibility`).
 #
 # 2. **Bigger batches.** Train with ``batch_size=128`` and, to keep the
 #    distance travelled per epoch about the same, a four times larger
 #    learning rate, ``learning_rate=0.04``.
 #
-#    .. admonition:: What you should see
+#    .. admonition:: What to look for
 #       :class: dropdown
 #
-#       An epoch is 469 updates instead of 1,875, and runs faster. With the
-#       learning rate scaled with the batch size, the curves per epoch stay
-#       close to the baseline's; without scaling (batch 128 at 0.01), they
-#       are clearly slower.
+#       An epoch is now 469 updates (60,000 / 128, rounded up) instead of
+#       1,875, each on four times as many images. Compare the curves per
+#       epoch with the baseline's, then train batch 128 at 0.01 as well:
+#       which of the two keeps up with the baseline, and why?
 #
 # 3. **More epochs.** Train for 20 epochs instead of 10.
 #
-#    .. admonition:: What you should see
+#    .. admonition:: What to look for
 #       :class: dropdown
 #
-#       Both accuracies keep creeping up, more and more slowly, and the gap
-#       between training and validation accuracy starts to widen: the
-#       beginning of the overfitting that Parts 2 and 3 reach sooner.
+#       Follow the gap between training and validation accuracy epoch by
+#       epoch: does it widen after the tenth? Parts 2 and 3 take larger
+#       steps, and show what the start of overfitting looks like.
 
 # %%
 # Conclusion

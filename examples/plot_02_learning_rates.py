@@ -390,10 +390,10 @@ print(
 # is a clear improvement over 0.01, not which is first.
 #
 # The confirmation run fits its training digits almost perfectly: its
-# training accuracy ends above 99.5 %, on every seed. Its validation
-# accuracy still changes from the fourth epoch to the tenth, by less than
-# one point on every seed (the changes are printed above). Part 3 looks at
-# what the later epochs do to the validation loss.
+# training accuracy ends above 99.5 %, on every seed. How much its
+# validation accuracy still changes from the fourth epoch to the tenth is
+# printed above, seed by seed; Part 3 looks at what the later epochs do to
+# the validation loss.
 #
 # This search is cheap but rough. It chooses by the test set, which then no
 # longer gives an unbiased final score. A quicker way to find the useful
@@ -428,15 +428,10 @@ claims.ahead(
     np.abs(after_two["lr = 0.1"] - after_two["lr = 0.3"]),
     "after two epochs 0.1 and 0.3 end closer to each other than either is to 0.03, seed by seed",
 )
-claims.at_least(
+# Assigned: the last bare value of a cell would be shown on the page.
+_ = claims.at_least(
     confirmation.at("accuracy"), 0.995, "the chosen rate's training accuracy ends above 99.5 %"
 )
-if confirmation.first.epochs >= 4:  # a draft build trains fewer epochs
-    claims.at_most(
-        np.abs(confirmation.at("val_accuracy") - confirmation.at("val_accuracy", epoch=3)),
-        0.01,
-        "the chosen rate's validation accuracy changes by less than one point from epoch 4 to 10",
-    )
 # sphinx_gallery_end_ignore
 
 # %%
@@ -447,34 +442,34 @@ if confirmation.first.epochs >= 4:  # a draft build trains fewer epochs
 #    ``train_replicates({"lr = 0.1": functools.partial(build_model,
 #    0.1)}, dataset, epochs=10, fit=fit)``.
 #
-#    .. admonition:: What you should see
+#    .. admonition:: What to look for
 #       :class: dropdown
 #
-#       Much the same as the chosen rate: near 100 % training accuracy and
-#       a validation accuracy within a few tenths of a point of the chosen
-#       rate's.
-#       (Part 3 trains 0.1 for ten epochs; compare with its table.)
+#       Compare its table with the chosen rate's, seed by seed: are the
+#       differences larger than the spread between the seeds? Part 3 trains
+#       0.1 for ten epochs, so its table is there to check against.
 #
 # 2. **Even larger.** Try ``learning_rate=3``.
 #
-#    .. admonition:: What you should see
+#    .. admonition:: What to look for
 #       :class: dropdown
 #
-#       The failure of :math:`\eta = 1`, only faster: chance accuracy and a
-#       loss near the label entropy, or a loss of ``nan`` if a step
-#       overflows.
+#       Compare with :math:`\eta = 1` above: the accuracy after the first
+#       epoch against chance (10 %), and the loss against the label
+#       entropy, :math:`\ln 10 \approx 2.30`. A loss of ``nan`` means that
+#       a step overflowed.
 #
 # 3. **An adaptive optimizer.** Compile the same network with
 #    ``optimizer=keras.optimizers.Adam()`` (its default learning rate is
 #    0.001) instead of SGD, in a copy of ``build_model``.
 #
-#    .. admonition:: What you should see
+#    .. admonition:: What to look for
 #       :class: dropdown
 #
-#       Fast progress without any search: Adam scales each weight's step by
-#       the size of its recent gradients, so one default learning rate works
-#       for many networks. Expect accuracies like those of the larger SGD
-#       rates here.
+#       Adam scales each weight's step by the size of its recent gradients,
+#       which is why one default learning rate often serves many networks.
+#       Compare its curves with those of the larger SGD rates here: would
+#       Adam have needed the search at all?
 
 # %%
 # Conclusion

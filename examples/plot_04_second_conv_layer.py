@@ -343,24 +343,25 @@ claims.check(
 #    ``functools.partial(build_model, conv_blocks=2, learning_rate=0.1)``
 #    with ``train_replicates(..., dataset, epochs=10, fit=fit)``.
 #
-#    .. admonition:: What you should see
+#    .. admonition:: What to look for
 #       :class: dropdown
 #
-#       Both networks now reach near 100 % training accuracy, so the
-#       difference between them is in validation accuracy only, and smaller
-#       than at 0.01: the second block's main advantage here was a faster
-#       start.
+#       The page above already trained the one-layer network at
+#       :math:`\eta = 0.1`. Compare the two networks' training and
+#       validation accuracy at 0.1 with their difference at 0.01: does the
+#       second block still help once both take large steps?
 #
 # 2. **A third block.** Add
 #    ``layers.Conv2D(128, (3, 3), activation="relu")`` and a
 #    ``layers.MaxPooling2D((2, 2))`` after the second block.
 #
-#    .. admonition:: What you should see
+#    .. admonition:: What to look for
 #       :class: dropdown
 #
-#       After two poolings the feature map is only 5 by 5, so a third block
-#       leaves a 1 by 1 map: the network gets even smaller, and slower per
-#       epoch, with little or nothing to gain on digits this small.
+#       After two poolings the feature map is 5 by 5; the third 3 by 3
+#       convolution leaves 3 by 3, and its pooling 1 by 1.
+#       ``model.summary()`` shows the shapes and the parameter count. Is
+#       there anything left to gain on digits this small?
 
 # %%
 # Conclusion

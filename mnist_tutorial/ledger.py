@@ -316,7 +316,9 @@ def tie_conflicts(page: dict[str, Any]) -> list[str]:
 
     The rule of :mod:`mnist_tutorial.claims`: on a page that calls two
     configurations tied (within :data:`mnist_tutorial.claims.TIE`), every
-    difference it calls "ahead" must be wider than that.
+    difference it calls "ahead" must be wider than that. The comparison
+    ignores the metric: a tie on one metric limits an "ahead" on any
+    other, because a page states one width of a tie, not one per metric.
 
     Parameters
     ----------

@@ -168,10 +168,12 @@ _ = claims.at_least(
 # ---------------
 # 1. **A first exercise.** What to change, in one sentence.
 #
-#    .. admonition:: What you should see
+#    .. admonition:: What to look for
 #       :class: dropdown
 #
-#       The answer, in words that the page's numbers support.
+#       What to compare, and the question it answers. The page does not
+#       run the exercise, so this states no result: a result belongs above,
+#       with its check.
 
 # %%
 # Conclusion
