@@ -319,6 +319,11 @@ def git(folder: Path, *arguments: str) -> str:
     return result.stdout.strip()
 
 
+def commit(folder: Path, *arguments: str) -> None:
+    """Commit in ``folder`` as a throwaway author: ``git commit ARGUMENTS``."""
+    git(folder, "-c", "user.name=t", "-c", "user.email=t@t", "commit", *arguments)
+
+
 @pytest.fixture
 def checkout(tmp_path: Path) -> Path:
     """A committed project with one example page."""
@@ -326,8 +331,8 @@ def checkout(tmp_path: Path) -> Path:
     (folder / "examples" / "beyond").mkdir(parents=True)
     (folder / "examples" / "beyond" / "plot_01_baseline.py").write_text("x = 1\n")
     git(folder.parent, "init", "-q", str(folder))
-    git(folder, "-c", "user.name=t", "-c", "user.email=t@t", "add", ".")
-    git(folder, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "one page")
+    git(folder, "add", ".")
+    commit(folder, "-q", "-m", "one page")
     return folder
 
 
@@ -370,7 +375,7 @@ def test_a_column_refuses_a_commit_made_during_its_build(
     write_page(pages, "plot_01_baseline", monkeypatch)
     started = git(checkout, "rev-parse", "HEAD")
     (checkout / "examples" / "beyond" / "plot_01_baseline.py").write_text("x = 2\n")
-    git(checkout, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "during")
+    commit(checkout, "-qam", "during")
     target = tmp_path / "c.json"
     arguments = ["column", str(pages), "-o", str(target), "--repository", str(checkout)]
     with pytest.raises(SystemExit):
