@@ -43,6 +43,7 @@ __all__ = [
     "page_digests",
     "provenance",
     "read_ledger",
+    "repeated_measurements",
     "show",
     "sort_key",
     "stale_pages",
@@ -336,6 +337,40 @@ def tie_conflicts(page: dict[str, Any]) -> list[str]:
         for entry in page["claims"]
         if entry["kind"] == "ahead" and min(entry["values"]) <= widest_tie
     ]
+
+
+def repeated_measurements(pages: Iterable[dict[str, Any]]) -> list[str]:
+    """Return the rows of a build that record a measurement another page's row already records.
+
+    One measurement, one row: two rows on two pages of the same kind, with
+    the same values (every seed's) and the same limit, are the same check
+    counted twice. A page that repeats another page's result refers to that
+    page's row instead. Within one page, equal rows are not reported: one
+    page may state the same bound for each seed, and two seeds' values can
+    coincide (a point on a coarse grid, say). Rows without values
+    (:func:`mnist_tutorial.claims.check`) are not compared.
+
+    Parameters
+    ----------
+    pages : iterable of dict
+        Page ledgers (:func:`read_ledger`), for example a merged ledger's
+        ``"pages"``.
+    """
+    first_row: dict[str, tuple[str, str]] = {}
+    repeats = []
+    for page in pages:
+        for entry in page["claims"]:
+            if entry["values"] is None:
+                continue
+            measurement = json.dumps([entry["kind"], entry["values"], entry["limit"]])
+            other_page, other_claim = first_row.get(measurement, (page["page"], ""))
+            if other_page != page["page"]:
+                repeats.append(
+                    f"{page['page']}: {entry['claim']!r} repeats {other_page}: {other_claim!r}"
+                )
+            else:
+                first_row.setdefault(measurement, (page["page"], entry["claim"]))
+    return repeats
 
 
 def page_digests(examples: Path, pages: Iterable[str]) -> dict[str, str]:

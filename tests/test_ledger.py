@@ -286,7 +286,7 @@ def test_the_module_runs_as_a_command(tmp_path: Path, monkeypatch: pytest.Monkey
     assert ledger.read_ledger(target)["pages"][0]["page"] == "plot_01_baseline"
 
 
-def a_page(*entries: tuple[str, list[float], float]) -> dict[str, object]:
+def a_page(*entries: tuple[str, list[float] | None, float | None]) -> dict[str, object]:
     """A page's ledger with rows of (kind, values, limit)."""
     rows = [
         {"claim": f"row {index}", "kind": kind, "values": values, "limit": limit}
@@ -307,6 +307,27 @@ def test_a_page_may_not_call_a_gap_a_result_and_a_wider_one_a_tie() -> None:
     assert "smallest difference 0.0040" in conflict
     # A lead exactly as wide as the tie is not wider.
     assert ledger.tie_conflicts(a_page(tie, ("ahead", [claims.TIE], 0.0)))
+
+
+def test_one_measurement_on_two_rows_is_reported_once_per_repeat() -> None:
+    lead = ("ahead", [0.01, 0.02, 0.015], 0.0)
+    first = a_page(lead, ("at_least", [0.5], 0.4), ("check", None, None))
+    second = {**a_page(("at_most", [0.01, 0.02, 0.015], 0.0), lead), "page": "plot_05"}
+    [repeat] = ledger.repeated_measurements([first, second])
+    assert repeat == "plot_05: 'row 1' repeats plot_07_results: 'row 0'"
+    # Another kind, another limit or one other seed's value is another measurement.
+    for other in (("tied", lead[1], 0.0), ("ahead", lead[1], 0.005), ("ahead", [0.01, 0.02], 0.0)):
+        assert ledger.repeated_measurements([first, a_page(other)]) == []
+    # Rows without values (claims.check) are not compared, nor equal rows on one page
+    # (two seeds' points on a coarse grid can coincide).
+    checks = a_page(("check", None, None), ("check", None, None))
+    assert ledger.repeated_measurements([checks, {**checks, "page": "plot_05"}]) == []
+    assert ledger.repeated_measurements([a_page(lead, lead, lead)]) == []
+    # A third page repeating it is reported against the first page that recorded it.
+    third = {**a_page(lead), "page": "plot_06"}
+    assert ledger.repeated_measurements([first, second, third])[1] == (
+        "plot_06: 'row 0' repeats plot_07_results: 'row 0'"
+    )
 
 
 def git(folder: Path, *arguments: str) -> str:

@@ -29,6 +29,7 @@ from mnist_tutorial.ledger import (
     format_number,
     merge_ledgers,
     read_ledger,
+    repeated_measurements,
     sort_key,
     stale_pages,
     status,
@@ -361,13 +362,18 @@ def _build_finished(app: Any, exception: Exception | None) -> None:
         target = Path(app.outdir) / SITE_FILE
         target.write_text(json.dumps(merged, indent=1) + "\n")
     conflicts = [line for page in merged["pages"] for line in tie_conflicts(page)]
+    repeats = repeated_measurements(merged["pages"])
     if config.draft_mode():
         for line in conflicts:
             LOGGER.info("claims ledger (draft): a result narrower than the page's tie: %s", line)
+        for line in repeats:
+            LOGGER.info("claims ledger (draft): one measurement, two rows: %s", line)
     else:
-        problems = full_build_problems(entries) + [
-            f"a result narrower than its page's tie: {line}" for line in conflicts
-        ]
+        problems = (
+            full_build_problems(entries)
+            + [f"a result narrower than its page's tie: {line}" for line in conflicts]
+            + [f"one measurement counted twice: {line}" for line in repeats]
+        )
         if problems:
             raise ExtensionError(
                 "claims ledger: a full build must not publish " + "; ".join(problems)

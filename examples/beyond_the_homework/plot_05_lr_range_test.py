@@ -162,18 +162,16 @@ for index, (seed, suggested) in enumerate(suggestions.items()):
 # sits. A tenth of a lowest point between 0.1 and 1, rounded down, is 0.01
 # or 0.03, and that is each seed's suggestion. Which of the two depends on
 # whether the lowest point falls below or above 0.3, so the seeds need not
-# agree. Either way, the suggestion is not the best of Part 2's rates: after
-# two epochs, 0.1 and 0.3 are both ahead of each seed's own suggestion, on
-# that seed (the differences are printed above). The rule's tenth is
-# deliberately cautious, and here it is too cautious for two epochs. The two
-# methods work well together: one curve shows the rates that are too small
-# and too large, and a short search inside the useful range picks among
-# them.
+# agree. Either way, the suggestion is not the best of Part 2's rates: Part 2
+# found 0.1 and 0.3 ahead of both 0.01 and 0.03 after two epochs, on every
+# seed (the differences from each seed's own suggestion are printed above).
+# The rule's tenth is deliberately cautious, and here it is too cautious
+# for two epochs. The two methods work well together: one curve shows the
+# rates that are too small and too large, and a short search inside the
+# useful range picks among them.
 
 # sphinx_gallery_start_ignore
 import itertools
-
-import numpy as np
 
 from mnist_tutorial import claims
 
@@ -229,16 +227,8 @@ claims.check(
     list(suggestions) == list(baseline.seeds) == list(search["lr = 0.1"].seeds),
     "the suggestions and the trained runs are paired by seed, in one order",
 )
-if all(suggested in after_two_epochs for suggested in suggestions.values()):
-    own_suggestion = np.array(
-        [after_two_epochs[suggested][index] for index, suggested in enumerate(suggestions.values())]
-    )
-    for rate in (0.1, 0.3):
-        claims.ahead(
-            after_two_epochs[rate],
-            own_suggestion,
-            f"after two epochs lr = {rate} is ahead of each seed's own suggestion, on every seed",
-        )
+# "0.1 and 0.3 are ahead of 0.01 and of 0.03 after two epochs, on every seed" is
+# Part 2's own rows (against the baseline and against 0.03): one measurement, one row.
 # sphinx_gallery_end_ignore
 
 # sphinx_gallery_thumbnail_number = 1
