@@ -377,6 +377,13 @@ MUTANTS = (
         "            raise\n",
         (f"{LEDGER}::test_a_column_names_its_commit_and_goes_stale_when_a_page_changes",),
     ),
+    Mutant(
+        "a page's name joins what makes a measurement, so no repeat across pages is found",
+        "mnist_tutorial/ledger.py",
+        '            measurement = json.dumps([entry["kind"], entry["values"], entry["limit"]])\n',
+        '            measurement = json.dumps([page["page"], entry["values"], entry["limit"]])\n',
+        (f"{LEDGER}::test_one_measurement_on_two_rows_is_reported_once_per_repeat",),
+    ),
 )
 
 
