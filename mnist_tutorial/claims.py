@@ -80,9 +80,8 @@ __all__ = [
 #: The widest paired difference of accuracy, on every seed, that a page
 #: calls a tie: half a point, 50 of the 10,000 test images. It is about
 #: three and a half times the binomial standard error of one accuracy near
-#: 98 % on 10,000 images (0.14 points), and above the range of the final
-#: validation accuracy over three seeds of one configuration (Part 1
-#: checks that this range is under one point).
+#: 98 % on 10,000 images (0.14 points). A tie says that three seeds cannot
+#: order two configurations, not that they are equal.
 TIE = 0.005
 
 
