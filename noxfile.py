@@ -430,6 +430,7 @@ MUTANT_MODULES = (
     "mnist_tutorial/runcache.py",
     "mnist_tutorial/cache_maintenance.py",
     "mnist_tutorial/replicates.py",
+    "mnist_tutorial/identity.py",
     *TRAINING_MODULES,
 )
 

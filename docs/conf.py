@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from mnist_tutorial import config as mnist_config
+from mnist_tutorial import identity as mnist_identity
 
 HERE = Path(__file__).parent.resolve()
 ROOT = HERE.parent
@@ -70,8 +71,9 @@ course_draft = mnist_config.draft_mode()
 # Examples re-run when any of these change, not only their own file.
 course_stamp_sources = ["mnist_tutorial"]
 # ... and when the environment's share of a run's identity changes (another
-# seed offset or thread count; mnist_tutorial.records.RUN_IDENTITY lists it all).
-course_stamp_settings = mnist_config.identity_settings()
+# seed offset, thread count or instruction set; mnist_tutorial.identity says
+# what makes a run).
+course_stamp_settings = mnist_identity.environment_settings()
 course_stamp_distributions = [
     "tensorflow",
     "keras",

@@ -64,7 +64,6 @@ __all__ = [
     "cache_dir",
     "claims_ledger_file",
     "draft_mode",
-    "identity_settings",
     "progress",
     "published_runs_file",
     "run_cache_dir",
@@ -261,16 +260,3 @@ def seeds(count: int = SEEDS_PER_RUN) -> tuple[int, ...]:
         raise ValueError(f"{ENV_SEED_OFFSET} must be a whole number >= 0, got {value!r}")
     offset = int(value)
     return tuple(range(offset, offset + count))
-
-
-def identity_settings() -> dict[str, str]:
-    """Return this environment's share of every run's identity, as text.
-
-    The seeds that pages train with (``MNIST_TUTORIAL_SEED_OFFSET``) and the
-    TensorFlow thread counts: the two entries of
-    :data:`mnist_tutorial.records.RUN_IDENTITY` that come from the
-    environment rather than from a page's code. The site stamps each page
-    with them (``course_stamp_settings`` in ``docs/conf.py``), so that a build
-    with other values re-runs every page.
-    """
-    return {"seeds": repr(seeds()), "threads": repr(training_threads())}

@@ -33,6 +33,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from mnist_tutorial import identity
+
 __all__ = [
     "FORMAT_VERSION",
     "KINDS",
@@ -471,7 +473,8 @@ def provenance(
         "commit": commit,
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "versions": versions,
-        "machine": f"{platform.machine()}, {platform.system()}, {os.cpu_count()} cores",
+        # The instruction set changes the last digits of every run.
+        "machine": f"{identity.instruction_set()}, {platform.system()}, {os.cpu_count()} cores",
         "pages": page_digests(repository / "examples", pages),
         "package": _package_digest(),
     }

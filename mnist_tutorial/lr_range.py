@@ -197,7 +197,7 @@ def lr_range_test(
         "smoothing": smoothing,
         "divergence": divergence,
     }
-    # A run's identity (records.RUN_IDENTITY, one epoch of this batch size and
+    # A run's identity (identity.RUN_IDENTITY, one epoch of this batch size and
     # seed) and the test's own parameters.
     range_key = hashlib.sha256(
         json.dumps(

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from mnist_tutorial import config
+from mnist_tutorial import config, identity
 
 __all__ = [
     "FORMAT_VERSION",
@@ -55,21 +55,6 @@ FORMAT_VERSION = 1
 SITE_DIR = "runs"
 #: The per-epoch quantities of a published history.
 METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
-# Settings that tell two runs of one configuration apart, or that describe
-# the machine and the code rather than the experiment.
-_NOT_CONFIGURATION = frozenset(
-    {
-        "seed",
-        "initial_weights_sha256",
-        "threads",
-        "versions",
-        "trainer_sha256",
-        "fit",
-        "steps_per_execution",
-        "format",
-    }
-)
-
 _SITE_RECORDS: list[dict[str, Any]] = []
 
 
@@ -95,23 +80,14 @@ def configuration_id(settings: Mapping[str, Any]) -> str:
     settings : mapping
         A run's settings (:func:`mnist_tutorial.records.run_key`).
     """
-    kept = {name: value for name, value in settings.items() if name not in _NOT_CONFIGURATION}
+    kept = identity.configuration_settings(settings)
     return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()[:16]
 
 
 #: What is trained: a run with all of these is the same training, whatever
-#: else its settings say (how its fit was written, the trainer's code).
-TRAINED = (
-    "architecture",
-    "initial_weights_sha256",
-    "compile",
-    "seed",
-    "epochs",
-    "batch_size",
-    "train_examples",
-    "validation_examples",
-    "data_fingerprint",
-)
+#: else its settings say (how its fit was written, the trainer's code, the
+#: machine): the configuration and seed settings of the run's identity.
+TRAINED = identity.names_of("configuration") + identity.names_of("seed")
 
 
 def trained_twice(pages: Mapping[str, Iterable[Mapping[str, Any]]]) -> list[str]:

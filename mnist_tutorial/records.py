@@ -6,17 +6,11 @@ of :func:`run_key`, which covers everything that determines the result.
 
 What makes a run
 ----------------
-:data:`RUN_IDENTITY` is the one list of everything that enters a run's
-identity: the settings of :func:`run_key`, whose sha256 is the key. Three
-other identities are built from it: a learning-rate range test's key is
-a run key plus the test's own parameters
-(:func:`mnist_tutorial.lr_range.lr_range_test`); a page's stamp, which
-decides whether the site re-runs the page, holds the environment's share
-of the identity, :func:`mnist_tutorial.config.identity_settings` (in
-``docs/conf.py``, ``course_stamp_settings``), since the page's code and
-the package's sources are stamped separately; and a published record
-compares a reader's run with the site's by the identity minus the seed
-and the machine (:func:`mnist_tutorial.published.configuration_id`).
+:data:`mnist_tutorial.identity.RUN_IDENTITY` lists every setting of
+:func:`run_key`, whose sha256 is the key, with its kind (configuration,
+seed, machine, library, code or format); the identities built from it are
+described in :mod:`mnist_tutorial.identity`. :data:`ENTRY_FORMAT`
+versions this module's entry layout, and is the ``format`` setting.
 """
 
 from __future__ import annotations
@@ -26,20 +20,19 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path, PurePath
-from types import MappingProxyType
 from typing import Any
 
 import keras
 import numpy as np
 
-from mnist_tutorial import config, runcache
+from mnist_tutorial import config, identity
 from mnist_tutorial.data import Dataset, file_sha256
 from mnist_tutorial.fitting import STEPS_PER_EXECUTION, FitFunction, fit_call, trainer_sha256
 
 __all__ = [
+    "ENTRY_FORMAT",
     "METRICS",
     "MODEL_FILE",
-    "RUN_IDENTITY",
     "RunRecord",
     "describe",
     "event_details",
@@ -57,27 +50,10 @@ _RECORD_FILE = "record.json"
 #: The trained model's file in a cache entry.
 MODEL_FILE = "model.keras"
 
-#: Everything that enters a run's identity. Each setting of :func:`run_key`
-#: maps to what it stands for; the run's key is the sha256 of their values.
-RUN_IDENTITY: Mapping[str, str] = MappingProxyType(
-    {
-        "architecture": "the model's configuration, without the auto-numbered layer names",
-        "initial_weights_sha256": "the initial weights (the seed and the initializers)",
-        "compile": "the optimizer and its settings, the loss and the metrics",
-        "epochs": "the epochs trained",
-        "batch_size": "the mini-batch size",
-        "seed": "the seed of Python, NumPy and the backend (config.seeds() for pages)",
-        "train_examples": "the number of training examples",
-        "validation_examples": "the number of validation (test) examples",
-        "data_fingerprint": "the sha256 of the data arrays",
-        "threads": "TensorFlow's intra-op and inter-op threads (config.training_threads())",
-        "steps_per_execution": "training steps per call into TensorFlow",
-        "trainer_sha256": "the source of the package's fitting path (fitting.trainer_sha256)",
-        "fit": "what the fit passes to model.fit, data named by role (fitting.fit_call)",
-        "versions": "the TensorFlow, Keras and NumPy versions",
-        "format": "the version of the run cache's entry layout",
-    }
-)
+#: Version of a run's cache entry layout (``record.json`` beside
+#: ``model.keras``); entries of another version are misses. It is the
+#: ``format`` setting of every run key.
+ENTRY_FORMAT = 2
 
 
 @dataclass
@@ -244,7 +220,7 @@ def run_key(
 ) -> tuple[str, dict[str, Any]]:
     """Return the cache key of a run, and the settings it was computed from.
 
-    The settings are those of :data:`~mnist_tutorial.records.RUN_IDENTITY`, and the key is the
+    The settings are those of :data:`~mnist_tutorial.identity.RUN_IDENTITY`, and the key is the
     sha256 of their JSON text: any change to one of them gives a different
     key.
 
@@ -305,11 +281,12 @@ def run_key(
         "validation_examples": int(dataset.x_test.shape[0]),
         "data_fingerprint": dataset.fingerprint,
         "threads": {"intra_op": threads[0], "inter_op": threads[1]},
+        "instruction_set": identity.instruction_set(),
         "steps_per_execution": STEPS_PER_EXECUTION,
         "trainer_sha256": trainer_sha256(),
         "fit": calls,
         "versions": _versions(),
-        "format": runcache.FORMAT_VERSION,
+        "format": ENTRY_FORMAT,
     }
     return key_of(settings), settings
 
@@ -340,7 +317,7 @@ def read_entry(key: str) -> Callable[[Path], RunRecord | None]:
             return None
         try:
             content = json.loads(record_path.read_text())
-            if content.get("key") != key or content.get("format") != runcache.FORMAT_VERSION:
+            if content.get("key") != key or content.get("format") != ENTRY_FORMAT:
                 return None
             if content.get("model_sha256") != file_sha256(model_path):
                 return None
@@ -383,7 +360,7 @@ def write_entry(staging: Path, record: RunRecord) -> None:
     """Store a run's record and trained model in an entry folder."""
     record.load_model().save(staging / MODEL_FILE)
     content = json.loads(record.to_json())
-    content["format"] = runcache.FORMAT_VERSION
+    content["format"] = ENTRY_FORMAT
     content["model_sha256"] = file_sha256(staging / MODEL_FILE)
     # The record is written last: an entry without it is never valid.
     (staging / _RECORD_FILE).write_text(json.dumps(content, indent=1, sort_keys=True))

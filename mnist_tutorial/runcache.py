@@ -53,7 +53,7 @@ from mnist_tutorial.cache_maintenance import (
 
 __all__ = [
     "EVENTS_FILE",
-    "FORMAT_VERSION",
+    "RESULT_FORMAT",
     "CacheSummary",
     "cached_result",
     "commit_entry",
@@ -65,8 +65,10 @@ __all__ = [
     "summarize",
 ]
 
-#: Version of the entry layout; entries of another version are misses.
-FORMAT_VERSION = 2
+#: Version of the layout of a cached result (:func:`cached_result`); entries
+#: of another version are misses. A run's entry has its own layout and
+#: version (:data:`mnist_tutorial.records.ENTRY_FORMAT`).
+RESULT_FORMAT = 2
 _RESULT_FILE = "result.json"
 
 T = TypeVar("T")
@@ -219,7 +221,7 @@ def _read_result(key: str) -> Callable[[Path], dict[str, Any] | None]:
             return None
         if not isinstance(stored, dict):
             return None
-        if stored.get("key") != key or stored.get("format") != FORMAT_VERSION:
+        if stored.get("key") != key or stored.get("format") != RESULT_FORMAT:
             return None
         result = stored.get("result")
         return result if isinstance(result, dict) else None
@@ -253,7 +255,7 @@ def cached_result(key: str, compute: Callable[[], dict[str, Any]]) -> tuple[dict
         raise TypeError(f"key must be a non-empty string, got {key!r}")
 
     def write(staging: Path, result: dict[str, Any]) -> None:
-        content = {"key": key, "format": FORMAT_VERSION, "result": result}
+        content = {"key": key, "format": RESULT_FORMAT, "result": result}
         (staging / _RESULT_FILE).write_text(json.dumps(content))
 
     return get_or_compute(

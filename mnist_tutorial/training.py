@@ -6,7 +6,7 @@ worker processes, and :func:`train_records` without printing. The result of
 a run is a :class:`~mnist_tutorial.records.RunRecord`, stored in the run cache
 (:mod:`mnist_tutorial.runcache`) with the trained model, under a key that
 covers everything that determines the result
-(:data:`mnist_tutorial.records.RUN_IDENTITY`), so that an identical call
+(:data:`mnist_tutorial.identity.RUN_IDENTITY`), so that an identical call
 later replays the record instead of training again.
 
 A run is fitted by the plain public ``model.fit`` call of

@@ -31,7 +31,7 @@ from typing import Any
 
 import keras
 
-from mnist_tutorial import config, data, published, training
+from mnist_tutorial import config, data, identity, published, training
 from mnist_tutorial.records import describe
 
 __all__ = [
@@ -161,12 +161,16 @@ class Verdict:
         A short description of the run.
     same_key : bool
         Whether the retrained run has the published key (same settings,
-        initial weights, thread counts, code and library versions).
+        initial weights, thread counts, instruction set, code and library
+        versions).
     difference : published.Difference
         How far the retrained history is from the published one.
     same_weights : bool or None
         Whether the final weights hash the same; None when the record has
         no hash.
+    differing : tuple of str
+        The settings of the run's identity whose values differ from the
+        record's (empty when the keys are the same).
     """
 
     key: str
@@ -174,6 +178,7 @@ class Verdict:
     same_key: bool
     difference: published.Difference
     same_weights: bool | None
+    differing: tuple[str, ...] = ()
 
     def passes(self, tolerance: float) -> bool:
         """Whether the run is its record's run, within ``tolerance`` (0: bit for bit).
@@ -200,7 +205,11 @@ class Verdict:
         if self.same_weights is not None:
             parts.append("same final weights" if self.same_weights else "other final weights")
         if not self.same_key:
-            parts.append("another key (settings, code or versions differ)")
+            if self.differing:
+                verb = "differs" if len(self.differing) == 1 else "differ"
+                parts.append(f"another key ({', '.join(self.differing)} {verb})")
+            else:
+                parts.append("another key (settings, code or versions differ)")
         return f"{self.key[:12]} {self.label}: {', '.join(parts)}"
 
 
@@ -304,22 +313,19 @@ def verify(
                 same_weights=None
                 if expected_weights is None
                 else expected_weights == result.final_weights_sha256,
+                differing=_differing(record["settings"], result.settings),
             )
         )
     return verdicts
 
 
-def _cpu_flags() -> list[str]:
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return []
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            flags = set(line.split(":", 1)[1].split())
-            wanted = ("avx2", "avx512f", "avx512_bf16", "avx512_vnni", "amx_tile", "fma")
-            return [flag for flag in wanted if flag in flags]
-    return []
+def _differing(
+    published_settings: Mapping[str, Any], settings: Mapping[str, Any]
+) -> tuple[str, ...]:
+    """Name the settings of a run's identity whose values differ between two runs."""
+    return tuple(
+        name for name in identity.RUN_IDENTITY if published_settings.get(name) != settings.get(name)
+    )
 
 
 def machine() -> dict[str, str]:
@@ -329,9 +335,8 @@ def machine() -> dict[str, str]:
     threads = config.training_threads()
     return {
         "processor": platform.processor() or platform.machine(),
-        "instruction sets": ", ".join(_cpu_flags()) or "unknown",
-        "oneDNN": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default (on)"),
-        "oneDNN ISA cap": os.environ.get("ONEDNN_MAX_CPU_ISA", "none"),
+        # In every run's key: another instruction set computes other last digits.
+        "instruction set": identity.instruction_set(),
         "GPUs": str(len(tf.config.list_physical_devices("GPU"))),
         "TensorFlow": tf.__version__,
         "Keras": keras.__version__,

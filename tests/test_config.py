@@ -206,17 +206,3 @@ def test_progress_rejects_other_values(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MNIST_TUTORIAL_PROGRESS", "loud")
     with pytest.raises(ValueError, match=r"^MNIST_TUTORIAL_PROGRESS must be one of"):
         config.progress()
-
-
-def test_identity_settings_hold_the_seeds_and_thread_counts(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.delenv(config.ENV_SEED_OFFSET, raising=False)
-    monkeypatch.delenv(config.ENV_THREADS, raising=False)
-    monkeypatch.delenv(config.ENV_INTER_OP_THREADS, raising=False)
-    assert config.identity_settings() == {
-        "seeds": repr(config.seeds()),
-        "threads": repr(config.training_threads()),
-    }
-    monkeypatch.setenv(config.ENV_SEED_OFFSET, "7")
-    assert config.identity_settings()["seeds"] == repr(config.seeds()) != "(0, 1, 2)"

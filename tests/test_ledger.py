@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mnist_tutorial import claims, config, ledger
+from mnist_tutorial import claims, config, identity, ledger
 
 
 @pytest.mark.parametrize(
@@ -370,6 +370,8 @@ def test_a_column_names_its_commit_and_goes_stale_when_a_page_changes(
     measured = column["provenance"]
     assert measured["commit"] == git(checkout, "rev-parse", "HEAD")
     assert set(measured["versions"]) == {"python", "tensorflow", "keras", "numpy"}
+    # The instruction set changes a run's last digits: the column names it.
+    assert measured["machine"].startswith(f"{identity.instruction_set()}, ")
     assert column["seeds"] == [13, 14, 15]
     examples = checkout / "examples"
     assert ledger.stale_pages(column, examples) == []

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from mnist_tutorial import config, published, records
+from mnist_tutorial import config, identity, published
 
 SETTINGS: dict[str, Any] = {
     "architecture": {"layers": ["conv", "dense"]},
@@ -321,8 +321,22 @@ def test_runs_the_site_did_not_make_get_no_line() -> None:
     assert published.compare_with_site([run(0)]) == []
 
 
-def test_what_a_configuration_leaves_out_is_part_of_a_runs_identity() -> None:
-    assert set(records.RUN_IDENTITY) > published._NOT_CONFIGURATION
+def test_a_configuration_is_its_runs_configuration_settings() -> None:
+    # Every setting of another kind (seed, machine, library, code, format)
+    # leaves the identifier alone; a configuration setting changes it.
+    settings = {name: f"value of {name}" for name in identity.RUN_IDENTITY}
+    for name, setting in identity.RUN_IDENTITY.items():
+        changed = {**settings, name: "another value"}
+        same = published.configuration_id(changed) == published.configuration_id(settings)
+        assert same == (setting.kind != "configuration"), name
+
+
+def test_trained_twice_compares_the_configuration_and_the_seed() -> None:
+    assert set(published.TRAINED) == {
+        name
+        for name, setting in identity.RUN_IDENTITY.items()
+        if setting.kind in {"configuration", "seed"}
+    }
 
 
 def _record(key: str, **changes: object) -> dict[str, object]:

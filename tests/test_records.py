@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mnist_tutorial import config, data, fitting, models, records, runcache, training
+from mnist_tutorial import config, data, fitting, identity, models, records, training
 
 
 @functools.cache
@@ -180,7 +180,7 @@ def test_a_record_round_trips_through_json_without_its_place_or_origin(
     assert again == dataclasses.replace(record, replayed=False)
     assert again.directory is None
     # A cache entry's record.json adds its format and the model's sha256.
-    stored = {**content, "format": runcache.FORMAT_VERSION, "model_sha256": "0" * 64}
+    stored = {**content, "format": records.ENTRY_FORMAT, "model_sha256": "0" * 64}
     assert training.RunRecord.from_json(json.dumps(stored)) == again
     # An entry stored before the final weights were hashed still reads.
     del stored["final_weights_sha256"]
@@ -244,6 +244,7 @@ def test_the_settings_name_every_input_of_the_key(
         "validation_examples",
         "data_fingerprint",
         "threads",
+        "instruction_set",
         "steps_per_execution",
         "trainer_sha256",
         "fit",
@@ -251,13 +252,13 @@ def test_the_settings_name_every_input_of_the_key(
         "format",
     }
     # One documented list of what makes a run.
-    assert set(settings) == set(records.RUN_IDENTITY)
-    assert all(records.RUN_IDENTITY.values())
+    assert set(settings) == set(identity.RUN_IDENTITY)
+    assert settings["instruction_set"] == identity.instruction_set()
     assert (settings["epochs"], settings["batch_size"], settings["seed"]) == (3, 16, 2)
     assert (settings["train_examples"], settings["validation_examples"]) == (48, 24)
     assert settings["data_fingerprint"] == dataset.fingerprint
     assert settings["trainer_sha256"] == fitting.trainer_sha256()
-    assert settings["format"] == runcache.FORMAT_VERSION
+    assert settings["format"] == records.ENTRY_FORMAT
 
 
 def test_settings_keep_values_whose_text_is_their_value() -> None:

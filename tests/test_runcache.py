@@ -52,7 +52,7 @@ def test_another_key_never_reads_this_entry(root: Path) -> None:
 @pytest.mark.parametrize(
     "damage",
     [
-        lambda content: {**content, "format": runcache.FORMAT_VERSION - 1},
+        lambda content: {**content, "format": runcache.RESULT_FORMAT - 1},
         lambda content: {**content, "key": "other"},
         lambda content: {key: value for key, value in content.items() if key != "result"},
         lambda content: ["not", "a", "dict"],
@@ -176,7 +176,7 @@ def test_a_hit_computes_nothing_and_reads_the_stored_result(root: Path) -> None:
     # What a hit returns is what the entry on disk says, not a copy kept in memory.
     stored = root / KEY_A / "result.json"
     content = json.loads(stored.read_text())
-    assert content == {"key": KEY_A, "format": runcache.FORMAT_VERSION, "result": first}
+    assert content == {"key": KEY_A, "format": runcache.RESULT_FORMAT, "result": first}
     content["result"]["values"] = [7.0]
     stored.write_text(json.dumps(content))
 
@@ -201,9 +201,9 @@ def test_each_key_has_its_own_entry(root: Path) -> None:
 @pytest.mark.parametrize(
     "change",
     [
-        {"format": runcache.FORMAT_VERSION - 1},
-        {"format": runcache.FORMAT_VERSION + 1},
-        {"format": str(runcache.FORMAT_VERSION)},
+        {"format": runcache.RESULT_FORMAT - 1},
+        {"format": runcache.RESULT_FORMAT + 1},
+        {"format": str(runcache.RESULT_FORMAT)},
         {"format": None},
     ],
     ids=["older", "newer", "string", "none"],
@@ -217,7 +217,7 @@ def test_an_entry_of_another_format_is_a_miss(root: Path, change: dict[str, Any]
     result, replayed = runcache.cached_result(KEY_A, Counter("new"))
     assert (result["label"], replayed) == ("new", False)
     # The entry is rewritten in the current format, and then replayed.
-    assert json.loads(stored.read_text())["format"] == runcache.FORMAT_VERSION
+    assert json.loads(stored.read_text())["format"] == runcache.RESULT_FORMAT
     assert runcache.cached_result(KEY_A, _never) == (result, True)
 
 
@@ -235,8 +235,8 @@ def test_an_entry_without_a_format_is_a_miss(root: Path) -> None:
     [
         "{ truncated",
         "[1, 2]",
-        json.dumps({"key": KEY_A, "format": runcache.FORMAT_VERSION, "result": [1, 2]}),
-        json.dumps({"key": KEY_A, "format": runcache.FORMAT_VERSION}),
+        json.dumps({"key": KEY_A, "format": runcache.RESULT_FORMAT, "result": [1, 2]}),
+        json.dumps({"key": KEY_A, "format": runcache.RESULT_FORMAT}),
         None,
     ],
     ids=["truncated", "not-a-dict", "result-not-a-dict", "no-result", "missing-file"],

@@ -12,7 +12,16 @@ from typing import Any
 import numpy as np
 import pytest
 
-from mnist_tutorial import config, data, models, published, runner, training, verification
+from mnist_tutorial import (
+    config,
+    data,
+    identity,
+    models,
+    published,
+    runner,
+    training,
+    verification,
+)
 from mnist_tutorial.records import weights_sha256
 
 
@@ -132,7 +141,8 @@ def test_a_site_without_records_says_how_to_make_them(tmp_path: Path) -> None:
 def test_the_machine_is_described() -> None:
     described = verification.machine()
     assert described["threads"] == "{} intra-op, {} inter-op".format(*config.training_threads())
-    assert set(described) >= {"instruction sets", "oneDNN", "GPUs", "TensorFlow", "Keras"}
+    assert described["instruction set"] == identity.instruction_set()
+    assert set(described) >= {"GPUs", "TensorFlow", "Keras"}
 
 
 def test_a_hosted_site_is_read_like_a_local_one(tmp_path: Path) -> None:
@@ -249,6 +259,12 @@ def test_a_run_trained_with_a_pages_own_fit_is_verified_with_fit_model(
     other["key"] = "0" * 64
     (verdict,) = verification.verify([other], dataset)
     assert not verdict.same_key
+    assert verdict.differing == ()
+    # One published on another instruction set says so.
+    other["settings"]["instruction_set"] = "x86_64 sse41"
+    (verdict,) = verification.verify([other], dataset)
+    assert verdict.differing == ("instruction_set",)
+    assert "another key (instruction_set differs)" in str(verdict)
 
 
 def _verdict(*, same_key: bool = True, largest: float = 0.0, same_weights: bool | None = True):

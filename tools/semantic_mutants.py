@@ -384,6 +384,37 @@ MUTANTS = (
         '            measurement = json.dumps([page["page"], entry["values"], entry["limit"]])\n',
         (f"{LEDGER}::test_one_measurement_on_two_rows_is_reported_once_per_repeat",),
     ),
+    Mutant(
+        "a published configuration that includes the machine: a reader on another processor "
+        "is never compared with the site",
+        "mnist_tutorial/identity.py",
+        '    kept = names_of("configuration")\n',
+        '    kept = names_of("configuration") + names_of("machine")\n',
+        (f"{PUBLISHED}::test_a_configuration_is_its_runs_configuration_settings",),
+    ),
+    Mutant(
+        "an instruction set that ignores oneDNN's cap (ONEDNN_MAX_CPU_ISA=AVX2 on an "
+        "AVX-512 machine computes other digits under the same key)",
+        "mnist_tutorial/identity.py",
+        "            family = capped\n",
+        "            pass\n",
+        ("tests/test_identity.py::test_onednn_settings_enter_the_instruction_set",),
+    ),
+    Mutant(
+        "a run key without the instruction set: a cache carried to another processor "
+        "replays digits this one would not compute",
+        "mnist_tutorial/records.py",
+        '        "instruction_set": identity.instruction_set(),\n',
+        "",
+        (f"{RECORDS}::test_the_settings_name_every_input_of_the_key",),
+    ),
+    Mutant(
+        "verify names no setting when a retrained run's key differs",
+        "mnist_tutorial/verification.py",
+        "published_settings.get(name) != settings.get(name)",
+        "published_settings.get(name) != published_settings.get(name)",
+        (f"{VERIFICATION}::test_a_run_trained_with_a_pages_own_fit_is_verified_with_fit_model",),
+    ),
 )
 
 
