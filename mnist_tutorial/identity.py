@@ -67,8 +67,8 @@ class Setting(NamedTuple):
     meaning: str
 
 
-#: Everything that enters a run's identity: each setting of
-#: :func:`mnist_tutorial.records.run_key`, with its kind and meaning.
+#: Everything that enters a run's identity. Each setting of
+#: :func:`mnist_tutorial.records.run_key` maps to its kind and meaning.
 RUN_IDENTITY: Mapping[str, Setting] = MappingProxyType(
     {
         "architecture": Setting(
