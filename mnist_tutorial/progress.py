@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import keras
@@ -19,6 +19,7 @@ from mnist_tutorial import config
 from mnist_tutorial.records import METRICS, RunRecord
 
 __all__ = [
+    "BatchProgress",
     "EpochLogger",
     "TerminalProgress",
     "discard",
@@ -173,6 +174,50 @@ class TerminalProgress(keras.callbacks.Callback):  # type: ignore[misc]
         progress_line(
             f"  {self.label}: epoch {done}/{self.epochs} in {now - self._epoch_start:.1f} s"
             f"{shown}; about {_duration(left)} left in this run"
+        )
+
+
+class BatchProgress:
+    """The time left for a batch of runs trained side by side, told as each run finishes.
+
+    Each worker's lines give the time left in its own run; this gives the
+    time left for the whole batch (a page's call of
+    :func:`~mnist_tutorial.training.train_many`), from the epochs the
+    finished runs trained and the time since the batch started. Runs still
+    training count as not started, so the estimate errs long.
+
+    Parameters
+    ----------
+    epochs : sequence of int
+        The epochs of each run to train.
+    clock : callable, optional
+        Returns the time in seconds (default :func:`time.monotonic`).
+    """
+
+    def __init__(self, epochs: Sequence[int], clock: Callable[[], float] = time.monotonic) -> None:
+        if not epochs or min(epochs) < 1:
+            raise ValueError(f"epochs must be a non-empty sequence of ints >= 1, got {epochs!r}")
+        self.runs = len(epochs)
+        self.total_epochs = sum(epochs)
+        self.finished_runs = 0
+        self.finished_epochs = 0
+        self._clock = clock
+        self._start = clock()
+
+    def finished(self, epochs: int) -> str:
+        """Count a finished run of ``epochs`` epochs; return the line that tells the time left."""
+        if self.finished_runs == self.runs:
+            raise ValueError(f"all {self.runs} runs of the batch have finished already")
+        self.finished_runs += 1
+        self.finished_epochs += epochs
+        elapsed = self._clock() - self._start
+        if self.finished_runs == self.runs:
+            return f"{self.runs} of {self.runs} runs trained in {_duration(elapsed)}"
+        left = elapsed / self.finished_epochs * (self.total_epochs - self.finished_epochs)
+        others = self.runs - self.finished_runs
+        return (
+            f"{self.finished_runs} of {self.runs} runs trained; about {_duration(left)} "
+            f"left for the other {others}"
         )
 
 

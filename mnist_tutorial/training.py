@@ -48,6 +48,7 @@ from mnist_tutorial.fitting import (
     pin_threads,
 )
 from mnist_tutorial.progress import (
+    BatchProgress,
     EpochLogger,
     TerminalProgress,
     discard,
@@ -252,8 +253,11 @@ def _train_in_workers(
             f"({sum(epochs[index] for index in missed)} epochs) in up to {jobs} processes"
         )
     scratch = _scratch_dir() if root is None else root
-    trained = joblib.Parallel(n_jobs=jobs)(
-        joblib.delayed(runner.train_built)(
+    batch = BatchProgress([epochs[index] for index in missed]) if missed else None
+    # As each run finishes, whichever it is: the batch's time left.
+    trained = joblib.Parallel(n_jobs=jobs, return_as="generator_unordered")(
+        joblib.delayed(_train_at)(
+            index,
             built,
             dataset,
             root=root,
@@ -263,9 +267,18 @@ def _train_in_workers(
         )
         for index, built in missed.items()
     )
-    for index, record in zip(missed, trained, strict=True):
+    for index, record in trained:
         records[index] = record
+        if batch is not None and len(missed) > 1:
+            progress_line(batch.finished(record.epochs))
     return [record for record in records if record is not None]
+
+
+def _train_at(
+    index: int, built: runner.BuiltRun, dataset: Dataset, **options: Any
+) -> tuple[int, RunRecord]:
+    """Train a built run in a worker; return it with its place in the batch."""
+    return index, runner.train_built(built, dataset, **options)
 
 
 def _position(index: int, runs: Sequence[object]) -> str:

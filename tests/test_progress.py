@@ -102,3 +102,22 @@ def test_write_lines_prints_to_standard_output_or_hands_the_lines_on(
     training.write_lines(iter(["a", "b"]), handed.append)
     assert handed == ["a", "b"]
     assert capsys.readouterr().out == ""
+
+
+def test_batch_progress_estimates_the_batch_from_the_finished_runs() -> None:
+    now = [100.0]
+    batch = progress.BatchProgress([10, 10, 2], clock=lambda: now[0])
+    now[0] += 60  # the first 10-epoch run took a minute: 6 s an epoch so far
+    assert batch.finished(10) == "1 of 3 runs trained; about 1 min 12 s left for the other 2"
+    now[0] += 30  # the second ended half a minute later: 90 s for 20 epochs
+    assert batch.finished(10) == "2 of 3 runs trained; about 9 s left for the other 1"
+    now[0] += 10
+    assert batch.finished(2) == "3 of 3 runs trained in 1 min 40 s"
+    with pytest.raises(ValueError, match="all 3 runs of the batch have finished already"):
+        batch.finished(2)
+
+
+@pytest.mark.parametrize("epochs", [[], [10, 0]])
+def test_batch_progress_needs_runs_of_at_least_one_epoch(epochs: list[int]) -> None:
+    with pytest.raises(ValueError, match=r"^epochs must be a non-empty sequence of ints >= 1"):
+        progress.BatchProgress(epochs)

@@ -537,6 +537,34 @@ def test_progress_says_where_the_batch_stands(
 
 
 @pytest.mark.training
+def test_progress_tells_the_batchs_time_left_as_each_run_finishes(
+    dataset: data.Dataset,
+    run_cache: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    del run_cache
+    runs = [training.RunConfig(baseline, epochs=1, batch_size=16, seed=seed) for seed in (0, 1)]
+    monkeypatch.setattr(sys, "__stderr__", sys.stderr)  # let capfd see the real stderr
+    monkeypatch.setenv(config.ENV_PROGRESS, "1")
+    capfd.readouterr()
+    with joblib.parallel_config(backend="sequential"):
+        training.train_many(runs, dataset, n_jobs=2, emit=quiet)
+
+    progress = [line for line in capfd.readouterr().err.splitlines() if "mnist_tutorial:" in line]
+    batch = [line for line in progress if " runs trained" in line]
+    assert len(batch) == 2
+    assert re.fullmatch(
+        r"mnist_tutorial: 1 of 2 runs trained; about \d+ s left for the other 1", batch[0]
+    )
+    assert re.fullmatch(r"mnist_tutorial: 2 of 2 runs trained in \d+ s", batch[1])
+    # Each comes after the run it counts has trained.
+    assert progress.index(batch[0]) > min(
+        index for index, line in enumerate(progress) if "epoch 1/1 in" in line
+    )
+
+
+@pytest.mark.training
 @pytest.mark.usefixtures("no_cache")
 def test_progress_of_runs_trained_here_says_which_run_it_is(
     dataset: data.Dataset, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
