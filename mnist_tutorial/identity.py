@@ -14,9 +14,10 @@ sha256 is the key). Each setting has a kind:
     What tells the runs of one configuration apart: the seed, and the
     initial weights it draws.
 ``machine``
-    What the machine computes with: TensorFlow's thread counts and the
-    instruction set of its float32 kernels (:func:`instruction_set`). Both
-    change the last digits of a run's numbers.
+    What the machine computes with: TensorFlow's thread counts, and the
+    instruction set of its float32 kernels and whether they are oneDNN's
+    (:func:`instruction_set`). Each changes the last digits of a run's
+    numbers.
 ``library``
     The versions of TensorFlow, Keras and NumPy.
 ``code``
@@ -39,6 +40,7 @@ from __future__ import annotations
 import functools
 import os
 import platform
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -54,6 +56,7 @@ __all__ = [
     "environment_settings",
     "instruction_set",
     "names_of",
+    "onednn_on",
 ]
 
 #: The kinds of setting, in the order the module docstring explains them.
@@ -92,7 +95,8 @@ RUN_IDENTITY: Mapping[str, Setting] = MappingProxyType(
             "machine", "TensorFlow's intra-op and inter-op threads (config.training_threads())"
         ),
         "instruction_set": Setting(
-            "machine", "the instruction set of the float32 kernels (identity.instruction_set())"
+            "machine",
+            "the instruction set and kernels of the float32 arithmetic (identity.instruction_set())",
         ),
         "versions": Setting("library", "the TensorFlow, Keras and NumPy versions"),
         "trainer_sha256": Setting(
@@ -168,16 +172,54 @@ def _cpu_flags() -> frozenset[str] | None:
     return None
 
 
+# Processor flags with which TensorFlow turns its oneDNN kernels on by
+# default on Linux (DefaultOneDnnPolicy in tensorflow/core/util/port.cc).
+_ONEDNN_BY_DEFAULT = frozenset(
+    {"avx512_vnni", "avx512_bf16", "avx_vnni", "amx_tile", "amx_int8", "amx_bf16"}
+)
+
+
+def _setting(value: str | None) -> bool | None:
+    """Read TF_ENABLE_ONEDNN_OPTS as TensorFlow does: None for unset or unreadable."""
+    text = (value or "").strip().lower()
+    return True if text in {"1", "true"} else False if text in {"0", "false"} else None
+
+
+def onednn_on() -> bool | None:
+    """Return whether this process's TensorFlow runs its oneDNN kernels; None where unknown.
+
+    TensorFlow decides when it starts: ``TF_ENABLE_ONEDNN_OPTS`` (``1`` or
+    ``true``, ``0`` or ``false``), else on for x86-64 Linux processors with
+    AVX512-VNNI, AVX512-BF16, AVX-VNNI or AMX and off for others. Importing
+    this package sets the variable to ``1`` where the reader has not set it
+    (``mnist_tutorial/__init__.py``); where TensorFlow had started before
+    that, the setting it started with counts. Elsewhere than x86-64 Linux,
+    an unset variable gives None.
+    """
+    package = sys.modules["mnist_tutorial"]
+    if package.TENSORFLOW_STARTED_FIRST:
+        chosen = _setting(package.ONEDNN_SETTING_AT_START)
+    else:
+        chosen = _setting(os.environ.get(package.ONEDNN_VARIABLE))
+    if chosen is not None:
+        return chosen
+    flags = _cpu_flags()
+    if flags is None or platform.machine() not in {"x86_64", "AMD64"}:
+        return None
+    return bool(flags & _ONEDNN_BY_DEFAULT)
+
+
 def instruction_set() -> str:
-    """Return the instruction set that TensorFlow's float32 kernels use on this machine.
+    """Return the instruction set and kernels of this process's TensorFlow float32 arithmetic.
 
     TensorFlow's oneDNN kernels order their floating-point sums by the
-    widest vector instructions they use, so a run's last digits differ
-    between a processor with AVX-512 and one with AVX2 only. On x86-64
-    Linux this names oneDNN's kernel family for float32 (``avx512_core``,
-    ``avx2``, ``avx`` or ``sse41``), from the processor's flags and
-    oneDNN's cap ``ONEDNN_MAX_CPU_ISA``, and adds ``oneDNN off`` when
-    ``TF_ENABLE_ONEDNN_OPTS`` turns TensorFlow's oneDNN kernels off.
+    widest vector instructions they use, and its own kernels order them
+    otherwise again, so a run's last digits differ between a processor with
+    AVX-512 and one with AVX2 only, and between oneDNN on and off. On
+    x86-64 Linux this names oneDNN's kernel family for float32
+    (``avx512_core``, ``avx2``, ``avx`` or ``sse41``), from the processor's
+    flags and oneDNN's cap ``ONEDNN_MAX_CPU_ISA``, and whether the oneDNN
+    kernels are on (:func:`onednn_on`): ``x86_64 avx2, oneDNN on``, say.
     Elsewhere it names the processor architecture and says the instruction
     set was not read, which keys runs by machine type, not more finely.
     """
@@ -196,8 +238,9 @@ def instruction_set() -> str:
         if capped is not None and family in order and order.index(capped) < order.index(family):
             family = capped
         name = f"{machine} {family}"
-    if os.environ.get("TF_ENABLE_ONEDNN_OPTS", "").strip().lower() in {"0", "false"}:
-        name += ", oneDNN off"
+    onednn = onednn_on()
+    if onednn is not None:
+        name += f", oneDNN {'on' if onednn else 'off'}"
     return name
 
 

@@ -38,6 +38,7 @@ from mnist_tutorial.fitting import (
     pin_threads,
     ready_for_fit,
 )
+from mnist_tutorial.identity import instruction_set
 from mnist_tutorial.progress import EpochLogger, TerminalProgress, discard, progress_line
 from mnist_tutorial.records import (
     METRICS,
@@ -271,8 +272,10 @@ def train_built(
     A shipped run (:meth:`BuiltRun.shipped`) is unpacked here: TensorFlow's
     threads are pinned first, then the model is unpickled and the random
     generators are left as they were after the build. Where the threads
-    cannot be pinned to the counts that the run was keyed with, the run is
-    built and keyed again with the counts in effect.
+    cannot be pinned to the counts that the run was keyed with, or
+    TensorFlow computes here with another instruction set or other kernels
+    (:func:`mnist_tutorial.identity.instruction_set`), the run is built and
+    keyed again with what is in effect.
 
     ``scratch`` is set when the record goes back to another process: the
     model is then left on disk (in the cache entry, or in ``scratch`` when
@@ -327,8 +330,9 @@ def train_built(
 def _unpacked(built: BuiltRun, dataset: Dataset) -> BuiltRun:
     """Unpickle a shipped run's model in this process, as :func:`build_run` left it."""
     in_effect = pin_threads(built.threads)
-    if in_effect != built.threads:
-        # TensorFlow already ran here with other counts: key what will train.
+    if in_effect != built.threads or built.settings["instruction_set"] != instruction_set():
+        # TensorFlow already ran here with other counts, or started here with
+        # other kernels than where the run was keyed: key what will train.
         return build_run(built.run, dataset, built.epochs, in_effect)
     keras.backend.clear_session()
     try:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+import mnist_tutorial
 from mnist_tutorial import config, identity
 
 AVX512 = "fpu sse4_1 sse4_2 avx avx2 fma avx512f avx512dq avx512bw avx512vl amx_tile"
@@ -25,7 +30,9 @@ def cpu(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Callable[[s
         identity._cpu_flags.cache_clear()
 
     monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
-    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    # As in a process where the package started before TensorFlow.
+    monkeypatch.setattr(mnist_tutorial, "TENSORFLOW_STARTED_FIRST", False)
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "1")
     yield use
     identity._cpu_flags.cache_clear()
 
@@ -52,14 +59,14 @@ def test_configuration_settings_keep_only_the_configuration() -> None:
 
 def test_the_instruction_set_is_the_widest_float32_family(cpu: Callable[[str], None]) -> None:
     cpu(AVX512)
-    assert identity.instruction_set() == "x86_64 avx512_core"
+    assert identity.instruction_set() == "x86_64 avx512_core, oneDNN on"
     cpu(AVX2)
-    assert identity.instruction_set() == "x86_64 avx2"
+    assert identity.instruction_set() == "x86_64 avx2, oneDNN on"
     # AVX2 without FMA is not oneDNN's avx2 family.
     cpu("sse4_1 avx avx2")
-    assert identity.instruction_set() == "x86_64 avx"
+    assert identity.instruction_set() == "x86_64 avx, oneDNN on"
     cpu("fpu sse2")
-    assert identity.instruction_set() == "x86_64 below sse41"
+    assert identity.instruction_set() == "x86_64 below sse41, oneDNN on"
 
 
 def test_onednn_settings_enter_the_instruction_set(
@@ -68,15 +75,61 @@ def test_onednn_settings_enter_the_instruction_set(
     cpu(AVX512)
     # A cap below the machine's family lowers it; one at or above changes nothing.
     monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "avx2")
-    assert identity.instruction_set() == "x86_64 avx2"
+    assert identity.instruction_set() == "x86_64 avx2, oneDNN on"
     monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX512_CORE_BF16")
-    assert identity.instruction_set() == "x86_64 avx512_core"
+    assert identity.instruction_set() == "x86_64 avx512_core, oneDNN on"
     cpu(AVX2)
     monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "SSE41")
-    assert identity.instruction_set() == "x86_64 sse41"
+    assert identity.instruction_set() == "x86_64 sse41, oneDNN on"
     monkeypatch.delenv("ONEDNN_MAX_CPU_ISA")
-    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "false")
     assert identity.instruction_set() == "x86_64 avx2, oneDNN off"
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [(AVX2, False), (AVX2 + " avx512_vnni", True), (AVX2 + " amx_bf16", True)],
+)
+@pytest.mark.parametrize("unset", ["", "yes"])
+def test_onednn_follows_tensorflows_default_where_nothing_is_chosen(
+    cpu: Callable[[str], None],
+    monkeypatch: pytest.MonkeyPatch,
+    flags: str,
+    expected: bool,
+    unset: str,
+) -> None:
+    # TensorFlow reads anything but 0, 1, false and true as unset.
+    cpu(flags)
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", unset)
+    assert identity.onednn_on() is expected
+
+
+def test_where_tensorflow_started_first_its_setting_at_start_counts(
+    cpu: Callable[[str], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cpu(AVX2)
+    monkeypatch.setattr(mnist_tutorial, "TENSORFLOW_STARTED_FIRST", True)
+    # Unset when TensorFlow started: its default for an AVX2 processor, off,
+    # whatever the package set afterwards for the workers.
+    monkeypatch.setattr(mnist_tutorial, "ONEDNN_SETTING_AT_START", None)
+    assert identity.instruction_set() == "x86_64 avx2, oneDNN off"
+    monkeypatch.setattr(mnist_tutorial, "ONEDNN_SETTING_AT_START", "1")
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
+    assert identity.onednn_on() is True
+
+
+def test_importing_the_package_asks_for_onednn_unless_the_reader_chose() -> None:
+    code = (
+        "import os, mnist_tutorial;"
+        "print(os.environ['TF_ENABLE_ONEDNN_OPTS'], mnist_tutorial.TENSORFLOW_STARTED_FIRST)"
+    )
+    environment = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
+    run = functools.partial(
+        subprocess.run, capture_output=True, text=True, check=True, env=environment
+    )
+    assert run([sys.executable, "-c", code]).stdout.split() == ["1", "False"]
+    environment["TF_ENABLE_ONEDNN_OPTS"] = "0"
+    assert run([sys.executable, "-c", code]).stdout.split() == ["0", "False"]
 
 
 def test_without_cpuinfo_the_architecture_is_named(
@@ -85,6 +138,8 @@ def test_without_cpuinfo_the_architecture_is_named(
     cpu(AVX2)
     monkeypatch.setattr(identity, "_CPUINFO", tmp_path / "absent")
     identity._cpu_flags.cache_clear()
+    assert identity.instruction_set() == "x86_64 (instruction set not read), oneDNN on"
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "")
     assert identity.instruction_set() == "x86_64 (instruction set not read)"
     cpu(AVX2)
     monkeypatch.setattr(identity.platform, "machine", lambda: "arm64")

@@ -66,8 +66,8 @@ def test_the_cycle_finder_finds_a_circle_and_only_a_circle() -> None:
 def test_the_package_has_no_import_circle() -> None:
     graph = import_graph()
     # The parse sees the imports: data reads through its mirror, records key with data
-    # and store in the run cache, training hands runs to the runner.
+    # and what makes a run, training hands runs to the runner.
     assert "_mirror" in graph["data"]
-    assert {"config", "data", "runcache", "fitting"} <= graph["records"]
+    assert {"config", "data", "identity", "fitting"} <= graph["records"]
     assert {"config", "data", "runner"} <= graph["training"]
     assert find_cycle(graph) is None, " -> ".join(find_cycle(graph) or [])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
 import re
@@ -14,7 +15,7 @@ import joblib
 import keras
 import pytest
 
-from mnist_tutorial import config, data, fitting, models, records, runner, training
+from mnist_tutorial import config, data, fitting, identity, models, records, runner, training
 
 
 def baseline() -> object:
@@ -390,6 +391,25 @@ def test_a_shipped_run_fits_what_this_process_would_fit(dataset: data.Dataset) -
     assert shipped.history == here.history
     assert shipped.final_weights_sha256 == here.final_weights_sha256
     assert shipped.key == here.key
+
+
+@pytest.mark.training
+@pytest.mark.usefixtures("no_cache")
+def test_a_run_keyed_with_other_kernels_is_keyed_again_where_it_trains(
+    dataset: data.Dataset,
+) -> None:
+    # Keyed where TensorFlow computed with other kernels (oneDNN off, say)
+    # than in the worker that trains it: the worker keys what it trains.
+    run = training.RunConfig(baseline, epochs=1, batch_size=16, seed=3)
+    built = runner.build_run(run, dataset, 1, runner.pin_threads((1, 2)))
+    elsewhere = dataclasses.replace(
+        built, settings={**built.settings, "instruction_set": "x86_64 sse41, oneDNN off"}
+    )
+    record = runner.train_built(
+        elsewhere.shipped(), dataset, root=None, scratch=None, progress=False
+    )
+    assert record.settings["instruction_set"] == identity.instruction_set()
+    assert record.key == built.key
 
 
 @pytest.mark.training

@@ -480,8 +480,8 @@ def test_a_cached_batch_is_replayed_here_without_starting_workers(
     dispatched: list[object] = []
 
     class NoWorkers:
-        def __init__(self, n_jobs: int) -> None:
-            del n_jobs
+        def __init__(self, n_jobs: int, **options: object) -> None:
+            del n_jobs, options
 
         def __call__(self, tasks: object) -> list[object]:
             dispatched.extend(tasks)  # type: ignore[call-overload]

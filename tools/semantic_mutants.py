@@ -415,6 +415,23 @@ MUTANTS = (
         "published_settings.get(name) != published_settings.get(name)",
         (f"{VERIFICATION}::test_a_run_trained_with_a_pages_own_fit_is_verified_with_fit_model",),
     ),
+    Mutant(
+        "oneDNN read from the variable the package set for the workers, not from what "
+        "TensorFlow started with here: in-process runs keyed with kernels they do not use",
+        "mnist_tutorial/identity.py",
+        "    if package.TENSORFLOW_STARTED_FIRST:\n",
+        "    if False:\n",
+        (
+            "tests/test_identity.py::test_where_tensorflow_started_first_its_setting_at_start_counts",
+        ),
+    ),
+    Mutant(
+        "a worker that trains with other kernels than its run was keyed with keeps the key",
+        "mnist_tutorial/runner.py",
+        ' or built.settings["instruction_set"] != instruction_set()',
+        "",
+        (f"{RUNNER}::test_a_run_keyed_with_other_kernels_is_keyed_again_where_it_trains",),
+    ),
 )
 
 
