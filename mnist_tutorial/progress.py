@@ -191,7 +191,7 @@ class BatchProgress:
     epochs : sequence of int
         The epochs of each run to train.
     clock : callable, optional
-        Returns the time in seconds (default :func:`time.monotonic`).
+        Returns the time in seconds (default ``time.monotonic``).
     """
 
     def __init__(self, epochs: Sequence[int], clock: Callable[[], float] = time.monotonic) -> None:
