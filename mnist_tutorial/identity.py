@@ -40,12 +40,12 @@ from __future__ import annotations
 import functools
 import os
 import platform
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+import mnist_tutorial
 from mnist_tutorial import config
 
 __all__ = [
@@ -196,11 +196,10 @@ def onednn_on() -> bool | None:
     that, the setting it started with counts. Elsewhere than x86-64 Linux,
     an unset variable gives None.
     """
-    package = sys.modules["mnist_tutorial"]
-    if package.TENSORFLOW_STARTED_FIRST:
-        chosen = _setting(package.ONEDNN_SETTING_AT_START)
+    if mnist_tutorial.TENSORFLOW_STARTED_FIRST:
+        chosen = _setting(mnist_tutorial.ONEDNN_SETTING_AT_START)
     else:
-        chosen = _setting(os.environ.get(package.ONEDNN_VARIABLE))
+        chosen = _setting(os.environ.get(mnist_tutorial.ONEDNN_VARIABLE))
     if chosen is not None:
         return chosen
     flags = _cpu_flags()

@@ -419,7 +419,7 @@ MUTANTS = (
         "oneDNN read from the variable the package set for the workers, not from what "
         "TensorFlow started with here: in-process runs keyed with kernels they do not use",
         "mnist_tutorial/identity.py",
-        "    if package.TENSORFLOW_STARTED_FIRST:\n",
+        "    if mnist_tutorial.TENSORFLOW_STARTED_FIRST:\n",
         "    if False:\n",
         (
             "tests/test_identity.py::test_where_tensorflow_started_first_its_setting_at_start_counts",
