@@ -185,7 +185,7 @@ def _setting(value: str | None) -> bool | None:
     return True if text in {"1", "true"} else False if text in {"0", "false"} else None
 
 
-def onednn_on() -> bool | None:
+def onednn_on(*, new_process: bool = False) -> bool | None:
     """Return whether this process's TensorFlow runs its oneDNN kernels; None where unknown.
 
     TensorFlow decides when it starts: ``TF_ENABLE_ONEDNN_OPTS`` (``1`` or
@@ -195,8 +195,15 @@ def onednn_on() -> bool | None:
     (``mnist_tutorial/__init__.py``); where TensorFlow had started before
     that, the setting it started with counts. Elsewhere than x86-64 Linux,
     an unset variable gives None.
+
+    Parameters
+    ----------
+    new_process : bool, default False
+        Answer for a worker process that this process starts (it inherits
+        this environment, and its TensorFlow starts after the package)
+        rather than for this process.
     """
-    if mnist_tutorial.TENSORFLOW_STARTED_FIRST:
+    if mnist_tutorial.TENSORFLOW_STARTED_FIRST and not new_process:
         chosen = _setting(mnist_tutorial.ONEDNN_SETTING_AT_START)
     else:
         chosen = _setting(os.environ.get(mnist_tutorial.ONEDNN_VARIABLE))
@@ -208,7 +215,7 @@ def onednn_on() -> bool | None:
     return bool(flags & _ONEDNN_BY_DEFAULT)
 
 
-def instruction_set() -> str:
+def instruction_set(*, new_process: bool = False) -> str:
     """Return the instruction set and kernels of this process's TensorFlow float32 arithmetic.
 
     TensorFlow's oneDNN kernels order their floating-point sums by the
@@ -221,6 +228,12 @@ def instruction_set() -> str:
     kernels are on (:func:`onednn_on`): ``x86_64 avx2, oneDNN on``, say.
     Elsewhere it names the processor architecture and says the instruction
     set was not read, which keys runs by machine type, not more finely.
+
+    Parameters
+    ----------
+    new_process : bool, default False
+        Answer for a worker process that this process starts, as
+        :func:`onednn_on` does.
     """
     machine = platform.machine() or "unknown"
     flags = _cpu_flags()
@@ -237,7 +250,7 @@ def instruction_set() -> str:
         if capped is not None and family in order and order.index(capped) < order.index(family):
             family = capped
         name = f"{machine} {family}"
-    onednn = onednn_on()
+    onednn = onednn_on(new_process=new_process)
     if onednn is not None:
         name += f", oneDNN {'on' if onednn else 'off'}"
     return name

@@ -217,6 +217,7 @@ def run_key(
     seed: int,
     threads: tuple[int, int] | None = None,
     fit: FitFunction | None = None,
+    in_worker: bool = False,
 ) -> tuple[str, dict[str, Any]]:
     """Return the cache key of a run, and the settings it was computed from.
 
@@ -242,6 +243,10 @@ def run_key(
         :func:`~mnist_tutorial.fitting.fit_model`. What it passes to
         ``model.fit`` enters the key, not how it is written: a page's fit
         that makes the same call as :func:`~mnist_tutorial.fitting.fit_model` gives the same key.
+    in_worker : bool, default False
+        Whether the run trains in a worker process that this process starts,
+        whose TensorFlow kernels may differ from this process's
+        (:func:`~mnist_tutorial.identity.instruction_set`).
 
     Raises
     ------
@@ -281,7 +286,7 @@ def run_key(
         "validation_examples": int(dataset.x_test.shape[0]),
         "data_fingerprint": dataset.fingerprint,
         "threads": {"intra_op": threads[0], "inter_op": threads[1]},
-        "instruction_set": identity.instruction_set(),
+        "instruction_set": identity.instruction_set(new_process=in_worker),
         "steps_per_execution": STEPS_PER_EXECUTION,
         "trainer_sha256": trainer_sha256(),
         "fit": calls,

@@ -194,7 +194,14 @@ def one_task_at_a_time(function: Callable[_P, _T]) -> Callable[_P, _T]:
 
 
 @one_task_at_a_time
-def build_run(run: RunConfig, dataset: Dataset, epochs: int, threads: tuple[int, int]) -> BuiltRun:
+def build_run(
+    run: RunConfig,
+    dataset: Dataset,
+    epochs: int,
+    threads: tuple[int, int],
+    *,
+    in_worker: bool = False,
+) -> BuiltRun:
     """Seed, build the run's model, and key it: the one build of a run.
 
     Parameters
@@ -207,6 +214,9 @@ def build_run(run: RunConfig, dataset: Dataset, epochs: int, threads: tuple[int,
         The epochs it trains.
     threads : tuple of int
         TensorFlow's (intra-op, inter-op) threads that it trains with.
+    in_worker : bool, default False
+        Whether it trains in a worker process that this process starts: it
+        is keyed with the kernels TensorFlow runs there.
     """
     keras.backend.clear_session()
     with _seeded(run.seed):
@@ -221,6 +231,7 @@ def build_run(run: RunConfig, dataset: Dataset, epochs: int, threads: tuple[int,
         seed=run.seed,
         threads=threads,
         fit=run.fit,
+        in_worker=in_worker,
     )
     _check_declared(settings["fit"], epochs=epochs, batch_size=run.batch_size)
     # Where the fit starts from; a worker restores it (train_built).

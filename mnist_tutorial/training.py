@@ -237,7 +237,8 @@ def _train_in_workers(
     records: list[RunRecord | None] = []
     missed: dict[int, runner.BuiltRun] = {}
     for index, (run, count) in enumerate(zip(runs, epochs, strict=True)):
-        built = runner.build_run(run, dataset, count, options["threads"])
+        # Keyed as the worker will train it: with its thread counts and kernels.
+        built = runner.build_run(run, dataset, count, options["threads"], in_worker=True)
         record = runner.lookup_run(built, root)
         if record is None:
             missed[index] = built.shipped()

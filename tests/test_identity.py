@@ -112,7 +112,10 @@ def test_where_tensorflow_started_first_its_setting_at_start_counts(
     # Unset when TensorFlow started: its default for an AVX2 processor, off,
     # whatever the package set afterwards for the workers.
     monkeypatch.setattr(mnist_tutorial, "ONEDNN_SETTING_AT_START", None)
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "1")
     assert identity.instruction_set() == "x86_64 avx2, oneDNN off"
+    # A worker this process starts reads the variable when its TensorFlow starts.
+    assert identity.instruction_set(new_process=True) == "x86_64 avx2, oneDNN on"
     monkeypatch.setattr(mnist_tutorial, "ONEDNN_SETTING_AT_START", "1")
     monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
     assert identity.onednn_on() is True

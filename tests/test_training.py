@@ -21,9 +21,11 @@ import joblib
 import numpy as np
 import pytest
 
+import mnist_tutorial
 from mnist_tutorial import (
     config,
     data,
+    identity,
     models,
     records,
     runcache,
@@ -490,6 +492,12 @@ def test_a_cached_batch_is_replayed_here_without_starting_workers(
     monkeypatch.setattr(training.joblib, "Parallel", NoWorkers)
     monkeypatch.setattr(sys, "__stderr__", sys.stderr)  # let capfd see the real stderr
     monkeypatch.setenv(config.ENV_PROGRESS, "1")
+    # Even where this process's own TensorFlow started with other kernels (a
+    # notebook that imported keras first): runs bound for workers are keyed
+    # with the workers' kernels, so the parent finds what they stored.
+    monkeypatch.setattr(mnist_tutorial, "TENSORFLOW_STARTED_FIRST", True)
+    monkeypatch.setattr(mnist_tutorial, "ONEDNN_SETTING_AT_START", "0")
+    assert identity.instruction_set() != identity.instruction_set(new_process=True)
     capfd.readouterr()
     again = training.train_many(runs, dataset, n_jobs=2, emit=quiet)
 

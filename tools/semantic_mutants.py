@@ -419,7 +419,7 @@ MUTANTS = (
         "oneDNN read from the variable the package set for the workers, not from what "
         "TensorFlow started with here: in-process runs keyed with kernels they do not use",
         "mnist_tutorial/identity.py",
-        "    if mnist_tutorial.TENSORFLOW_STARTED_FIRST:\n",
+        "    if mnist_tutorial.TENSORFLOW_STARTED_FIRST and not new_process:\n",
         "    if False:\n",
         (
             "tests/test_identity.py::test_where_tensorflow_started_first_its_setting_at_start_counts",
@@ -431,6 +431,23 @@ MUTANTS = (
         ' or built.settings["instruction_set"] != instruction_set()',
         "",
         (f"{RUNNER}::test_a_run_keyed_with_other_kernels_is_keyed_again_where_it_trains",),
+    ),
+    Mutant(
+        "runs bound for workers keyed with this process's kernels, not the workers': where "
+        "keras was imported first, every cached run misses and is shipped to a worker",
+        "mnist_tutorial/training.py",
+        'options["threads"], in_worker=True)',
+        'options["threads"])',
+        (f"{TRAINING}::test_a_cached_batch_is_replayed_here_without_starting_workers",),
+    ),
+    Mutant(
+        "a worker's kernels read from what this process started with",
+        "mnist_tutorial/identity.py",
+        "onednn_on(new_process=new_process)",
+        "onednn_on()",
+        (
+            "tests/test_identity.py::test_where_tensorflow_started_first_its_setting_at_start_counts",
+        ),
     ),
 )
 
