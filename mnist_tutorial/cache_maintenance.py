@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 import filelock
 
 from mnist_tutorial import config
+from mnist_tutorial._files import replaced_whole
 
 __all__ = [
     "EVENTS_FILE",
@@ -91,14 +91,37 @@ def read_events(root: Path | None = None) -> list[dict[str, Any]]:
 
 
 def _event(line: str) -> dict[str, Any] | None:
-    """Return one log line's event, or None when it is not one."""
+    """Return one log line's event, or None when it is not one.
+
+    An event's ``time`` is an ISO 8601 time with its UTC offset (prune
+    compares it with a cutoff), its ``key`` a string, and its
+    ``total_seconds`` and ``epochs``, where present, numbers (summed by
+    ``bench_docs``): a line that parses as JSON but breaks one of these is
+    as unreadable as a torn one.
+    """
     try:
         event = json.loads(line)
     except ValueError:
         return None
     if not isinstance(event, dict) or not {"event", "key", "time"} <= event.keys():
         return None
-    return event
+    numbers = [event[name] for name in ("total_seconds", "epochs") if name in event]
+    usable = (
+        event["event"] in {"hit", "miss"}
+        and isinstance(event["key"], str)
+        and _utc_time(event["time"]) is not None
+        and all(isinstance(n, int | float) and not isinstance(n, bool) for n in numbers)
+    )
+    return event if usable else None
+
+
+def _utc_time(text: object) -> dt.datetime | None:
+    """Read an ISO 8601 time that carries its UTC offset; None for anything else."""
+    try:
+        time = dt.datetime.fromisoformat(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return time if time.tzinfo is not None else None
 
 
 @dataclass(frozen=True)
@@ -203,10 +226,8 @@ def prune(root: Path, *, unused_for: dt.timedelta, now: dt.datetime | None = Non
                 shutil.rmtree(staging, ignore_errors=True)
         kept = [event for event in events if dt.datetime.fromisoformat(event["time"]) >= cutoff]
         if len(kept) != len(events):
-            handle, name = tempfile.mkstemp(dir=root, prefix=f".{EVENTS_FILE}.")
-            with os.fdopen(handle, "w") as staging_file:
+            with replaced_whole(root / EVENTS_FILE) as staging_file:
                 staging_file.write("".join(json.dumps(event) + "\n" for event in kept))
-            Path(name).replace(root / EVENTS_FILE)
     return removed
 
 

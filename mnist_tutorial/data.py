@@ -25,7 +25,6 @@ import hashlib
 import io
 import os
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,7 @@ import numpy.typing as npt
 
 from mnist_tutorial import _mirror
 from mnist_tutorial._errors import MNISTUnavailableError, MNISTVerificationError
+from mnist_tutorial._files import replaced_whole
 from mnist_tutorial.config import cache_dir, subset_sizes
 from mnist_tutorial.preprocessing import Dataset, UInt8Array, fingerprint, preprocess
 
@@ -143,25 +143,15 @@ def _read_npz(path: Path) -> dict[str, UInt8Array]:
 
 
 def _write_npz_atomic(arrays: dict[str, UInt8Array], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".mnist-", suffix=".npz")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            # Uncompressed, so that a cache hit loads well within a second.
-            np.savez(
-                handle,
-                x_train=arrays["x_train"],
-                y_train=arrays["y_train"],
-                x_test=arrays["x_test"],
-                y_test=arrays["y_test"],
-            )
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(temporary).chmod(0o644)
-        Path(temporary).replace(path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with replaced_whole(path, binary=True) as handle:
+        # Uncompressed, so that a cache hit loads well within a second.
+        np.savez(
+            handle,
+            x_train=arrays["x_train"],
+            y_train=arrays["y_train"],
+            x_test=arrays["x_test"],
+            y_test=arrays["y_test"],
+        )
 
 
 def file_sha256(path: Path) -> str:

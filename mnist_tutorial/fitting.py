@@ -156,6 +156,9 @@ TRAINING_PATH = (
     ("mnist_tutorial.runner", "_seeded"),
     ("mnist_tutorial.runner", "_fit"),
     ("mnist_tutorial.runner", "_unpacked"),
+    # A draft build's cap on a page's own fit: how many epochs it trains.
+    ("mnist_tutorial.runner", "_draft_cap"),
+    ("mnist_tutorial.runner", "_StopAfter"),
     ("mnist_tutorial.progress", "EpochLogger"),
 )
 

@@ -28,12 +28,12 @@ import platform
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from mnist_tutorial import identity
+from mnist_tutorial._files import replaced_whole
 
 __all__ = [
     "FORMAT_VERSION",
@@ -89,13 +89,9 @@ def write_ledger(target: Path, content: dict[str, Any]) -> None:
     content : dict
         A page's ledger or a merged one (see :func:`read_ledger`).
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        "w", dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False
-    ) as stream:
+    with replaced_whole(target) as stream:
         # Full precision: json writes the shortest repr that reads back exactly.
         stream.write(json.dumps(content, indent=1) + "\n")
-    Path(stream.name).replace(target)
 
 
 def read_ledger(path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from mnist_tutorial import config, identity
+from mnist_tutorial._files import replaced_whole
 
 __all__ = [
     "FORMAT_VERSION",
@@ -53,7 +54,8 @@ __all__ = [
 FORMAT_VERSION = 1
 #: The site's folder of record files, one per page, with an ``index.json``.
 SITE_DIR = "runs"
-#: The per-epoch quantities of a published history.
+#: The per-epoch quantities of a run's history, in log order, published or
+#: in a run record (``mnist_tutorial.records`` imports them from here).
 METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
 _SITE_RECORDS: list[dict[str, Any]] = []
 
@@ -164,10 +166,12 @@ def publish(runs: Iterable[_Run], target: Path | None = None) -> Path | None:
         if run.key not in known:
             records.append(record_of(run))
             known.add(run.key)
-    target.parent.mkdir(parents=True, exist_ok=True)
     # Full precision: json writes the shortest repr that reads back exactly.
     content = {"format": FORMAT_VERSION, "records": records}
-    target.write_text(json.dumps(content, separators=(",", ":")) + "\n")
+    # Whole or not at all: a build killed mid-write must not leave a page's
+    # records unreadable.
+    with replaced_whole(target) as stream:
+        stream.write(json.dumps(content, separators=(",", ":")) + "\n")
     return target
 
 

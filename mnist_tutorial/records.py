@@ -29,6 +29,9 @@ from mnist_tutorial import config, identity
 from mnist_tutorial.data import Dataset, file_sha256
 from mnist_tutorial.fitting import STEPS_PER_EXECUTION, FitFunction, fit_call, trainer_sha256
 
+# The per-epoch quantities a record holds, named once (published reads them without Keras).
+from mnist_tutorial.published import METRICS
+
 __all__ = [
     "ENTRY_FORMAT",
     "METRICS",
@@ -44,8 +47,6 @@ __all__ = [
     "write_entry",
 ]
 
-#: The per-epoch quantities a record holds, in log order.
-METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
 _RECORD_FILE = "record.json"
 #: The trained model's file in a cache entry.
 MODEL_FILE = "model.keras"

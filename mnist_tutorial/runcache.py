@@ -75,11 +75,13 @@ T = TypeVar("T")
 
 
 def commit_entry(root: Path, key: str, write: Callable[[Path], object]) -> Path:
-    """Write the entry ``root / key`` atomically and return its path.
+    """Write the entry ``root / key`` atomically, under the key's lock, and return its path.
 
     ``write`` fills a temporary folder, which is then renamed into place. A
     process killed before the rename leaves only a ``.tmp-`` folder, which
-    is never read as an entry.
+    is never read as an entry. The key's lock (``root / (key + ".lock")``,
+    which :func:`lookup` and :func:`get_or_compute` hold too) keeps a reader
+    from seeing the old entry removed and the new one not yet in place.
 
     Parameters
     ----------
@@ -91,6 +93,12 @@ def commit_entry(root: Path, key: str, write: Callable[[Path], object]) -> Path:
         Called with the temporary folder; writes the entry's files there.
     """
     root.mkdir(parents=True, exist_ok=True)
+    with filelock.FileLock(root / f"{key}.lock"):
+        return _commit(root, key, write)
+
+
+def _commit(root: Path, key: str, write: Callable[[Path], object]) -> Path:
+    """Rename a filled temporary folder into place; the caller holds the key's lock."""
     final = root / key
     staging = Path(tempfile.mkdtemp(dir=root, prefix=f".tmp-{key[:12]}-"))
     try:
@@ -203,7 +211,7 @@ def get_or_compute(
         if cached is not None:
             return cached, True
         result = compute()
-        commit_entry(root, key, lambda staging: write(staging, result))
+        _commit(root, key, lambda staging: write(staging, result))
         _log_event(root, "miss", key, details(result))
     return result, False
 

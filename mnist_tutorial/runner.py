@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-import filelock
 import keras
 import numpy as np
 
@@ -313,10 +312,7 @@ def train_built(
                 "or train it with the run cache off in this process "
                 "(MNIST_TUTORIAL_RUN_CACHE=off MNIST_TUTORIAL_WORKERS=1)"
             )
-        callbacks: list[keras.callbacks.Callback] = []
-        if built.run.fit is not None and built.epochs < built.run.epochs:
-            # A draft build's cap on a fit that states more epochs in its code.
-            callbacks.append(_StopAfter(built.epochs))
+        callbacks = _draft_cap(built)
         if progress:
             callbacks.append(TerminalProgress(label, built.epochs))
         return _fit(model, dataset, built.key, built.settings, callbacks, fit=built.run.fit)
@@ -329,10 +325,9 @@ def train_built(
     if scratch is not None and record.directory is None:
         # A whole entry (its record names the model's sha256, which loading
         # checks), written under the key's lock as every entry is.
-        with filelock.FileLock(scratch / f"{built.key}.lock"):
-            record.directory = runcache.commit_entry(
-                scratch, built.key, functools.partial(write_entry, record=record)
-            )
+        record.directory = runcache.commit_entry(
+            scratch, built.key, functools.partial(write_entry, record=record)
+        )
     if scratch is not None:
         record._model = None
     return record
@@ -438,6 +433,17 @@ def _fit(
 
 
 _TEST_SET = [{"data": "x_test"}, {"data": "y_test"}]
+
+
+def _draft_cap(built: BuiltRun) -> list[keras.callbacks.Callback]:
+    """Return the callback that stops a page's own fit after a draft build's epochs, if needed.
+
+    A page's fit states its epochs in its code; a draft build trains fewer
+    (:func:`mnist_tutorial.training.train_records`), so it is stopped.
+    """
+    if built.run.fit is not None and built.epochs < built.run.epochs:
+        return [_StopAfter(built.epochs)]
+    return []
 
 
 class _StopAfter(keras.callbacks.Callback):  # type: ignore[misc]

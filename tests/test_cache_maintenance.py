@@ -29,16 +29,28 @@ def test_read_events_skips_and_counts_lines_it_cannot_read(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     good = '{"event": "hit", "key": "a", "time": "2031-06-01T12:00:00+00:00"}'
+    garbled = [
+        # Valid JSON, but not an event prune and bench_docs can use.
+        '{"event": "hit", "key": "b", "time": "yesterday"}',
+        '{"event": "hit", "key": "b", "time": "2031-06-01T12:00:00"}',  # no UTC offset
+        '{"event": "hit", "key": "b", "time": 1780000000}',
+        '{"event": "hit", "key": 7, "time": "2031-06-01T12:00:00+00:00"}',
+        '{"event": "seen", "key": "b", "time": "2031-06-01T12:00:00+00:00"}',
+        '{"event": "hit", "key": "b", "time": "2031-06-01T12:00:00+00:00", "epochs": "10"}',
+        '{"event": "hit", "key": "b", "time": "2031-06-01T12:00:00+00:00", "total_seconds": true}',
+    ]
     (tmp_path / cache_maintenance.EVENTS_FILE).write_text(
         # A line torn by a killed process, JSON that is not an event, a blank line.
-        f'{good}\n{{"event": "mi\n[1, 2]\n\n{good}\n'
+        f'{good}\n{{"event": "mi\n[1, 2]\n\n{good}\n' + "\n".join(garbled) + "\n"
     )
     events = cache_maintenance.read_events(tmp_path)
     assert [event["key"] for event in events] == ["a", "a"]
     assert capsys.readouterr().err == (
-        f"mnist_tutorial: 2 unreadable line(s) of {tmp_path / cache_maintenance.EVENTS_FILE}"
-        " skipped\n"
+        f"mnist_tutorial: {2 + len(garbled)} unreadable line(s) of "
+        f"{tmp_path / cache_maintenance.EVENTS_FILE} skipped\n"
     )
+    # And the maintenance that reads the log still runs.
+    assert cache_maintenance.prune(tmp_path, unused_for=dt.timedelta(days=1), now=NOW) == []
 
 
 def test_prune_removes_what_no_lookup_used_within_the_window(

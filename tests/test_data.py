@@ -225,7 +225,7 @@ def test_the_cache_is_written_through_a_hidden_temporary_file(
 
     (names,) = seen_while_writing
     assert len(names) == 1
-    assert re.fullmatch(r"\.mnist-.+\.npz", names[0])
+    assert re.fullmatch(r"\.mnist\.npz\..+\.tmp", names[0])
     assert [path.name for path in cache.iterdir()] == ["mnist.npz"]
     # Readable by everyone, like any other cache file (mkstemp makes it private).
     assert (cache / "mnist.npz").stat().st_mode & 0o777 == 0o644

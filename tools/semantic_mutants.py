@@ -116,8 +116,8 @@ MUTANTS = (
     Mutant(
         "draft mode does not stop a page's own fit",
         "mnist_tutorial/runner.py",
-        "            callbacks.append(_StopAfter(built.epochs))\n",
-        "            pass\n",
+        "        return [_StopAfter(built.epochs)]\n",
+        "        return []\n",
         (f"{RUNNER}::test_draft_mode_stops_a_page_fit_after_the_draft_epochs",),
     ),
     Mutant(
@@ -189,9 +189,9 @@ MUTANTS = (
     ),
     Mutant(
         "seeds left out of the page stamp",
-        "mnist_tutorial/config.py",
-        '    return {"seeds": repr(seeds()), "threads": repr(training_threads())}',
-        '    return {"threads": repr(training_threads())}',
+        "mnist_tutorial/identity.py",
+        '        "seeds": repr(config.seeds()),\n',
+        "",
         (
             "tests/test_docs_conf.py::test_a_setting_that_changes_the_results_changes_the_page_stamp",
         ),
@@ -404,7 +404,7 @@ MUTANTS = (
         "a run key without the instruction set: a cache carried to another processor "
         "replays digits this one would not compute",
         "mnist_tutorial/records.py",
-        '        "instruction_set": identity.instruction_set(),\n',
+        '        "instruction_set": identity.instruction_set(new_process=in_worker),\n',
         "",
         (f"{RECORDS}::test_the_settings_name_every_input_of_the_key",),
     ),
