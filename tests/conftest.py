@@ -10,7 +10,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -228,3 +228,40 @@ def run_visible_code() -> Callable[[str, Path], None]:
         assert result.returncode == 0, result.stderr[-3000:]
 
     return run
+
+
+_HOLD_A_LOCK = (
+    "import filelock, sys; lock = filelock.FileLock(sys.argv[1]); lock.acquire();"
+    " print('held', flush=True); sys.stdin.read()"
+)
+
+
+@pytest.fixture
+def lock_in_another_process() -> Iterator[Callable[[Path], subprocess.Popen[str]]]:
+    """Hold a file lock in a second Python process until the test lets go.
+
+    Call it with the lock file's path; it returns once the other process
+    holds the lock. Closing the process's standard input (or the end of the
+    test) makes it let go and exit.
+    """
+    holders: list[subprocess.Popen[str]] = []
+
+    def hold(path: Path) -> subprocess.Popen[str]:
+        holder = subprocess.Popen(
+            [sys.executable, "-c", _HOLD_A_LOCK, str(path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        holders.append(holder)
+        if holder.stdout is None or holder.stdout.readline() != "held\n":
+            raise RuntimeError(f"the second process did not take the lock {path}")
+        return holder
+
+    yield hold
+    for holder in holders:
+        if holder.stdin is not None and not holder.stdin.closed:
+            holder.stdin.close()
+        holder.wait(timeout=30)
+        if holder.stdout is not None:
+            holder.stdout.close()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -120,13 +122,15 @@ def test_prune_removes_staging_folders_only_once_they_are_old(tmp_path: Path) ->
 
 
 def test_prune_skips_an_entry_another_process_holds(
-    tmp_path: Path, cache_entry: CacheEntry
+    tmp_path: Path,
+    cache_entry: CacheEntry,
+    lock_in_another_process: Callable[[Path], subprocess.Popen[str]],
 ) -> None:
     root = tmp_path / "runs"
     cache_entry(root, "busy", NOW - dt.timedelta(days=40))
     cache_entry(root, "idle", NOW - dt.timedelta(days=40))
-    with filelock.FileLock(root / "busy.lock"):
-        removed = cache_maintenance.prune(root, unused_for=dt.timedelta(days=30), now=NOW)
+    lock_in_another_process(root / "busy.lock")
+    removed = cache_maintenance.prune(root, unused_for=dt.timedelta(days=30), now=NOW)
     assert removed == ["idle"]
     assert (root / "busy" / "result.json").is_file()
 
@@ -169,6 +173,30 @@ def test_append_event_writes_whole_lines_from_many_threads(tmp_path: Path) -> No
     lines = (tmp_path / cache_maintenance.EVENTS_FILE).read_text().splitlines()
     assert sorted(json.loads(line)["key"] for line in lines) == sorted(
         f"{number}-{index}" for number in range(4) for index in range(50)
+    )
+
+
+APPEND_MANY = """
+import sys
+from pathlib import Path
+from mnist_tutorial import cache_maintenance
+
+for index in range(50):
+    event = {"event": "hit", "key": f"{sys.argv[2]}-{index}", "time": "t", "pad": "x" * 9000}
+    cache_maintenance.append_event(Path(sys.argv[1]), event)
+"""
+
+
+def test_append_event_writes_whole_lines_from_many_processes(tmp_path: Path) -> None:
+    # Lines longer than a pipe buffer, from processes that share only the file.
+    writers = [
+        subprocess.Popen([sys.executable, "-c", APPEND_MANY, str(tmp_path), str(number)])
+        for number in range(3)
+    ]
+    assert [writer.wait(timeout=60) for writer in writers] == [0, 0, 0]
+    lines = (tmp_path / cache_maintenance.EVENTS_FILE).read_text().splitlines()
+    assert sorted(json.loads(line)["key"] for line in lines) == sorted(
+        f"{number}-{index}" for number in range(3) for index in range(50)
     )
 
 

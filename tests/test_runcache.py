@@ -427,28 +427,14 @@ def test_commit_entry_replaces_an_old_entry_whole(tmp_path: Path) -> None:
     assert sorted(path.name for path in (tmp_path / "runs").iterdir()) == [KEY_A, f"{KEY_A}.lock"]
 
 
-def test_commit_entry_waits_for_the_keys_lock_held_by_another_process(tmp_path: Path) -> None:
+def test_commit_entry_waits_for_the_keys_lock_held_by_another_process(
+    tmp_path: Path, lock_in_another_process: Callable[[Path], subprocess.Popen[str]]
+) -> None:
     # A reader in another process holds the key's lock: the entry must not
     # change under it (removed, then renamed into place) until it lets go.
     root = tmp_path / "runs"
     root.mkdir()
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            (
-                "import filelock, sys; lock = filelock.FileLock(sys.argv[1]); lock.acquire();"
-                " print('held', flush=True); sys.stdin.read()"
-            ),
-            str(root / f"{KEY_A}.lock"),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout is not None
-    assert holder.stdin is not None
-    assert holder.stdout.readline() == "held\n"
+    holder = lock_in_another_process(root / f"{KEY_A}.lock")
     writer = threading.Thread(
         target=runcache.commit_entry, args=(root, KEY_A, lambda staging: _store(staging, {"n": 1}))
     )
@@ -456,9 +442,8 @@ def test_commit_entry_waits_for_the_keys_lock_held_by_another_process(tmp_path: 
     writer.join(timeout=1.0)
     assert writer.is_alive()
     assert not (root / KEY_A).exists()
+    assert holder.stdin is not None
     holder.stdin.close()
-    holder.wait(timeout=30)
-    holder.stdout.close()
     writer.join(timeout=30)
     assert not writer.is_alive()
     assert (root / KEY_A / "value.json").is_file()

@@ -432,6 +432,92 @@ MUTANTS = (
         "",
         (f"{RUNNER}::test_a_run_keyed_with_other_kernels_is_keyed_again_where_it_trains",),
     ),
+    # Issue 29's cache and identity fixes that had no hand-made bug of their own.
+    Mutant(
+        "prune removes the lock files of the entries it removes: a process waiting on one "
+        "holds a lock nobody else sees",
+        "mnist_tutorial/cache_maintenance.py",
+        "            shutil.rmtree(entry)\n",
+        '            shutil.rmtree(entry)\n            (root / f"{entry.name}.lock").unlink()\n',
+        (f"{CACHE_MAINTENANCE}::test_prune_removes_what_no_lookup_used_within_the_window",),
+    ),
+    Mutant(
+        "staging folders left by killed processes are never removed",
+        "mnist_tutorial/cache_maintenance.py",
+        "                shutil.rmtree(staging, ignore_errors=True)\n",
+        "                pass\n",
+        (f"{CACHE_MAINTENANCE}::test_prune_removes_staging_folders_only_once_they_are_old",),
+    ),
+    Mutant(
+        "prune reads and rewrites the log without the lock appends take: a line appended "
+        "in between is lost",
+        "mnist_tutorial/cache_maintenance.py",
+        "    # rewrite: no line appended meanwhile is lost, and the log is read once.\n"
+        "    with filelock.FileLock(root / _EVENTS_LOCK):\n",
+        "    # rewrite: no line appended meanwhile is lost, and the log is read once.\n"
+        "    if True:\n",
+        (f"{CACHE_MAINTENANCE}::test_a_line_appended_while_prune_waits_for_the_log_is_kept",),
+    ),
+    Mutant(
+        "log lines appended in two writes without the log's lock: processes interleave them",
+        "mnist_tutorial/cache_maintenance.py",
+        "    with filelock.FileLock(root / _EVENTS_LOCK):\n"
+        "        # One write() of the whole line, to a file opened for appending.\n"
+        "        descriptor = os.open(root / EVENTS_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)\n"
+        "        try:\n"
+        "            os.write(descriptor, line)\n",
+        "    if True:\n"
+        "        descriptor = os.open(root / EVENTS_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)\n"
+        "        try:\n"
+        "            for start in range(0, len(line), 1000):\n"
+        "                os.write(descriptor, line[start : start + 1000])\n"
+        "                os.sched_yield()\n",
+        (f"{CACHE_MAINTENANCE}::test_append_event_writes_whole_lines_from_many_processes",),
+    ),
+    Mutant(
+        "an event line whose time prune cannot read is kept, and prune fails on it for good",
+        "mnist_tutorial/cache_maintenance.py",
+        '        and _utc_time(event["time"]) is not None\n',
+        "",
+        (f"{CACHE_MAINTENANCE}::test_read_events_skips_and_counts_lines_it_cannot_read",),
+    ),
+    Mutant(
+        "commit_entry replaces an entry without the key's lock",
+        "mnist_tutorial/runcache.py",
+        '    with filelock.FileLock(root / f"{key}.lock"):\n        return _commit(root, key, write)\n',
+        "    return _commit(root, key, write)\n",
+        (f"{RUNCACHE}::test_commit_entry_waits_for_the_keys_lock_held_by_another_process",),
+    ),
+    Mutant(
+        "a failed replace leaves its half-written hidden file behind",
+        "mnist_tutorial/_files.py",
+        "        temporary.unlink(missing_ok=True)\n",
+        "",
+        ("tests/test_files.py::test_a_failed_write_leaves_the_old_file_and_no_hidden_one",),
+    ),
+    Mutant(
+        "a replaced file is left readable by its owner only (mkstemp's mode)",
+        "mnist_tutorial/_files.py",
+        "        temporary.chmod(0o644)\n",
+        "",
+        ("tests/test_files.py::test_the_file_is_replaced_once_complete_and_readable_by_everyone",),
+    ),
+    Mutant(
+        "a setting JSON cannot encode is turned into its text (a memory address in a key)",
+        "mnist_tutorial/records.py",
+        "json.dumps(value, default=_as_text)",
+        "json.dumps(value, default=str)",
+        (f"{RECORDS}::test_a_setting_json_cannot_encode_is_refused_not_turned_into_text",),
+    ),
+    Mutant(
+        "a layer Keras cannot load back trains with the cache on, and is lost at the write",
+        "mnist_tutorial/runner.py",
+        "        if unloadable and (root is not None or scratch is not None):\n",
+        "        if False:\n",
+        (
+            f"{RUNNER}::test_a_layer_keras_cannot_load_back_is_refused_before_training_with_the_cache_on",
+        ),
+    ),
     Mutant(
         "runs bound for workers keyed with this process's kernels, not the workers': where "
         "keras was imported first, every cached run misses and is shipped to a worker",
