@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mnist_tutorial import config, data, fitting, lr_range, models, runner
+from mnist_tutorial import config, data, fitting, lr_range, models, records, runner
 
 
 def make_dataset(n_train: int = 96) -> data.Dataset:
@@ -588,6 +588,33 @@ def test_the_thread_counts_in_effect_are_part_of_the_key(
     assert range_test((1, 2)).replayed
     assert not range_test((2, 2)).replayed  # other rounding: another range test
     assert len(counted_runs) == 2
+
+
+@pytest.mark.training
+def test_a_range_test_is_keyed_with_the_threads_tensorflow_really_runs_with(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import tensorflow as tf
+
+    # No stub of pin_threads: this process imported the package before
+    # TensorFlow ran, as a page does, so the key holds the training counts.
+    keyed: list[object] = []
+    real_run_key = records.run_key
+
+    def run_key(*args: Any, **kwargs: Any) -> tuple[str, dict[str, Any]]:
+        keyed.append(kwargs["threads"])
+        return real_run_key(*args, **kwargs)
+
+    monkeypatch.setattr(records, "run_key", run_key)
+    monkeypatch.setenv(config.ENV_RUN_CACHE, "off")
+    keras.utils.set_random_seed(0)
+    lr_range.lr_range_test(models.build_model(), make_dataset(n_train=8))
+    in_effect = (
+        tf.config.threading.get_intra_op_parallelism_threads(),
+        tf.config.threading.get_inter_op_parallelism_threads(),
+    )
+    assert keyed == [in_effect]
+    assert in_effect == config.training_threads()
 
 
 @pytest.mark.training
