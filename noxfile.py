@@ -143,6 +143,14 @@ def lint(session: nox.Session) -> None:
     session.run("validate-pyproject", "pyproject.toml")
 
 
+@nox.session(default=False, python=PYTHON or None)
+def fix(session: nox.Session) -> None:
+    """Fix what ruff can in place: import order, formatting, simple lint findings."""
+    _install(session, "lint", project=False)
+    session.run("ruff", "check", "--fix", ".")
+    session.run("ruff", "format", ".")
+
+
 def _docs_arguments(session: nox.Session) -> tuple[argparse.Namespace, list[str]]:
     """Split ``nox -s docs -- ...`` into this session's options and sphinx-build's."""
     parser = argparse.ArgumentParser(
