@@ -59,6 +59,44 @@ def test_the_template_shows_the_keras_a_student_writes_and_a_checked_claim(
     assert test_examples.stray_output(text) == []
 
 
+INDEX = """\
+The four parts
+--------------
+
+.. minigallery::
+   ../examples/plot_01_baseline.py
+   ../examples/plot_04_second_conv_layer.py
+
+Beyond the homework
+-------------------
+
+.. minigallery::
+   ../examples/beyond_the_homework/plot_07_results.py
+
+Run it yourself
+"""
+
+
+def test_a_new_page_is_listed_after_the_last_page_of_its_folder(
+    examples: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "index.rst"
+    index.write_text(INDEX)
+    target = new_page.write_page("Dropout against the baseline", examples)
+    new_page.add_to_index(target, index, examples)
+    assert index.read_text() == INDEX.replace(
+        "   ../examples/beyond_the_homework/plot_07_results.py\n",
+        "   ../examples/beyond_the_homework/plot_07_results.py\n"
+        "   ../examples/beyond_the_homework/plot_08_dropout_against_the_baseline.py\n",
+    )
+    with pytest.raises(ValueError, match=r"lists \.\./examples/beyond_the_homework/plot_08_"):
+        new_page.add_to_index(target, index, examples)
+    (examples / "elsewhere").mkdir()
+    stray = new_page.write_page("Stray", examples, folder="elsewhere")
+    with pytest.raises(ValueError, match=r"has no list of the pages in \.\./examples/elsewhere/"):
+        new_page.add_to_index(stray, index, examples)
+
+
 @pytest.mark.parametrize(
     ("title", "folder", "match"),
     [
@@ -83,3 +121,16 @@ def test_the_new_pages_visible_code_runs(
 ) -> None:
     page = new_page.write_page("A page", examples)
     run_visible_code(HIDDEN.sub("", page.read_text()), tmp_path / page.name)
+
+
+def test_the_home_page_has_the_list_a_new_page_joins(tmp_path: Path) -> None:
+    index = tmp_path / "index.rst"
+    index.write_text(new_page.INDEX.read_text())
+    page = new_page.EXAMPLES / "beyond_the_homework" / "plot_99_new.py"
+    new_page.add_to_index(page, index)
+    lines = [line.strip() for line in index.read_text().splitlines()]
+    listed = [line for line in lines if line.startswith("../examples/beyond_the_homework/")]
+    assert listed[-1] == "../examples/beyond_the_homework/plot_99_new.py"
+    assert (
+        len(listed) == len(list((new_page.EXAMPLES / "beyond_the_homework").glob("plot_*.py"))) + 1
+    )

@@ -18,6 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+INDEX = ROOT / "docs" / "index.rst"
 
 TEMPLATE = '''r"""
 {title}
@@ -234,6 +235,36 @@ def write_page(title: str, examples: Path = EXAMPLES, folder: str = "beyond_the_
     return target
 
 
+def add_to_index(page: Path, index: Path = INDEX, examples: Path = EXAMPLES) -> None:
+    """List ``page`` on the home page, after the last page of its folder's list.
+
+    The home page (``docs/index.rst``) shows each gallery folder's pages in
+    a ``minigallery`` directive, one ``../examples/...`` path per line.
+
+    Raises
+    ------
+    ValueError
+        If ``index`` lists no page of the page's folder (there is no list to
+        add it to), or lists the page already.
+    """
+    entry = f"../examples/{page.relative_to(examples).as_posix()}"
+    folder = entry.rsplit("/", 1)[0] + "/"
+    lines = index.read_text(encoding="utf-8").splitlines(keepends=True)
+    if any(line.strip() == entry for line in lines):
+        raise ValueError(f"{index} lists {entry} already")
+    listed = [
+        number
+        for number, line in enumerate(lines)
+        if line.strip().startswith(folder) and "/" not in line.strip()[len(folder) :]
+    ]
+    if not listed:
+        raise ValueError(f"{index} has no list of the pages in {folder} to add {entry} to")
+    last = listed[-1]
+    indent = lines[last][: len(lines[last]) - len(lines[last].lstrip())]
+    lines.insert(last + 1, f"{indent}{entry}\n")
+    index.write_text("".join(lines), encoding="utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Write the page and print the next steps; the exit status."""
     parser = argparse.ArgumentParser(prog="nox -s new_page --", description=__doc__)
@@ -241,17 +272,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     try:
         target = write_page(arguments.title)
+        add_to_index(target)
     except ValueError as error:
         parser.error(str(error))
     relative = target.relative_to(ROOT)
     stem = target.stem
     sys.stdout.write(
-        f"wrote {relative}\n"
+        f"wrote {relative}, and listed it on the home page (docs/index.rst)\n"
         "next:\n"
         f"  1. edit {relative}: the summary, the change in build_model, the sentences and\n"
         "     their checks (docs/authoring.rst)\n"
-        "  2. add the page to the list in docs/index.rst; correct the count of pages there and\n"
-        "     in README.md, and the topics in examples/beyond_the_homework/GALLERY_HEADER.rst\n"
+        "  2. name its topic where the pages beyond the homework are described: the sentence\n"
+        "     above their list in docs/index.rst, README.md's first paragraph, and\n"
+        "     examples/beyond_the_homework/GALLERY_HEADER.rst\n"
         "  3. the page's quick checks (no training), then every page on a small subset:\n"
         "       .venv/bin/nox -s tests -- tests/test_examples.py\n"
         "       .venv/bin/nox -s docs -- --draft\n"
