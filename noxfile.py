@@ -368,10 +368,14 @@ def browser(session: nox.Session) -> None:
         )
     # The tests need nothing from the project, only their own locked group.
     _install(session, "browser", project=False)
+    # Two browsers at once (pytest-xdist): each page's checks wait on its own
+    # page loads, so one browser leaves a core idle much of the time.
     session.run(
         "pytest",
         "-p",
         "no:cacheprovider",
+        "-n",
+        "2",
         f"{SITE_CHECKS}/test_browser.py",
         *chromium,
         *session.posargs,
