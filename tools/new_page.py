@@ -103,8 +103,10 @@ def fit(model, x_train, y_train, x_test, y_test, callbacks):
 # -----
 # Three seeds of each configuration, side by side. The seeds are paired:
 # seed 0 of the changed network starts from the same Keras seed as seed 0
-# of the baseline. The baseline's runs are Part 1's, so they are not
-# trained again.
+# of the baseline. A layer that draws random numbers, as Dropout does,
+# draws from that seed too, so the layers made after it start from other
+# weights than the baseline's: say so where the page compares the two.
+# The baseline's runs are Part 1's, so they are not trained again.
 runs = train_replicates(
     {{
         "baseline": functools.partial(build_model, changed=False),
