@@ -383,6 +383,38 @@ def browser(session: nox.Session) -> None:
 
 
 @nox.session(default=False, python=PYTHON or None)
+def lighthouse(session: nox.Session) -> None:
+    """Lighthouse's accessibility, best-practices and SEO audits of a sample of the built site.
+
+    Needs Node and npm (the only check that does) and a Chromium; installs
+    the Lighthouse that ``site_checks/lighthouse/package-lock.json`` pins.
+    """
+    if shutil.which("npm") is None or shutil.which("node") is None:
+        session.error(
+            "Lighthouse is a Node program: install Node.js and npm (on Debian or Ubuntu: "
+            "`sudo apt-get install nodejs npm`) to run this check; nothing else needs them"
+        )
+    chromium = _chromium(session.posargs)
+    if chromium is None:
+        session.error("no Chromium found: see `nox -s browser`, which needs one too")
+    # pytest, for the check's own test; nothing from the project.
+    _install(session, "browser", project=False)
+    session.run("pytest", "-p", "no:cacheprovider", "-q", f"{SITE_CHECKS}/test_run_lighthouse.py")
+    session.run(
+        "npm",
+        "ci",
+        "--prefix",
+        str(ROOT / SITE_CHECKS / "lighthouse"),
+        "--no-audit",
+        "--no-fund",
+        "--ignore-scripts",
+        "--loglevel=error",
+        external=True,
+    )
+    session.run("python", f"{SITE_CHECKS}/run_lighthouse.py", *chromium, *session.posargs)
+
+
+@nox.session(default=False, python=PYTHON or None)
 def linkcheck(session: nox.Session) -> None:
     """Check the built site: internal links and anchors offline, each page head, its HTML (Nu).
 

@@ -148,6 +148,19 @@ logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
 # The 404 page's links are absolute, so that they work at any missing
 # address: under the site's path on GitHub Pages, at the root elsewhere.
 notfound_urls_prefix = urlparse(html_baseurl).path or "/"
+# The 404 page is made by sphinx-notfound-page, which the description
+# extension never sees: its description is given here.
+notfound_context = {
+    "title": "Page not found",
+    "body": (
+        "<h1>Page not found</h1>\n\n<p>There is no page at this address. The course "
+        'starts on the <a href="' + notfound_urls_prefix + 'index.html">home page</a>.</p>'
+    ),
+    "metatags": (
+        '<meta name="description" content="This address of the MNIST with Keras course site '
+        'has no page; the course starts on its home page." />'
+    ),
+}
 html_theme = "furo"
 html_title = f"MNIST with Keras {version}"
 html_static_path = ["_static"]
