@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from local_server import served
 from site_pages import DEFAULT_SITE, site_pages
 
 if TYPE_CHECKING:
@@ -61,28 +59,11 @@ def screenshots(pytestconfig: pytest.Config, site: Path) -> Path:
     return Path(folder)
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Serve files without logging each request to stderr."""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Drop the access log line."""
-
-
 @pytest.fixture(scope="session")
 def base_url(site: Path) -> Iterator[str]:
     """Serve the site on a free port of 127.0.0.1 (pytest-playwright's ``base_url``)."""
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
-    thread.daemon = True
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with served(site) as address:
+        yield address
 
 
 @pytest.fixture(scope="session")

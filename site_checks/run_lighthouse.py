@@ -16,17 +16,13 @@ printed with its title, so that a failure says what to fix.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import functools
-import http.server
 import json
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from local_server import served
 from site_pages import DEFAULT_SITE, ROOT
 
 LIGHTHOUSE = ROOT / "site_checks" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
@@ -42,27 +38,6 @@ SAMPLE = (
     "404.html",
 )
 CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage"
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Serve files without logging each request."""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        del format, args
-
-
-@contextlib.contextmanager
-def served(site: Path) -> Iterator[str]:
-    """Serve ``site`` on a free port of 127.0.0.1 while the block runs; yield its address."""
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def audit(url: str, chromium: Path) -> dict[str, Any]:
