@@ -355,21 +355,30 @@ def _unpacked(built: BuiltRun, dataset: Dataset) -> BuiltRun:
 
 @contextlib.contextmanager
 def _seeded(seed: int) -> Iterator[None]:
-    """Seed Python, NumPy and the backend, and keep Keras's seed draws to this block.
+    """Seed Python, NumPy and the backend, and keep Keras's seed draws to this thread.
 
     Keras draws the seed of each weight initializer from Python's global
     ``random``, with ``random.randint``. Other threads of the process may draw
     from it too (a Dask worker's event loop does, in ``dask.sizeof``) and
-    would change the initial weights. In this block Keras draws from a private
-    generator with the same seed, so the weights are those of an undisturbed
-    process; afterwards the global generator continues from where that one
-    stopped. Builds in other threads of the process wait for the block.
+    would change the initial weights. In this block the ``random.randint``
+    calls of this thread draw from a private generator with the same seed, so
+    the weights are those of an undisturbed process, while every other
+    thread's calls go on to the shared generator; afterwards the shared
+    generator continues from where the private one stopped. Builds in other
+    threads of the process wait for the block.
     """
     with _TRAINING:
         keras.utils.set_random_seed(seed)
         private = random.Random(seed)  # noqa: S311  (Keras's seeds, not secrets)
         shared = random.randint
-        random.randint = private.randint
+        builder = threading.get_ident()
+
+        def randint(a: int, b: int) -> int:
+            if threading.get_ident() == builder:
+                return private.randint(a, b)
+            return shared(a, b)
+
+        random.randint = randint
         try:
             yield
         finally:

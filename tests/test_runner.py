@@ -138,8 +138,10 @@ def test_a_build_gets_its_weights_however_other_threads_draw_from_random(
     stop = threading.Event()
 
     def draw() -> None:
+        # Both kinds of draw, Keras's own (randint) among them.
         while not stop.is_set():
             random.random()  # noqa: S311
+            random.randint(1, 10**9)  # noqa: S311
 
     thread = threading.Thread(target=draw)
     thread.start()

@@ -130,8 +130,15 @@ MUTANTS = (
     Mutant(
         "initializer seeds drawn from Python's shared random, which other threads use",
         "mnist_tutorial/runner.py",
-        "        random.randint = private.randint\n",
+        "        random.randint = randint\n",
         "",
+        (f"{RUNNER}::test_a_build_gets_its_weights_however_other_threads_draw_from_random",),
+    ),
+    Mutant(
+        "Keras's private seed generator shared with every thread of the process",
+        "mnist_tutorial/runner.py",
+        "            if threading.get_ident() == builder:\n",
+        "            if True:\n",
         (f"{RUNNER}::test_a_build_gets_its_weights_however_other_threads_draw_from_random",),
     ),
     Mutant(
