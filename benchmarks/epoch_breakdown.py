@@ -12,18 +12,29 @@ warm-up that traces the function:
 2. ``+ gradients``: the same, under ``tf.GradientTape``, with the gradients;
 3. ``+ SGD update``: ``optimizer.apply_gradients`` too: a hand-written
    training step;
-4. ``fit, cached tf.data``: ``model.fit`` on a cached, batched
+4. ``SGD update alone``: ``optimizer.apply_gradients`` on one fixed set of
+   gradients, with no forward or backward pass: what the update costs by
+   itself;
+5. ``fit, cached tf.data``: ``model.fit`` on a cached, batched
    ``tf.data.Dataset`` (adds Keras's train step: metrics, callbacks);
-5. ``fit, NumPy arrays``: ``model.fit`` on the NumPy arrays, as the pages
+6. ``fit, NumPy arrays``: ``model.fit`` on the NumPy arrays, as the pages
    call it (adds the shuffle and the slicing of each batch);
-6. ``validation``: ``model.evaluate`` on the 10,000 test images, which
+7. ``validation``: ``model.evaluate`` on the 10,000 test images, which
    ``fit`` runs after every epoch.
 
-Stages 4-6 run with the trainer's steps per execution. Printed: each
-stage's seconds, what it adds to the stage before, and the epoch against
-the arithmetic floor of ``hardware_floor.py``. CPU seconds are printed
-beside wall seconds: with inter-op threads, independent operations run at
-once, so one process can use more than one core.
+The loops of stages 1-4 run one step at a time, as ``fit`` does (each of
+its steps reads the weights the step before wrote): left to TensorFlow's
+default of ten iterations at once, the steps of stages 1 and 2, which
+write nothing, would overlap on the inter-op threads and look cheaper
+than a training step's share. Stages 5-7 run with the trainer's steps per
+execution. Each stage is timed ``--repeats`` times (default 3), one round
+of all the stages after another, and the median is printed: the machines
+are shared, and one slow round moves no median. Printed: each stage's
+seconds, what it adds to the stage before (stage 4 and stage 7 stand
+alone), and the epoch against the arithmetic floor of
+``hardware_floor.py``. CPU seconds are printed beside wall seconds: with
+inter-op threads, independent operations run at once, so one process can
+use more than one core.
 
 Run with ``python benchmarks/epoch_breakdown.py`` in the tests' environment
 (``nox -s bench -- --breakdown`` runs it after the throughput benchmark).
@@ -32,6 +43,7 @@ Run with ``python benchmarks/epoch_breakdown.py`` in the tests' environment
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 from collections.abc import Callable
 
@@ -65,10 +77,12 @@ def make_stages(
 
     # Each loop returns a value that depends on every step's result: work
     # whose result is unused would be pruned from the graph and not timed.
+    # And each runs one iteration at a time, as fit's steps do.
     @tf.function
     def forward() -> tf.Tensor:
         total = tf.constant(0.0)
         for _ in tf.range(steps):
+            tf.autograph.experimental.set_loop_options(parallel_iterations=1)
             total += loss_function(y_batch, model(x_batch, training=True))
         return total
 
@@ -76,6 +90,7 @@ def make_stages(
     def gradients() -> tf.Tensor:
         total = tf.constant(0.0)
         for _ in tf.range(steps):
+            tf.autograph.experimental.set_loop_options(parallel_iterations=1)
             with tf.GradientTape() as tape:
                 loss = loss_function(y_batch, model(x_batch, training=True))
             grads = tape.gradient(loss, model.trainable_variables)
@@ -86,16 +101,28 @@ def make_stages(
     @tf.function
     def update() -> None:
         for _ in tf.range(steps):
+            tf.autograph.experimental.set_loop_options(parallel_iterations=1)
             with tf.GradientTape() as tape:
                 loss = loss_function(y_batch, model(x_batch, training=True))
             grads = tape.gradient(loss, model.trainable_variables)
             optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+
+    # Gradients of the right shapes, small enough to leave the weights
+    # usable for the stages after this one.
+    fixed_gradients = [tf.fill(weight.shape, 1e-9) for weight in model.trainable_variables]
+
+    @tf.function
+    def update_alone() -> None:
+        for _ in tf.range(steps):
+            tf.autograph.experimental.set_loop_options(parallel_iterations=1)
+            optimizer.apply_gradients(zip(fixed_gradients, model.trainable_variables, strict=True))
 
     cached = tf.data.Dataset.from_tensor_slices((x_train, y_train)).batch(BATCH_SIZE).cache()
     return {
         "forward": forward,
         "+ gradients": gradients,
         "+ SGD update": update,
+        "SGD update alone": update_alone,
         "fit, cached tf.data": lambda: model.fit(cached, epochs=1, shuffle=False, verbose=0),
         "fit, NumPy arrays": lambda: model.fit(
             x_train, y_train, batch_size=BATCH_SIZE, epochs=1, verbose=0
@@ -111,9 +138,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=60_000 // BATCH_SIZE, help="batches")
     parser.add_argument("--inter-op", type=int, default=THREADS[1], help="inter-op threads")
+    parser.add_argument("--repeats", type=int, default=3, help="rounds; medians are printed")
     arguments = parser.parse_args()
-    if arguments.steps < 1 or arguments.inter_op < 1:
-        parser.error("--steps and --inter-op must be whole numbers >= 1")
+    if min(arguments.steps, arguments.inter_op, arguments.repeats) < 1:
+        parser.error("--steps, --inter-op and --repeats must be whole numbers >= 1")
     threads = (THREADS[0], arguments.inter_op)
     # Before anything runs TensorFlow: the thread counts a worker trains with.
     if fitting.pin_threads(threads) != threads:
@@ -129,14 +157,27 @@ def main() -> None:
     # Warm-up: trace each function (and fill the cache) before timing.
     for stage in stages.values():
         stage()
-    results = {name: timed(stage) for name, stage in stages.items()}
+    rounds = [
+        {name: timed(stage) for name, stage in stages.items()} for _ in range(arguments.repeats)
+    ]
+    results = {
+        name: (
+            statistics.median(timings[name][0] for timings in rounds),
+            statistics.median(timings[name][1] for timings in rounds),
+        )
+        for name in stages
+    }
 
     previous = 0.0
-    print(f"{'stage':22s} {'wall s':>7s} {'CPU s':>7s} {'adds':>7s}")
+    print(f"Medians of {arguments.repeats} rounds (wall s of every round in brackets)")
+    print(f"{'stage':22s} {'wall s':>7s} {'CPU s':>7s} {'adds':>7s}  rounds")
     for name, (wall, cpu) in results.items():
-        adds = wall - previous if name != "validation" else wall
-        print(f"{name:22s} {wall:7.2f} {cpu:7.2f} {adds:+7.2f}")
-        previous = wall
+        alone = name in {"SGD update alone", "validation"}
+        adds = wall if alone else wall - previous
+        each = ", ".join(f"{timings[name][0]:.2f}" for timings in rounds)
+        print(f"{name:22s} {wall:7.2f} {cpu:7.2f} {adds:+7.2f}  [{each}]")
+        if not alone:
+            previous = wall
     epoch = results["fit, NumPy arrays"][0] + results["validation"][0]
     floor = epoch_floor_seconds(model, examples, dataset.x_test.shape[0])
     print(
