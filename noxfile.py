@@ -521,7 +521,11 @@ def mutants(session: nox.Session) -> None:
 
 @nox.session(default=False, venv_backend="none")
 def bench_docs(session: nox.Session) -> None:
-    """Time cold, unchanged and prose-edit docs builds (run ``nox -s docs`` once first)."""
+    """Time cold, unchanged and prose-edit docs builds (run ``nox -s docs`` once first).
+
+    The cold build is timed beside the previous commit's, in the same run
+    (``-- --against REV`` for another commit, ``-- --against none`` for none).
+    """
     # The interpreter nox runs on: Debian, for one, has no `python` command.
     session.run(sys.executable, "benchmarks/bench_docs.py", *session.posargs)
 

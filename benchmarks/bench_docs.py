@@ -7,6 +7,12 @@ training time recorded in the run records it creates. The run cache's lookup
 log counts cache misses against the distinct configurations, so a
 configuration trained twice would show.
 
+Beside it, in the same run and just before it, the same cold build of an
+earlier commit (``--against``, default ``HEAD~1``; ``--against none``
+skips it): a clone of this repository checked out at that commit, with its
+own docs environment (installed untimed) and its own empty cache. The two
+figures are then measured on the same machine, minutes apart.
+
 Run with ``nox -s bench_docs`` or ``python benchmarks/bench_docs.py``.
 """
 
@@ -28,13 +34,13 @@ EDITED_EXAMPLE = ROOT / "examples" / "plot_03_momentum.py"
 EDITED_SENTENCE = "**Yes, by a wide margin, against the baseline.**"
 
 
-def build(environment: dict[str, str], log: Path) -> float:
-    """Run one docs build, write its output to ``log``, and return its wall time."""
+def build(environment: dict[str, str], log: Path, tree: Path = ROOT) -> float:
+    """Run one docs build of ``tree``, write its output to ``log``, and return its wall time."""
     start = time.perf_counter()
     with log.open("w") as handle:
         result = subprocess.run(
             [sys.executable, "-m", "nox", "-R", "-s", "docs"],
-            cwd=ROOT,
+            cwd=tree,
             env=environment,
             stdout=handle,
             stderr=subprocess.STDOUT,
@@ -46,11 +52,11 @@ def build(environment: dict[str, str], log: Path) -> float:
     return seconds
 
 
-def clean_outputs() -> None:
-    """Remove everything a previous build left in docs/."""
+def clean_outputs(docs: Path = DOCS) -> None:
+    """Remove everything a previous build left in ``docs``."""
     for generated in ("_build", "auto_examples", "gen_modules", "_generated"):
-        shutil.rmtree(DOCS / generated, ignore_errors=True)
-    (DOCS / "sg_execution_times.rst").unlink(missing_ok=True)
+        shutil.rmtree(docs / generated, ignore_errors=True)
+    (docs / "sg_execution_times.rst").unlink(missing_ok=True)
 
 
 def records(run_cache: Path) -> list[dict[str, object]]:
@@ -66,28 +72,65 @@ def read_events(run_cache: Path) -> list[dict[str, str]]:
     return [json.loads(line) for line in log.read_text().splitlines() if line]
 
 
-def cold_build(environment: dict[str, str], logs: Path, run_cache: Path) -> None:
-    """Build from nothing and compare the wall time with the recorded training."""
-    clean_outputs()
-    cold = build(environment, logs / "cold.log")
+def cold_build(environment: dict[str, str], log: Path, tree: Path = ROOT) -> dict[str, float]:
+    """Build ``tree`` from nothing; return its wall time and what its run cache recorded."""
+    clean_outputs(tree / "docs")
+    cold = build(environment, log, tree)
+    run_cache = Path(environment["MNIST_TUTORIAL_CACHE"]) / "runs"
     runs = records(run_cache)
-    training_seconds = sum(float(run["total_seconds"]) for run in runs)
     events = read_events(run_cache)
-    misses = [event for event in events if event["event"] == "miss"]
-    hits = [event for event in events if event["event"] == "hit"]
-    distinct = {event["key"] for event in events}
     epochs = sum(len(run["epoch_seconds"]) for run in runs)  # type: ignore[arg-type]
-    print(f"Cold full build:            {cold:8.1f} s")
-    print(f"  training in its records:  {training_seconds:8.1f} s  ({len(runs)} runs)")
-    print(f"  epochs trained:           {epochs:8d}")
-    print(f"  epochs per wall second:   {epochs / cold:8.4f}  (2026-11-28: 86 in 2691 s, 0.0320)")
-    print(
-        f"  training time / wall time: {training_seconds / cold:7.2f}  "
-        "(above 1 when runs train in parallel)"
+    return {
+        "wall s": cold,
+        "training s in the records": sum(float(run["total_seconds"]) for run in runs),
+        "runs": len(runs),
+        "epochs trained": epochs,
+        "epochs per wall second": epochs / cold,
+        "cache misses": sum(event["event"] == "miss" for event in events),
+        "distinct configurations": len({event["key"] for event in events}),
+        "cache hits": sum(event["event"] == "hit" for event in events),
+    }
+
+
+def earlier_tree(revision: str, parent: Path) -> tuple[Path, str]:
+    """Clone this repository into ``parent`` at ``revision``, with its docs environment."""
+    tree = parent / "earlier"
+    git = ["git", "-c", "advice.detachedHead=false"]
+    subprocess.run([*git, "clone", "--quiet", "--shared", str(ROOT), str(tree)], check=True)
+    subprocess.run([*git, "-C", str(tree), "checkout", "--quiet", revision], check=True)
+    commit = subprocess.run(
+        ["git", "-C", str(tree), "rev-parse", "--short", "HEAD"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    subprocess.run(
+        [sys.executable, "-m", "nox", "-s", "docs", "--install-only"],
+        cwd=tree,
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
+    return tree, commit
+
+
+def print_cold(figures: dict[str, dict[str, float]]) -> None:
+    """Print the cold builds' figures side by side, and each against the first."""
+    names = list(figures)
+    print("Cold full build".ljust(28) + "".join(f"{name:>22s}" for name in names))
+    for row in figures[names[0]]:
+        cells = "".join(
+            f"{figures[name][row]:22.{3 if row == 'epochs per wall second' else 1}f}"
+            if isinstance(figures[name][row], float)
+            else f"{figures[name][row]:22d}"
+            for name in names
+        )
+        print(f"  {row:26s}{cells}")
+    first = figures[names[0]]["wall s"]
+    for name in names[1:]:
+        print(f"  {name}: {figures[name]['wall s'] / first:.2f}x the wall time of {names[0]}")
     print(
-        f"  cache misses: {len(misses)} for {len(distinct)} distinct configurations, "
-        f"{len(hits)} hits (a configuration trained twice would show as misses > distinct)",
+        "  (a configuration trained twice shows as cache misses > distinct configurations;"
+        " the training in the records is above the wall time when runs train in parallel)",
         flush=True,
     )
 
@@ -97,6 +140,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, help="cache folder (default: a new temporary one)")
     parser.add_argument("--logs", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument(
+        "--against",
+        default="HEAD~1",
+        help="the commit whose cold build is timed beside this tree's ('none': skip it)",
+    )
     parser.add_argument(
         "--warm",
         action="store_true",
@@ -123,7 +171,17 @@ def main() -> None:
         # Settle: bring the outputs up to date with the tree, untimed.
         build(environment, arguments.logs / "settle.log")
     else:
-        cold_build(environment, arguments.logs, run_cache)
+        figures = {}
+        if arguments.against != "none":
+            with tempfile.TemporaryDirectory(prefix="mnist-docs-bench-earlier-") as scratch:
+                tree, commit = earlier_tree(arguments.against, Path(scratch))
+                (Path(scratch) / "cache").mkdir()
+                earlier = {**environment, "MNIST_TUTORIAL_CACHE": str(Path(scratch) / "cache")}
+                figures[f"{arguments.against} ({commit})"] = cold_build(
+                    earlier, arguments.logs / "cold-earlier.log", tree
+                )
+        figures["this tree"] = cold_build(environment, arguments.logs / "cold.log")
+        print_cold(figures)
     runs = records(run_cache)
 
     unchanged = build(environment, arguments.logs / "unchanged.log")
