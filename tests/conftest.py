@@ -12,14 +12,19 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
 from hypothesis import settings
 
 from mnist_tutorial import cache_maintenance, config, data
-from mnist_tutorial.records import METRICS, RunRecord
+
+if TYPE_CHECKING:
+    # mnist_tutorial.records imports Keras (4 s here). Imported where it is
+    # used instead, so that pytest-xdist's controller, which loads this file
+    # before it starts the workers, starts them without waiting on Keras.
+    from mnist_tutorial.records import RunRecord
 
 # Property tests draw the same examples on every run: a failure reproduces exactly,
 # and mutation testing (nox -s mutants) gets the same verdict each time. No deadline:
@@ -159,6 +164,7 @@ def no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def handmade_record() -> Callable[..., RunRecord]:
     """Return a maker of run records written by hand, with any field changed."""
+    from mnist_tutorial.records import METRICS, RunRecord
 
     def make(**changes: Any) -> RunRecord:
         record = RunRecord(
