@@ -34,7 +34,10 @@ seconds, what it adds to the stage before (stage 4 and stage 7 stand
 alone), and the epoch against the arithmetic floor of
 ``hardware_floor.py``. CPU seconds are printed beside wall seconds: with
 inter-op threads, independent operations run at once, so one process can
-use more than one core.
+use more than one core. Last, the copy rates of one thread and of two at
+once (``hardware_floor.print_copy_rates``), for arrays that fit in the
+caches and arrays that do not: what two workers training side by side
+share besides the cores.
 
 Run with ``python benchmarks/epoch_breakdown.py`` in the tests' environment
 (``nox -s bench -- --breakdown`` runs it after the throughput benchmark).
@@ -49,7 +52,7 @@ from collections.abc import Callable
 
 import keras
 import tensorflow as tf
-from hardware_floor import epoch_floor_seconds
+from hardware_floor import epoch_floor_seconds, print_copy_rates
 
 from mnist_tutorial import config, data, fitting, models
 
@@ -184,6 +187,8 @@ def main() -> None:
         f"Epoch (fit on arrays + validation): {epoch:.2f} s wall = {epoch / floor:.2f}x the"
         f" one-core floor of {floor:.2f} s"
     )
+    # Two workers side by side share the last-level cache and the memory.
+    print_copy_rates()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """The arithmetic floor of a training epoch: its FLOPs over one core's peak.
 
 Used by ``bench_training.py`` and ``epoch_breakdown.py`` to put measured
-epoch times beside the fastest an epoch could be on this machine.
+epoch times beside the fastest an epoch could be on this machine. Beside
+the floor, :func:`print_copy_rates` measures what two workers share
+besides the cores: the caches and the memory.
 
 Assumptions, printed with every figure:
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import keras
@@ -103,3 +106,44 @@ def epoch_floor_seconds(model: keras.Model, train_examples: int, test_examples: 
         f" per core ({how}) = {floor:.2f} s per epoch on one core"
     )
     return floor
+
+
+def copy_rates(megabytes: int, repeats: int) -> tuple[float, float]:
+    """Return the copy rate (bytes/s) of one thread alone, and of two threads at once in all.
+
+    Each thread copies its own float32 array of ``megabytes`` MB into another
+    (``numpy.copyto``, which releases the GIL), ``repeats`` times; a byte read
+    and a byte written count as two. Where both threads' arrays fit in the
+    caches the two together should copy about twice as fast as one; where
+    they do not, the rate they share shows what two workers side by side
+    get of the memory.
+    """
+    arrays = [np.ones(megabytes * 2**20 // 4, dtype=np.float32) for _ in range(4)]
+
+    def copy(source: np.ndarray, target: np.ndarray) -> None:
+        for _ in range(repeats):
+            np.copyto(target, source)
+
+    copy(arrays[0], arrays[1])  # touch every page first
+    copy(arrays[2], arrays[3])
+    start = time.perf_counter()
+    copy(arrays[0], arrays[1])
+    one = time.perf_counter() - start
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        start = time.perf_counter()
+        for future in [
+            pool.submit(copy, arrays[0], arrays[1]),
+            pool.submit(copy, arrays[2], arrays[3]),
+        ]:
+            future.result()
+        two = time.perf_counter() - start
+    moved = 2 * arrays[0].nbytes * repeats
+    return moved / one, 2 * moved / two
+
+
+def print_copy_rates() -> None:
+    """Print one thread's copy rate against two threads' at once, from cache-sized to memory-sized arrays."""
+    print("Copy rates: one thread alone, and two threads at once in all (GB/s)")
+    for megabytes, repeats in ((2, 2000), (8, 500), (256, 10)):
+        one, two = copy_rates(megabytes, repeats)
+        print(f"  {megabytes:4d} MB arrays: one {one / 1e9:6.1f}, two at once {two / 1e9:6.1f}")
